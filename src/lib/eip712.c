@@ -1,0 +1,2 @@
+/* eip712.c - not written yet. */
+#include "autoconfig.h"

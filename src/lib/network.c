@@ -1,0 +1,2 @@
+/* network.c - not written yet. */
+#include "autoconfig.h"

@@ -1,0 +1,2 @@
+/* price.c - not written yet. */
+#include "autoconfig.h"

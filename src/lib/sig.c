@@ -1,0 +1,2 @@
+/* sig.c - not written yet. */
+#include "autoconfig.h"

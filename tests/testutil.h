@@ -1,0 +1,48 @@
+/*
+ * testutil.h - shared helpers for the Check suites: hex fixtures and the
+ * one main() every suite uses.
+ */
+#ifndef X402_TESTUTIL_H
+#define X402_TESTUTIL_H
+
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+
+/* Decodes fixture hex (with or without 0x) into out; aborts the test on error. */
+static inline size_t
+tu_hex(uint8_t *out, size_t cap, const char *hex)
+{
+	size_t n = 0;
+	int r = x402_hex_decode(out, cap, &n, hex, strlen(hex),
+	    X402_HEX_PREFIX_OPTIONAL);
+
+	ck_assert_msg(r == 0, "bad fixture hex: %s", hex);
+	return n;
+}
+
+/* Asserts that n bytes at got equal the fixture hex. */
+#define tu_assert_hex(got, n, hex) do {					\
+	char tu_buf_[2 * (n) + 3];					\
+	(void)x402_hex_encode(tu_buf_, sizeof(tu_buf_), (got), (n),	\
+	    X402_HEX_PREFIX_REQUIRED);					\
+	ck_assert_str_eq(tu_buf_, (hex));				\
+} while (0)
+
+#define TU_MAIN(suite_fn)						\
+int									\
+main(void)								\
+{									\
+	SRunner *sr = srunner_create(suite_fn());			\
+	int failed;							\
+									\
+	srunner_run_all(sr, CK_NORMAL);					\
+	failed = srunner_ntests_failed(sr);				\
+	srunner_free(sr);						\
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;		\
+}
+
+#endif /* X402_TESTUTIL_H */
