@@ -85,6 +85,14 @@ x402_buf_add(struct x402_buf *b, const void *p, size_t n)
 }
 
 int
+x402_buf_reserve(struct x402_buf *b, size_t n)
+{
+	if (n > b->max || b->len > b->max - n)
+		return X402_ERR_LIMIT;
+	return grow(b, b->len + n);
+}
+
+int
 x402_buf_adds(struct x402_buf *b, const char *s)
 {
 	return x402_buf_add(b, s, strlen(s));

@@ -40,6 +40,13 @@ void x402_buf_reset(struct x402_buf *b);
 int x402_buf_add(struct x402_buf *b, const void *p, size_t n)
     X402_WARN_UNUSED;
 
+/*
+ * Makes room for n more bytes (plus the NUL) without changing the content,
+ * so a caller may write into p + len directly and then add to len.
+ * Returns 0, X402_ERR_LIMIT or X402_ERR_NOMEM.
+ */
+int x402_buf_reserve(struct x402_buf *b, size_t n) X402_WARN_UNUSED;
+
 /* Appends a C string. */
 int x402_buf_adds(struct x402_buf *b, const char *s) X402_WARN_UNUSED;
 

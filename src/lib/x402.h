@@ -21,5 +21,8 @@
 #include "eip712.h"
 #include "sig.h"
 #include "network.h"
+#include "json.h"
+#include "protocol.h"
+#include "verify.h"
 
 #endif /* X402_H */

@@ -1,0 +1,61 @@
+#!/bin/sh
+# deps.sh - install what x402-cgi needs on Debian 12 (as root), idempotently.
+#   scripts/deps.sh build    compilers, autotools, libraries
+#   scripts/deps.sh test     build + valgrind, clang, web servers, node
+#   scripts/deps.sh demo     build + web server + node
+# Node packages (the local chain and the official x402 peers) come from
+# tests/chain/package-lock.json with `npm ci`.
+set -eu
+
+what=${1:-test}
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
+libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check
+libinih-dev"
+test_pkgs="valgrind clang lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
+nodejs npm curl procps"
+demo_pkgs="lighttpd nodejs npm curl procps"
+
+case $what in
+build) pkgs=$build_pkgs ;;
+test) pkgs="$build_pkgs $test_pkgs" ;;
+demo) pkgs="$build_pkgs $demo_pkgs" ;;
+*) echo "usage: $0 build|test|demo" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing Debian packages:$missing (run as root)" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Web servers are started by the tests on 127.0.0.1 only: keep the
+# packaged services from holding port 80.
+for svc in apache2 lighttpd; do
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	fi
+	service "$svc" stop >/dev/null 2>&1 || true
+done
+
+if [ "$what" != build ] && [ -f "$top/tests/chain/package-lock.json" ]; then
+	lock="$top/tests/chain/package-lock.json"
+	stamp="$top/tests/chain/node_modules/.x402-lock"
+	if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+		echo "deps: npm ci in tests/chain"
+		(cd "$top/tests/chain" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$lock" "$stamp"
+	fi
+fi

@@ -1,0 +1,76 @@
+/* verify.c - offline verification of exact EIP-3009 payments. */
+#include "autoconfig.h"
+
+#include <string.h>
+
+#include "verify.h"
+
+static int
+invalid(struct x402_verify_result *res, const char *reason)
+{
+	res->valid = 0;
+	res->reason = reason;
+	return 0;
+}
+
+int
+x402_verify_exact(struct x402_verify_result *res,
+    const struct x402_sig_ctx *ctx, const struct x402_payment *p,
+    const struct x402_offer *o, const uint8_t *dom_sep, uint64_t now,
+    unsigned skew)
+{
+	const struct x402_exact_payload *e = &p->exact;
+	struct x402_eip712_domain dom;
+	uint8_t sep[32], sh[32], digest[32];
+	x402_u256 limit, margin;
+	const char *want_net;
+
+	memset(res, 0, sizeof(*res));
+	if (ctx == NULL || p == NULL || o == NULL)
+		return X402_ERR_INVAL;
+	if (strcmp(p->scheme, "exact") != 0 || o->scheme != X402_SCHEME_EXACT)
+		return invalid(res, X402_R_SCHEME);
+	if (o->asset->eip712_name[0] == '\0' ||
+	    o->asset->eip712_version[0] == '\0')
+		return invalid(res, X402_R_DOMAIN);
+	want_net = p->version == 1 ? o->net->v1_name : o->net->caip2;
+	if (strcmp(p->network, want_net) != 0)
+		return invalid(res, X402_R_NETWORK);
+	if (!e->eoa_sig)
+		return invalid(res, X402_R_SMART_WALLET);
+
+	/* The domain always comes from the offer, never from the payload. */
+	if (dom_sep == NULL) {
+		x402_network_domain(&dom, o->net, o->asset);
+		x402_eip712_domain_separator(sep, &dom);
+		dom_sep = sep;
+	}
+	x402_eip712_eip3009_hash(sh, &e->auth);
+	x402_eip712_digest(digest, dom_sep, sh);
+	if (x402_sig_recover(ctx, res->payer, digest, e->sig) != 0 ||
+	    x402_memeq_ct(res->payer, e->auth.from, X402_ADDR_LEN) != 0)
+		return invalid(res, X402_R_SIGNATURE);
+
+	if (memcmp(e->auth.to, o->pay_to, X402_ADDR_LEN) != 0)
+		return invalid(res, X402_R_RECIPIENT);
+
+	/* validBefore >= now + 6 (less the allowed skew). */
+	x402_u256_set_u64(&limit, now);
+	x402_u256_set_u64(&margin, X402_VALID_BEFORE_MARGIN > skew ?
+	    X402_VALID_BEFORE_MARGIN - skew : 0);
+	if (x402_u256_add(&limit, &limit, &margin) != 0 ||
+	    x402_u256_cmp(&e->auth.valid_before, &limit) < 0)
+		return invalid(res, X402_R_VALID_BEFORE);
+	/* validAfter <= now (plus the allowed skew). */
+	x402_u256_set_u64(&limit, now);
+	x402_u256_set_u64(&margin, skew);
+	if (x402_u256_add(&limit, &limit, &margin) != 0 ||
+	    x402_u256_cmp(&e->auth.valid_after, &limit) > 0)
+		return invalid(res, X402_R_VALID_AFTER);
+
+	if (x402_u256_cmp(&e->auth.value, &o->amount) != 0)
+		return invalid(res, p->version == 1 ? X402_R_VALUE_V1 :
+		    X402_R_VALUE);
+	res->valid = 1;
+	return 0;
+}

@@ -1,0 +1,217 @@
+/*
+ * check_verify.c - offline verification against the official spec example
+ * (notes §10.1) and KAT-1 (§10.2), and every refusal in its order.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol.h"
+#include "verify.h"
+#include "testutil.h"
+
+#define PAYTO "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"
+#define USDC "0x036CbD53842c5426634e7929541eC2318f3dCF7e"
+#define SPEC_FROM "0x857b06519E91e3A54538791bDbb0E22373e36b66"
+#define SPEC_SIG "0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b571c"
+#define NONCE "0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480"
+#define NOW 1740672100ULL	/* inside [validAfter, validBefore - 6] */
+
+static struct x402_network net;
+static struct x402_sig_ctx *ctx;
+
+static void
+setup(void)
+{
+	struct x402_asset *a = &net.assets[0];
+
+	memset(&net, 0, sizeof(net));
+	strcpy(net.v1_name, "base-sepolia");
+	strcpy(net.caip2, "eip155:84532");
+	net.chain_id = 84532;
+	strcpy(a->symbol, "USDC");
+	ck_assert_int_eq(x402_addr_parse(a->address, USDC, 42), 0);
+	a->decimals = 6;
+	strcpy(a->eip712_name, "USDC");
+	strcpy(a->eip712_version, "2");
+	net.nassets = 1;
+	ck_assert_int_eq(x402_sig_ctx_new(&ctx), 0);
+}
+
+static void
+teardown(void)
+{
+	x402_sig_ctx_free(ctx);
+	ctx = NULL;
+}
+
+static void
+offer(struct x402_offer *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->scheme = X402_SCHEME_EXACT;
+	o->net = &net;
+	o->asset = &net.assets[0];
+	x402_u256_set_u64(&o->amount, 10000);
+	ck_assert_int_eq(x402_addr_parse(o->pay_to, PAYTO, 42), 0);
+	o->max_timeout_seconds = 60;
+}
+
+/* A v1 X-PAYMENT with the given fields, decoded. */
+static void
+payment(struct x402_payment *p, const char *network, const char *from,
+    const char *to, const char *value, const char *after,
+    const char *before, const char *sig)
+{
+	char json[2048], b64[3000];
+	struct x402_detail d;
+	size_t n;
+
+	snprintf(json, sizeof(json), "{\"x402Version\":1,\"scheme\":\"exact\","
+	    "\"network\":\"%s\",\"payload\":{\"signature\":\"%s\","
+	    "\"authorization\":{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"%s\","
+	    "\"validAfter\":\"%s\",\"validBefore\":\"%s\",\"nonce\":\"%s\"}}}",
+	    network, sig, from, to, value, after, before, NONCE);
+	ck_assert_int_eq(x402_base64_encode(b64, sizeof(b64), &n,
+	    (uint8_t *)json, strlen(json)), 0);
+	ck_assert_msg(x402_payment_decode(p, &d, b64, n) == 0, "%s", d.msg);
+}
+
+START_TEST(spec_example_is_valid)
+{
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_verify_result res;
+	char addr[43];
+
+	offer(&o);
+	payment(&p, "base-sepolia", SPEC_FROM, PAYTO, "10000", "1740672089",
+	    "1740672154", SPEC_SIG);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL, NOW, 0), 0);
+	ck_assert_msg(res.valid, "reason %s", res.reason);
+	ck_assert_ptr_null(res.reason);
+	x402_addr_format(addr, res.payer);
+	ck_assert_str_eq(addr, SPEC_FROM);
+	x402_payment_free(&p);
+}
+END_TEST
+
+/* Each case breaks one thing; the first failing check names it. */
+static const struct {
+	const char *name, *network, *from, *to, *value, *after, *before,
+	    *sig, *reason;
+	uint64_t now;
+	int domain;	/* 1: wrong EIP-712 name in the offer */
+} bad[] = {
+	{ "wrong network", "base", SPEC_FROM, PAYTO, "10000", "1740672089",
+	  "1740672154", SPEC_SIG, X402_R_NETWORK, NOW, 0 },
+	{ "signature by another key", "base-sepolia",
+	  "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", PAYTO, "10000",
+	  "1740672089", "1740672154", SPEC_SIG, X402_R_SIGNATURE, NOW, 0 },
+	{ "value changed after signing", "base-sepolia", SPEC_FROM, PAYTO,
+	  "10001", "1740672089", "1740672154", SPEC_SIG, X402_R_SIGNATURE,
+	  NOW, 0 },
+	{ "bit flipped in signature", "base-sepolia", SPEC_FROM, PAYTO,
+	  "10000", "1740672089", "1740672154",
+	  "0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b561c",
+	  X402_R_SIGNATURE, NOW, 0 },
+	{ "wrong EIP-712 name", "base-sepolia", SPEC_FROM, PAYTO, "10000",
+	  "1740672089", "1740672154", SPEC_SIG, X402_R_SIGNATURE, NOW, 1 },
+	{ "expired", "base-sepolia", SPEC_FROM, PAYTO, "10000",
+	  "1740672089", "1740672154", SPEC_SIG, X402_R_VALID_BEFORE,
+	  1740672154ULL, 0 },
+	{ "within 6 s of expiry", "base-sepolia", SPEC_FROM, PAYTO, "10000",
+	  "1740672089", "1740672154", SPEC_SIG, X402_R_VALID_BEFORE,
+	  1740672149ULL, 0 },
+	{ "not yet valid", "base-sepolia", SPEC_FROM, PAYTO, "10000",
+	  "1740672089", "1740672154", SPEC_SIG, X402_R_VALID_AFTER,
+	  1740672088ULL, 0 },
+};
+
+START_TEST(refusals)
+{
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_verify_result res;
+
+	offer(&o);
+	if (bad[_i].domain)
+		strcpy(net.assets[0].eip712_name, "USD Coin");
+	payment(&p, bad[_i].network, bad[_i].from, bad[_i].to, bad[_i].value,
+	    bad[_i].after, bad[_i].before, bad[_i].sig);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    bad[_i].now, 0), 0);
+	ck_assert_msg(!res.valid, "%s accepted", bad[_i].name);
+	ck_assert_str_eq(res.reason, bad[_i].reason);
+	x402_payment_free(&p);
+}
+END_TEST
+
+START_TEST(window_edges_and_skew)
+{
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_verify_result res;
+
+	offer(&o);
+	payment(&p, "base-sepolia", SPEC_FROM, PAYTO, "10000", "1740672089",
+	    "1740672154", SPEC_SIG);
+	/* validBefore == now + 6 and validAfter == now are both valid. */
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    1740672148ULL, 0), 0);
+	ck_assert(res.valid);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    1740672089ULL, 0), 0);
+	ck_assert(res.valid);
+	/* Two seconds of skew admit a payment two seconds early. */
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    1740672087ULL, 2), 0);
+	ck_assert(res.valid);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    1740672086ULL, 2), 0);
+	ck_assert_str_eq(res.reason, X402_R_VALID_AFTER);
+	x402_payment_free(&p);
+}
+END_TEST
+
+START_TEST(recipient_and_amount_on_a_signed_kat)
+{
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_verify_result res;
+
+	/* The spec signature is valid; change the offer instead. */
+	offer(&o);
+	payment(&p, "base-sepolia", SPEC_FROM, PAYTO, "10000", "1740672089",
+	    "1740672154", SPEC_SIG);
+	ck_assert_int_eq(x402_addr_parse(o.pay_to,
+	    "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 42), 0);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL, NOW, 0), 0);
+	ck_assert_str_eq(res.reason, X402_R_RECIPIENT);
+	offer(&o);
+	x402_u256_set_u64(&o.amount, 10001);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL, NOW, 0), 0);
+	ck_assert_str_eq(res.reason, X402_R_VALUE_V1);
+	x402_u256_set_u64(&o.amount, 9999);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL, NOW, 0), 0);
+	ck_assert_str_eq(res.reason, X402_R_VALUE_V1);
+	x402_payment_free(&p);
+}
+END_TEST
+
+static Suite *
+verify_suite(void)
+{
+	Suite *s = suite_create("verify");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, spec_example_is_valid);
+	tcase_add_loop_test(tc, refusals, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, window_edges_and_skew);
+	tcase_add_test(tc, recipient_and_amount_on_a_signed_kat);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(verify_suite)
