@@ -1,6 +1,7 @@
 /* verify.c - offline verification of exact EIP-3009 payments. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "verify.h"
@@ -9,7 +10,7 @@ static int
 invalid(struct x402_verify_result *res, const char *reason)
 {
 	res->valid = 0;
-	res->reason = reason;
+	snprintf(res->reason, sizeof(res->reason), "%s", reason);
 	return 0;
 }
 

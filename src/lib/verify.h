@@ -8,8 +8,8 @@
  *
  * Rules: the result is a verdict, not an error: x402_verify_exact returns
  * 0 when it could decide (valid or not, see result->valid) and a negative
- * X402_ERR_* only when it could not (bad arguments).  The reason codes are
- * static strings.
+ * X402_ERR_* only when it could not (bad arguments).  Reason codes are
+ * copied into the result, since a facilitator's may be any string.
  */
 #ifndef X402_VERIFY_H
 #define X402_VERIFY_H
@@ -38,8 +38,9 @@
 
 struct x402_verify_result {
 	int valid;
-	const char *reason;			/* NULL when valid */
-	uint8_t payer[X402_ADDR_LEN];		/* the recovered signer */
+	char reason[X402_REASON_MAX + 1];	/* "" when valid */
+	char message[X402_REASON_MAX + 1];	/* optional detail, or "" */
+	uint8_t payer[X402_ADDR_LEN];		/* the signer (when known) */
 };
 
 /*

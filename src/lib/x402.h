@@ -24,5 +24,6 @@
 #include "json.h"
 #include "protocol.h"
 #include "verify.h"
+#include "settle.h"
 
 #endif /* X402_H */
