@@ -63,17 +63,50 @@ struct x402_permit2 {
 	int upto;
 };
 
+/* The type hashes this module uses (for tests and diagnostics). */
+enum x402_eip712_type {
+	X402_EIP712_T_DOMAIN = 0,	/* name, version, chainId, contract */
+	X402_EIP712_T_DOMAIN_NOVERSION,	/* name, chainId, contract (Permit2) */
+	X402_EIP712_T_EIP3009,		/* TransferWithAuthorization */
+	X402_EIP712_T_PERMIT,		/* ERC-2612 Permit */
+	X402_EIP712_T_TOKEN_PERMISSIONS,
+	X402_EIP712_T_WITNESS_EXACT,
+	X402_EIP712_T_WITNESS_UPTO,
+	X402_EIP712_T_PERMIT2_EXACT,	/* PermitWitnessTransferFrom, exact */
+	X402_EIP712_T_PERMIT2_UPTO,	/* PermitWitnessTransferFrom, upto */
+	X402_EIP712_T_COUNT
+};
+
+/*
+ * Returns the 32-byte type hash of t (static storage), or NULL if t is
+ * out of range.
+ */
+const uint8_t *x402_eip712_typehash(enum x402_eip712_type t);
+
+/*
+ * The domain separator: the type with version when dom->has_version, else
+ * Permit2's EIP712Domain(string name,uint256 chainId,address
+ * verifyingContract).  name and version are read up to their NUL or their
+ * maximum length, whichever comes first.  Out: out.
+ */
 void x402_eip712_domain_separator(uint8_t out[32],
     const struct x402_eip712_domain *dom);
 
+/* hashStruct(TransferWithAuthorization).  Out: out. */
 void x402_eip712_eip3009_hash(uint8_t out[32],
     const struct x402_eip3009_auth *a);
 
+/* hashStruct(Permit).  Out: out. */
 void x402_eip712_permit_hash(uint8_t out[32], const struct x402_permit *p);
 
+/*
+ * hashStruct(PermitWitnessTransferFrom) with the exact witness, or the
+ * upto witness when p->upto (witness_facilitator is ignored otherwise).
+ * Out: out.
+ */
 void x402_eip712_permit2_hash(uint8_t out[32], const struct x402_permit2 *p);
 
-/* The final digest that is signed. */
+/* The final digest that is signed.  Out: out. */
 void x402_eip712_digest(uint8_t out[32], const uint8_t domain_separator[32],
     const uint8_t struct_hash[32]);
 

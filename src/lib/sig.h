@@ -27,8 +27,9 @@
 struct x402_sig_ctx;
 
 /*
- * Creates the context, randomizes it and runs the self-test.  Returns 0,
- * X402_ERR_NOMEM or X402_ERR_CRYPTO.  Out: *out (free with
+ * Creates the context, randomizes it (getrandom) and runs the self-test.
+ * Returns 0, X402_ERR_NOMEM, X402_ERR_IO (no random bytes) or
+ * X402_ERR_CRYPTO (randomization or self-test failed).  Out: *out (free with
  * x402_sig_ctx_free).
  */
 int x402_sig_ctx_new(struct x402_sig_ctx **out) X402_WARN_UNUSED;
@@ -70,18 +71,22 @@ void x402_sig_pubkey_address(uint8_t addr[X402_ADDR_LEN],
 
 /*
  * Reads a secret key file: 64 hex digits (optional "0x", surrounding
- * whitespace allowed).  Refuses (X402_ERR_PERM) a file that is not a
- * regular file or that group or others may read or write.  Returns 0,
- * X402_ERR_IO, X402_ERR_PERM, X402_ERR_SYNTAX or X402_ERR_CRYPTO (not a
- * valid key).  The detail names the file, never the key.  Out: seckey.
+ * whitespace allowed), at most 256 bytes in all.  Refuses (X402_ERR_PERM)
+ * a symbolic link, anything but a regular file, and any mode bit in 077.
+ * The file is opened with O_NOFOLLOW and checked with fstat on that
+ * descriptor.  Returns 0, X402_ERR_IO, X402_ERR_PERM, X402_ERR_LIMIT
+ * (file too long), X402_ERR_SYNTAX or X402_ERR_CRYPTO (zero or >= n).
+ * The detail names the file and its mode, never the key.  Every
+ * temporary copy is wiped; on failure seckey is zeroed.  Out: seckey.
  */
 int x402_sig_key_load(const struct x402_sig_ctx *ctx,
     uint8_t seckey[X402_SECKEY_LEN], struct x402_detail *d,
     const char *path) X402_WARN_UNUSED;
 
 /*
- * Generates a key from the system's random source.  Returns 0 or
- * X402_ERR_CRYPTO / X402_ERR_IO.  Out: seckey.
+ * Generates a key from getrandom(), drawing again until it is a valid
+ * secp256k1 key.  Returns 0 or X402_ERR_CRYPTO / X402_ERR_IO.  Out: seckey
+ * (zeroed on failure).
  */
 int x402_sig_key_generate(const struct x402_sig_ctx *ctx,
     uint8_t seckey[X402_SECKEY_LEN]) X402_WARN_UNUSED;
