@@ -25,5 +25,6 @@
 #include "protocol.h"
 #include "verify.h"
 #include "settle.h"
+#include "http.h"
 
 #endif /* X402_H */
