@@ -26,5 +26,6 @@
 #include "verify.h"
 #include "settle.h"
 #include "http.h"
+#include "spool.h"
 
 #endif /* X402_H */

@@ -1,0 +1,131 @@
+/*
+ * spool.h - a maildir-style spool of records (receipts), after qmail's
+ * maildir and Postfix's queue: a record is never lost, never seen half
+ * written, and claimed by exactly one consumer.
+ *
+ * Layout of a spool directory DIR:
+ *   DIR/tmp/         records being written (never read by consumers)
+ *   DIR/new/         complete, durable records waiting for a consumer
+ *   DIR/cur/         records claimed by a consumer, being processed
+ *   DIR/quarantine/  records a consumer could not process, each with a
+ *                    sibling NAME.reason text file
+ *
+ * Rules:
+ *  - x402_spool_open creates DIR (not its parents) and the four
+ *    subdirectories when missing, with mode 0770 less the process umask
+ *    (the gate and the payout worker share a group); it never changes the
+ *    mode of existing ones, and refuses anything that is not a directory.
+ *  - A writer creates tmp/NAME (O_EXCL, mode 0640 less umask), writes it
+ *    all, fsyncs it, links it into new/ (rename where the file system has
+ *    no hard links), fsyncs new/ and removes tmp/NAME.  Any failure is
+ *    X402_ERR_IO with the system call and errno text in the detail, and
+ *    leaves nothing in new/ (see x402_spool_write for the one window).
+ *  - NAME is "SECONDS.PID.RANDOM" (RANDOM: 16 hex digits), at most
+ *    X402_SPOOL_NAMEMAX bytes of [0-9A-Za-z._-], never starting with ".".
+ *    Functions that take a name refuse any other (X402_ERR_INVAL), so a
+ *    name can never reach outside its subdirectory.
+ *  - A consumer claims a record by rename() from new/ into cur/: of many
+ *    consumers racing for one record exactly one wins.  A claim is not
+ *    fsynced: after a host crash a record may be back in new/ and be
+ *    claimed again, so consumers must be idempotent on the record name.
+ *  - Processed records are unlinked (x402_spool_done): the consumer must
+ *    have recorded what it needs durably (its ledger) first.
+ *  - The order in which records are claimed is unspecified.
+ *  - One struct x402_spool per process or thread; it holds open directory
+ *    descriptors (close-on-exec) and no other state.
+ */
+#ifndef X402_SPOOL_H
+#define X402_SPOOL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "error.h"
+
+#define X402_SPOOL_NAMEMAX 64		/* longest record name */
+#define X402_SPOOL_MAXRECORD (1u << 20)	/* largest record written */
+#define X402_SPOOL_REASONMAX 1024	/* longest quarantine reason */
+
+struct x402_spool;
+
+/* Areas that x402_spool_stale can look at. */
+enum x402_spool_area {
+	X402_SPOOL_TMP = 0,	/* writers that died before finishing */
+	X402_SPOOL_CUR = 1,	/* consumers that died before done/quarantine */
+};
+
+/*
+ * Opens (creating as above) the spool at dir.  Returns 0, X402_ERR_IO
+ * (the path and errno in the detail), X402_ERR_INVAL or X402_ERR_NOMEM.
+ * Out: *sp, to release with x402_spool_close.
+ */
+int x402_spool_open(struct x402_spool **sp, struct x402_detail *d,
+    const char *dir) X402_WARN_UNUSED;
+
+/* Closes the directory descriptors and frees s.  NULL allowed. */
+void x402_spool_close(struct x402_spool *s);
+
+/*
+ * Writes a record of len (<= X402_SPOOL_MAXRECORD) bytes durably into
+ * new/.  Returns 0, X402_ERR_IO, X402_ERR_LIMIT or X402_ERR_INVAL.  Out:
+ * name[0..namecap) receives the record name when name is not NULL
+ * (namecap > X402_SPOOL_NAMEMAX always suffices; a short buffer is
+ * X402_ERR_LIMIT before anything is written).
+ * If fsync of new/ fails the record is unlinked from new/ again and the
+ * call fails; a consumer that claimed it in that instant keeps it.  A
+ * failure to remove tmp/NAME after the record is durable is not an error
+ * (x402_spool_stale finds the leftover).
+ */
+int x402_spool_write(struct x402_spool *s, char *name, size_t namecap,
+    struct x402_detail *d, const void *data, size_t len) X402_WARN_UNUSED;
+
+/*
+ * Claims one record from new/ into cur/ and reads it.  Returns 0,
+ * X402_ERR_NOTFOUND (new/ holds no record), X402_ERR_LIMIT (the record is
+ * larger than content->max), X402_ERR_IO or X402_ERR_INVAL.
+ * Out: name[0..namecap) (namecap > X402_SPOOL_NAMEMAX), *content (reset,
+ * then filled; initialised by the caller with its cap).  On X402_ERR_LIMIT
+ * and on a read error the record stays claimed in cur/ and name is set:
+ * the caller should quarantine it.
+ */
+int x402_spool_claim_next(struct x402_spool *s, char *name, size_t namecap,
+    struct x402_buf *content, struct x402_detail *d) X402_WARN_UNUSED;
+
+/*
+ * Removes the processed, claimed record cur/name.  Returns 0,
+ * X402_ERR_NOTFOUND, X402_ERR_IO or X402_ERR_INVAL (bad name).
+ */
+int x402_spool_done(struct x402_spool *s, struct x402_detail *d,
+    const char *name) X402_WARN_UNUSED;
+
+/*
+ * Moves the claimed record cur/name to quarantine/name, then writes
+ * quarantine/name.reason (via tmp/, fsynced) holding reason and a
+ * newline.  Returns 0, X402_ERR_NOTFOUND (not in cur/), X402_ERR_LIMIT
+ * (reason over X402_SPOOL_REASONMAX), X402_ERR_IO or X402_ERR_INVAL.
+ */
+int x402_spool_quarantine(struct x402_spool *s, struct x402_detail *d,
+    const char *name, const char *reason) X402_WARN_UNUSED;
+
+/*
+ * Lists records of an area whose last change (the later of mtime and
+ * ctime) is at least max_age seconds before now.  Out: names receives
+ * "NAME\n" per record (appended; X402_ERR_LIMIT when it is full), *count
+ * the number listed.  Returns 0, X402_ERR_LIMIT, X402_ERR_IO or
+ * X402_ERR_INVAL.  Recovery then calls x402_spool_drop_tmp (tmp/) or
+ * x402_spool_requeue (cur/, once sure the consumer is gone).
+ */
+int x402_spool_stale(struct x402_spool *s, struct x402_buf *names,
+    size_t *count, struct x402_detail *d, enum x402_spool_area area,
+    time_t now, unsigned max_age) X402_WARN_UNUSED;
+
+/* Unlinks tmp/name.  Returns 0, X402_ERR_NOTFOUND, X402_ERR_IO, INVAL. */
+int x402_spool_drop_tmp(struct x402_spool *s, struct x402_detail *d,
+    const char *name) X402_WARN_UNUSED;
+
+/* Moves cur/name back to new/.  Same returns as x402_spool_drop_tmp. */
+int x402_spool_requeue(struct x402_spool *s, struct x402_detail *d,
+    const char *name) X402_WARN_UNUSED;
+
+#endif /* X402_SPOOL_H */
