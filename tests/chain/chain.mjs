@@ -322,7 +322,8 @@ export function parseArgs(argv, spec = {}) {
           v = argv[++i];
         }
       }
-      out[k] = v;
+      if (spec.multi?.includes(k)) (out[k] ??= []).push(v);
+      else out[k] = v;
     } else out._.push(a);
   }
   return out;
