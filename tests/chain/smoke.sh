@@ -60,6 +60,8 @@ wait_ready() {
 # jget FILE EXPR: evaluate a JS expression on the JSON object `j` read from FILE.
 jget() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const v=('"$2"'); console.log(typeof v==="object"?JSON.stringify(v):String(v))' "$1"; }
 bal() { node "$HERE/balance.mjs" "$1" | awk '{print $2}'; }
+# bals A B: print "balA balB"
+bals() { node "$HERE/balance.mjs" "$1" "$2" | awk '{printf "%s ", $2} END {print ""}'; }
 
 cd "$HERE" || exit 1
 if [ ! -d node_modules ]; then
@@ -126,7 +128,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$V1_PORT/ocr")
 pay() {
   local name=$1 script=$2 url=$3 payer=$4 key=$5 payee=$6 atomic=$7 body=$8
   local pb0 eb0 pb1 eb1 t rc
-  pb0=$(bal "$payer"); eb0=$(bal "$payee")
+  read -r pb0 eb0 < <(bals "$payer" "$payee")
   t=$(now_ms)
   node "$script" "$url" --key "$key" >"$WORK/$name.json" 2>"$WORK/$name.err"
   rc=$?
@@ -143,7 +145,7 @@ pay() {
   else
     notok "$name: settlement header $(jget "$WORK/$name.json" j.paymentResponse)"
   fi
-  pb1=$(bal "$payer"); eb1=$(bal "$payee")
+  read -r pb1 eb1 < <(bals "$payer" "$payee")
   if [ $((eb1 - eb0)) -eq "$atomic" ]; then
     ok "$name: payee balance +$atomic ($eb0 -> $eb1)"
   else
