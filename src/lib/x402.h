@@ -25,6 +25,7 @@
 #include "protocol.h"
 #include "verify.h"
 #include "settle.h"
+#include "receipt.h"
 #include "http.h"
 #include "spool.h"
 
