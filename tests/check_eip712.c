@@ -112,8 +112,9 @@ START_TEST(typehashes_match_type_strings)
 	for (i = 0; i < sizeof(typehashes) / sizeof(typehashes[0]); i++) {
 		uint8_t h[32];
 		const uint8_t *lib = x402_eip712_typehash(typehashes[i].t);
+		const char *ts = typehashes[i].type;
 
-		x402_keccak256(h, typehashes[i].type, strlen(typehashes[i].type));
+		x402_keccak256(h, ts, strlen(ts));
 		tu_assert_hex(h, 32, typehashes[i].hash);
 		ck_assert_ptr_nonnull(lib);
 		tu_assert_hex(lib, 32, typehashes[i].hash);

@@ -410,8 +410,8 @@ static const struct {
 	{ "zero key", "0x0000000000000000000000000000000000000000000000000000"
 	  "000000000000", 0600, X402_ERR_CRYPTO },
 	{ "key = n", CURVE_N, 0600, X402_ERR_CRYPTO },
-	{ "key = 2^256-1", "ffffffffffffffffffffffffffffffffffffffffffffffffffff"
-	  "ffffffffffff", 0600, X402_ERR_CRYPTO },
+	{ "key = 2^256-1", "fffffffffffffffffffffffffffffffffffffffffffffffff"
+	  "fffffffffffffff", 0600, X402_ERR_CRYPTO },
 };
 
 START_TEST(key_file_table)

@@ -65,15 +65,15 @@ struct x402_permit2 {
 
 /* The type hashes this module uses (for tests and diagnostics). */
 enum x402_eip712_type {
-	X402_EIP712_T_DOMAIN = 0,	/* name, version, chainId, contract */
-	X402_EIP712_T_DOMAIN_NOVERSION,	/* name, chainId, contract (Permit2) */
+	X402_EIP712_T_DOMAIN = 0,	/* name, version, chain, contract */
+	X402_EIP712_T_DOMAIN_NOVERSION,	/* name, chain, contract: Permit2 */
 	X402_EIP712_T_EIP3009,		/* TransferWithAuthorization */
 	X402_EIP712_T_PERMIT,		/* ERC-2612 Permit */
 	X402_EIP712_T_TOKEN_PERMISSIONS,
 	X402_EIP712_T_WITNESS_EXACT,
 	X402_EIP712_T_WITNESS_UPTO,
-	X402_EIP712_T_PERMIT2_EXACT,	/* PermitWitnessTransferFrom, exact */
-	X402_EIP712_T_PERMIT2_UPTO,	/* PermitWitnessTransferFrom, upto */
+	X402_EIP712_T_PERMIT2_EXACT,	/* PermitWitnessTransferFrom */
+	X402_EIP712_T_PERMIT2_UPTO,	/* the same, upto witness */
 	X402_EIP712_T_COUNT
 };
 
