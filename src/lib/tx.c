@@ -260,7 +260,7 @@ x402_abi_decode_string(char *out, size_t outcap, size_t *outlen,
 		return X402_ERR_SYNTAX;
 	if (get_len(&off, data) != 0 || off != WORD)
 		return X402_ERR_SYNTAX;
-	if (get_len(&n, data + WORD) != 0)
+	if (get_len(&n, data + WORD) != 0 || n > len - 2 * WORD)
 		return X402_ERR_SYNTAX;
 	padded = (n + WORD - 1) / WORD * WORD;
 	if (len - 2 * WORD != padded)
