@@ -28,5 +28,6 @@
 #include "receipt.h"
 #include "http.h"
 #include "spool.h"
+#include "tx.h"
 
 #endif /* X402_H */
