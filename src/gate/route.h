@@ -1,0 +1,92 @@
+/*
+ * route.h - one x402-gate route: what command is sold, at what price, on
+ * which networks, settled how.  Read once at start-up from the global
+ * x402.conf (shared settings, optional) and then the route file, strictly.
+ */
+#ifndef GATE_ROUTE_H
+#define GATE_ROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "x402.h"
+#include "config.h"
+
+#define ROUTE_MAX_OFFERS 8
+#define ROUTE_URL_MAX 197
+#define ROUTE_TEXT_MAX 197
+
+enum route_settle_when { SETTLE_AFTER = 0, SETTLE_BEFORE = 1 };
+enum route_mode { MODE_FACILITATOR = 0, MODE_LOCAL = 1 };
+
+/* Everything the files say, as parsed (plain data). */
+struct route_conf {
+	/* [route] */
+	struct x402_cfg_argv command;
+	char description[ROUTE_TEXT_MAX + 1];
+	char mime_type[128];
+	char price[X402_PRICE_MAXLEN + 1];
+	uint8_t pay_to[X402_ADDR_LEN];
+	struct x402_cfg_argv accept;	/* "NETWORK" or "NETWORK/ASSET" */
+	uint64_t max_timeout;		/* maxTimeoutSeconds */
+	uint64_t command_timeout;	/* seconds */
+	uint64_t max_input;		/* request body cap, bytes */
+	uint64_t max_output;		/* command output cap, bytes */
+	int settle;			/* enum route_settle_when */
+	char resource_url[ROUTE_URL_MAX + 1];	/* public URL, or "" */
+	char workdir[256];
+	/* [gate] */
+	int mode;			/* enum route_mode */
+	uint64_t clock_skew;
+	char cors_origin[ROUTE_URL_MAX + 1];
+	int browser_page;
+	int log_level;
+	/* [paths] */
+	char spool[256];
+	char claims[256];
+	char fallback[256];
+	char networks[256];
+	/* [facilitator] */
+	char facilitator_url[ROUTE_URL_MAX + 1];
+	uint64_t facilitator_timeout;	/* seconds */
+	char cdp_key_id[128];
+	char cdp_key_file[256];
+	/* [local] */
+	char rpc_url[ROUTE_URL_MAX + 1];
+	uint64_t rpc_timeout;		/* seconds */
+	char relayer_key[256];
+	char relayer_state[256];
+	uint64_t receipt_timeout;	/* seconds to wait for a receipt */
+	int check_chain;		/* balance and nonce before running */
+	/* outbound */
+	char proxy[ROUTE_URL_MAX + 1];
+};
+
+struct route {
+	char name[65];			/* from the route file's name */
+	char file[512];
+	struct route_conf c;
+	const char *argv[X402_CFG_ARGV_MAX + 1];	/* into c.command.buf */
+	struct x402_networks *networks;
+	struct x402_offer offers[ROUTE_MAX_OFFERS];
+	struct json_object *v2_accepts[ROUTE_MAX_OFFERS];
+	uint8_t domain_sep[ROUTE_MAX_OFFERS][32];
+	size_t noffers;
+	struct x402_sig_ctx *sig;
+	struct x402_settler *settler;
+	struct x402_spool *spool;
+	struct x402_claim_store *claims;
+};
+
+/*
+ * Loads global (may be NULL or missing) then file into *r, builds the
+ * offers and opens the spool and claim store.  When `deep` is set it also
+ * builds the settler (contacting the facilitator for /supported).
+ * Returns 0 or an X402_ERR_* with the file, line and key in *d.
+ */
+int route_load(struct route *r, struct x402_detail *d, const char *global,
+    const char *file, int deep);
+
+void route_free(struct route *r);
+
+#endif /* GATE_ROUTE_H */
