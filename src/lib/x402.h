@@ -29,5 +29,6 @@
 #include "http.h"
 #include "spool.h"
 #include "tx.h"
+#include "config.h"
 
 #endif /* X402_H */
