@@ -22,5 +22,6 @@
 #include "sig.h"
 #include "network.h"
 #include "spool.h"
+#include "claim.h"
 
 #endif /* X402_H */
