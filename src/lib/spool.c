@@ -352,17 +352,24 @@ out:
 	return r;
 }
 
+/* Unlinks name in subdirectory i; ENOENT is X402_ERR_NOTFOUND. */
+static int
+drop(struct x402_spool *s, struct x402_detail *d, const char *name, int i)
+{
+	if (s == NULL || !name_ok(name))
+		return bad_name(d);
+	if (unlinkat(s->fd[i], name, 0) != 0)
+		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
+		    "spool %s: %s/%s does not exist", s->path, subdir[i],
+		    name) : io_fail(d, s, "unlink", subdir[i], name, errno);
+	return 0;
+}
+
 int
 x402_spool_done(struct x402_spool *s, struct x402_detail *d,
     const char *name)
 {
-	if (s == NULL || !name_ok(name))
-		return bad_name(d);
-	if (unlinkat(s->fd[D_CUR], name, 0) != 0)
-		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
-		    "spool %s: cur/%s does not exist", s->path, name) :
-		    io_fail(d, s, "unlink", "cur", name, errno);
-	return 0;
+	return drop(s, d, name, D_CUR);
 }
 
 /* Moves name from subdirectory a to b; ENOENT is X402_ERR_NOTFOUND. */
@@ -469,13 +476,7 @@ int
 x402_spool_drop_tmp(struct x402_spool *s, struct x402_detail *d,
     const char *name)
 {
-	if (s == NULL || !name_ok(name))
-		return bad_name(d);
-	if (unlinkat(s->fd[D_TMP], name, 0) != 0)
-		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
-		    "spool %s: tmp/%s does not exist", s->path, name) :
-		    io_fail(d, s, "unlink", "tmp", name, errno);
-	return 0;
+	return drop(s, d, name, D_TMP);
 }
 
 int

@@ -30,5 +30,6 @@
 #include "spool.h"
 #include "tx.h"
 #include "config.h"
+#include "claim.h"
 
 #endif /* X402_H */
