@@ -89,4 +89,7 @@ int route_load(struct route *r, struct x402_detail *d, const char *global,
 
 void route_free(struct route *r);
 
+/* Builds r->settler for the configured mode (settler.c). */
+int route_settler(struct route *r, struct x402_detail *d);
+
 #endif /* GATE_ROUTE_H */

@@ -1,0 +1,754 @@
+/*
+ * gate.c - one request through x402-gate.
+ *
+ * Order (DESIGN.md): no payment -> 402; decode and match the header;
+ * read the body (capped); verify; claim the authorization; [settle if
+ * settle = before]; run the command; settle; commit the claim; write the
+ * receipt; reply with the output and the settlement header.  Any failure
+ * before settlement releases the claim and charges nothing.
+ */
+#include "autoconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "gate.h"
+#include "log.h"
+#include "page.h"
+
+#define URL_MAX 2048
+#define HEADERS_MAX 16384
+#define ERRBODY_MAX (64 * 1024)
+
+struct reply {
+	int status;
+	struct x402_buf head;		/* "Name: value\r\n" lines */
+	struct x402_buf body;		/* owned body, or */
+	const char *ext;		/* borrowed body */
+	size_t ext_len;
+};
+
+struct req {
+	struct route *r;
+	struct gate_io *io;
+	const char *method;
+	const char *hdr;		/* the payment header value */
+	int hdr_v1;			/* it came as X-PAYMENT */
+	int browser;
+	char url[URL_MAX + 1];
+	struct x402_resource res;
+	struct x402_buf body;
+	struct x402_payment pay;
+	size_t offer;
+	struct json_object *req_json;	/* requirement as advertised */
+	struct x402_verify_result vr;
+	struct x402_settlement st;
+	struct x402_claim_token tok;
+	int claimed;
+	struct timespec t0;
+};
+
+static const char *
+reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 402: return "Payment Required";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Status";
+	}
+}
+
+static const char *
+env(struct req *q, const char *name)
+{
+	const char *v = q->io->getenv(q->io->ctx, name);
+
+	return v != NULL ? v : "";
+}
+
+static void
+hdr(struct reply *rp, const char *name, const char *fmt, ...)
+    X402_PRINTF(3, 4);
+
+static void
+hdr(struct reply *rp, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x402_buf_printf(&rp->head, "%s: ", name) != 0)
+		return;
+	va_start(ap, fmt);
+	(void)x402_buf_vprintf(&rp->head, fmt, ap);
+	va_end(ap);
+	(void)x402_buf_adds(&rp->head, "\r\n");
+}
+
+static void
+reply_init(struct reply *rp, int status)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->status = status;
+	x402_buf_init(&rp->head, HEADERS_MAX);
+	x402_buf_init(&rp->body, ERRBODY_MAX);
+}
+
+static void
+cors(struct req *q, struct reply *rp)
+{
+	if (q->r->c.cors_origin[0] == '\0')
+		return;
+	hdr(rp, "Access-Control-Allow-Origin", "%s", q->r->c.cors_origin);
+	hdr(rp, "Access-Control-Expose-Headers",
+	    "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE");
+}
+
+static void
+reply_send(struct req *q, struct reply *rp)
+{
+	struct x402_buf out;
+	const char *b = rp->ext ? rp->ext : rp->body.p;
+	size_t bl = rp->ext ? rp->ext_len : rp->body.len;
+
+	x402_buf_init(&out, HEADERS_MAX + 256);
+	if (x402_buf_printf(&out, "Status: %d %s\r\n", rp->status,
+	    reason_phrase(rp->status)) != 0 ||
+	    x402_buf_add(&out, rp->head.p ? rp->head.p : "", rp->head.len) ||
+	    x402_buf_printf(&out, "Content-Length: %zu\r\n\r\n", bl) != 0) {
+		X402_LOG_ERR("reply headers over %d bytes", HEADERS_MAX);
+		x402_buf_reset(&out);
+		(void)x402_buf_adds(&out, "Status: 500 Internal Server Error"
+		    "\r\nContent-Length: 0\r\n\r\n");
+		bl = 0;
+	}
+	if (q->io->write(q->io->ctx, out.p, out.len) != 0 ||
+	    (bl > 0 && q->io->write(q->io->ctx, b, bl) != 0))
+		X402_LOG_WARN("client went away while we replied");
+	x402_buf_free(&out);
+	x402_buf_free(&rp->head);
+	x402_buf_free(&rp->body);
+}
+
+/* A plain error reply with a JSON body {"error": ...}. */
+static void
+fail(struct req *q, int status, const char *fmt, ...) X402_PRINTF(3, 4);
+
+static void
+fail(struct req *q, int status, const char *fmt, ...)
+{
+	struct reply rp;
+	struct json_object *o;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_init(&rp, status);
+	cors(q, &rp);
+	hdr(&rp, "Content-Type", "application/json");
+	hdr(&rp, "Cache-Control", "no-store");
+	o = json_object_new_object();
+	if (o != NULL && x402_json_add_string(o, "error", msg) == 0)
+		(void)x402_json_append(&rp.body, o);
+	json_object_put(o);
+	X402_LOG_INFO("route %s: %d: %s", q->r->name, status, msg);
+	reply_send(q, &rp);
+}
+
+/*
+ * 402 with every offer: v1 body, v2 PAYMENT-REQUIRED, or the HTML page
+ * for a browser.  error_v1/v2 as in x402_payment_required; settle_hdr
+ * adds a failure settlement header (v2 PAYMENT-RESPONSE).
+ */
+static void
+payment_required(struct req *q, const char *error_v1, const char *error_v2,
+    const char *settle_name, const char *settle_value)
+{
+	struct reply rp;
+	struct x402_buf v2;
+	struct x402_detail d;
+	int e;
+
+	reply_init(&rp, 402);
+	x402_buf_init(&v2, HEADERS_MAX - 1024);
+	e = x402_payment_required(&rp.body, &v2, &d, &q->res, q->r->offers,
+	    q->r->v2_accepts, q->r->noffers, error_v1, error_v2);
+	if (e != 0) {
+		x402_buf_free(&v2);
+		x402_buf_free(&rp.head);
+		x402_buf_free(&rp.body);
+		fail(q, 500, "cannot build the 402 reply: %s", d.msg);
+		return;
+	}
+	cors(q, &rp);
+	hdr(&rp, "PAYMENT-REQUIRED", "%s", v2.p);
+	hdr(&rp, "Cache-Control", "no-store");
+	if (settle_name != NULL)
+		hdr(&rp, settle_name, "%s", settle_value);
+	if (q->browser && q->r->c.browser_page && q->hdr == NULL) {
+		x402_buf_reset(&rp.body);
+		if (page_paywall(&rp.body, q->r, &q->res) == 0) {
+			hdr(&rp, "Content-Type", "text/html; charset=utf-8");
+			hdr(&rp, "Content-Security-Policy", "%s", PAGE_CSP);
+		} else {
+			x402_buf_reset(&rp.body);
+			e = x402_payment_required(&rp.body, &v2, &d, &q->res,
+			    q->r->offers, q->r->v2_accepts, q->r->noffers,
+			    error_v1, error_v2);
+			hdr(&rp, "Content-Type", "application/json");
+		}
+	} else
+		hdr(&rp, "Content-Type", "application/json");
+	x402_buf_free(&v2);
+	if (error_v1 != NULL && q->hdr != NULL)
+		X402_LOG_INFO("route %s: 402: %s", q->r->name, error_v1);
+	reply_send(q, &rp);
+}
+
+static void
+preflight(struct req *q)
+{
+	struct reply rp;
+
+	reply_init(&rp, 204);
+	if (q->r->c.cors_origin[0] != '\0') {
+		hdr(&rp, "Access-Control-Allow-Origin", "%s",
+		    q->r->c.cors_origin);
+		hdr(&rp, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+		hdr(&rp, "Access-Control-Allow-Headers", "PAYMENT-SIGNATURE, "
+		    "X-PAYMENT, SIGN-IN-WITH-X, Access-Control-Expose-Headers, "
+		    "Content-Type");
+		hdr(&rp, "Access-Control-Expose-Headers", "PAYMENT-REQUIRED, "
+		    "PAYMENT-RESPONSE, X-PAYMENT-RESPONSE");
+		hdr(&rp, "Access-Control-Max-Age", "600");
+	}
+	reply_send(q, &rp);
+}
+
+/* The resource URL: configured, or scheme://host/uri of this request. */
+static void
+build_url(struct req *q)
+{
+	const char *https = env(q, "HTTPS"), *host = env(q, "HTTP_HOST");
+	const char *uri = env(q, "REQUEST_URI");
+	const char *scheme = (strcasecmp(https, "on") == 0 ||
+	    strcmp(https, "1") == 0) ? "https" : "http";
+	size_t i;
+
+	if (q->r->c.resource_url[0] != '\0') {
+		snprintf(q->url, sizeof(q->url), "%s", q->r->c.resource_url);
+		return;
+	}
+	if (host[0] == '\0')
+		host = env(q, "SERVER_NAME");
+	if (uri[0] == '\0')
+		uri = env(q, "SCRIPT_NAME");
+	snprintf(q->url, sizeof(q->url), "%s://%s%s", scheme, host, uri);
+	/* Nothing but printable ASCII reaches a JSON string or a log. */
+	for (i = 0; q->url[i] != '\0'; i++)
+		if ((unsigned char)q->url[i] < 0x21 ||
+		    (unsigned char)q->url[i] > 0x7e)
+			q->url[i] = '_';
+}
+
+static int
+read_body(struct req *q)
+{
+	const char *cl = env(q, "CONTENT_LENGTH");
+	unsigned long long want;
+	char *end;
+	int e;
+
+	x402_buf_init(&q->body, (size_t)q->r->c.max_input);
+	if (cl[0] == '\0')
+		return 0;
+	want = strtoull(cl, &end, 10);
+	if (*end != '\0' || cl[0] == '-') {
+		fail(q, 400, "bad Content-Length");
+		return -1;
+	}
+	if (want > q->r->c.max_input) {
+		fail(q, 413, "request body over %llu bytes",
+		    (unsigned long long)q->r->c.max_input);
+		return -1;
+	}
+	if ((e = x402_buf_reserve(&q->body, (size_t)want)) != 0) {
+		fail(q, 500, "out of memory for the request body");
+		return -1;
+	}
+	while (q->body.len < want) {
+		long n = q->io->read(q->io->ctx, q->body.p + q->body.len,
+		    (size_t)want - q->body.len);
+
+		if (n <= 0) {
+			X402_LOG_WARN("route %s: request body ended after %zu "
+			    "of %llu bytes", q->r->name, q->body.len, want);
+			return -1;	/* the client is gone: no reply */
+		}
+		q->body.len += (size_t)n;
+	}
+	q->body.p[q->body.len] = '\0';
+	return 0;
+}
+
+static int
+upstream_status(int e)
+{
+	switch (e) {
+	case X402_ERR_TIMEOUT:
+	case X402_ERR_PENDING:
+		return 504;
+	case X402_ERR_NET:
+		return 503;
+	default:
+		return 502;
+	}
+}
+
+static void
+release(struct req *q)
+{
+	struct x402_detail d;
+
+	if (!q->claimed)
+		return;
+	if (x402_claim_release(q->r->claims, &d, &q->tok) != 0)
+		X402_LOG_ERR("route %s: cannot release a claim: %s",
+		    q->r->name, d.msg);
+	q->claimed = 0;
+}
+
+/* The environment of the command: CGI variables and X402_*, nothing else. */
+static int
+build_env(struct req *q, struct x402_env *e)
+{
+	static const char *const pass[] = {
+		"REQUEST_METHOD", "QUERY_STRING", "CONTENT_TYPE",
+		"CONTENT_LENGTH", "SCRIPT_NAME", "PATH_INFO", "REQUEST_URI",
+		"REMOTE_ADDR", "REMOTE_PORT", "SERVER_NAME", "SERVER_PORT",
+		"SERVER_PROTOCOL", "HTTPS", "HTTP_HOST", "HTTP_ACCEPT",
+		"HTTP_ACCEPT_LANGUAGE", "HTTP_USER_AGENT", NULL,
+	};
+	const struct x402_offer *o = &q->r->offers[q->offer];
+	char amount[X402_U256_DECLEN + 1], addr[X402_ADDR_STRLEN + 1];
+	size_t i;
+	int r = 0;
+
+	x402_env_init(e);
+	for (i = 0; pass[i] != NULL && r == 0; i++) {
+		const char *v = q->io->getenv(q->io->ctx, pass[i]);
+
+		if (v != NULL)
+			r = x402_env_set(e, pass[i], v);
+	}
+	if (r != 0)
+		return r;
+	x402_addr_format(addr, q->pay.exact.auth.from);
+	if (x402_u256_format_dec(amount, sizeof(amount), &o->amount) < 0)
+		return X402_ERR_INTERNAL;
+	if ((r = x402_env_set(e, "GATEWAY_INTERFACE", "CGI/1.1")) ||
+	    (r = x402_env_set(e, "SERVER_SOFTWARE", "x402-gate/" VERSION)) ||
+	    (r = x402_env_set(e, "PATH", "/usr/local/bin:/usr/bin:/bin")) ||
+	    (r = x402_env_set(e, "LANG", "C.UTF-8")) ||
+	    (r = x402_env_set(e, "X402_ROUTE", q->r->name)) ||
+	    (r = x402_env_set(e, "X402_PAYER", addr)) ||
+	    (r = x402_env_set(e, "X402_AMOUNT", amount)) ||
+	    (r = x402_env_set(e, "X402_NETWORK", o->net->caip2)) ||
+	    (r = x402_env_set(e, "X402_SCHEME", x402_scheme_name(o->scheme))))
+		return r;
+	x402_addr_format(addr, o->asset->address);
+	if ((r = x402_env_set(e, "X402_ASSET", addr)) != 0)
+		return r;
+	if (q->st.transaction[0] != '\0' &&
+	    (r = x402_env_set(e, "X402_TX", q->st.transaction)) != 0)
+		return r;
+	return 0;
+}
+
+/* Headers a command may not set: ours, and the framing. */
+static int
+reserved_header(const char *name)
+{
+	static const char *const res[] = { "content-length",
+	    "transfer-encoding", "connection", "payment-response",
+	    "x-payment-response", "payment-required", "status",
+	    "content-type", NULL };
+	size_t i;
+
+	if (strncasecmp(name, "x402-", 5) == 0)
+		return 1;
+	for (i = 0; res[i] != NULL; i++)
+		if (strcasecmp(name, res[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+settle(struct req *q, const char *when)
+{
+	struct x402_settle_request sr;
+	struct x402_detail d;
+	int e;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.payment = &q->pay;
+	sr.offer = &q->r->offers[q->offer];
+	sr.requirement = q->req_json;
+	sr.domain_separator = q->r->domain_sep[q->offer];
+	sr.now = (uint64_t)time(NULL);
+	x402_detail_clear(&d);
+	e = x402_settler_settle(q->r->settler, &q->st, &d, &sr);
+	if (e != 0) {
+		X402_LOG_ERR("route %s: settlement %s the command failed: "
+		    "%s: %s", q->r->name, when, x402_strerror(e), d.msg);
+		return e;
+	}
+	return 0;
+}
+
+/* Writes the receipt; on failure keeps it in the fallback directory. */
+static void
+write_receipt(struct req *q)
+{
+	const struct x402_offer *o = &q->r->offers[q->offer];
+	struct x402_receipt rc;
+	struct x402_buf b;
+	struct x402_detail d;
+	char name[X402_SPOOL_NAMEMAX + 1];
+
+	memset(&rc, 0, sizeof(rc));
+	snprintf(rc.route, sizeof(rc.route), "%s", q->r->name);
+	rc.time = (int64_t)time(NULL);
+	rc.x402_version = q->pay.version;
+	snprintf(rc.scheme, sizeof(rc.scheme), "%s",
+	    x402_scheme_name(o->scheme));
+	snprintf(rc.network, sizeof(rc.network), "%s", o->net->caip2);
+	memcpy(rc.asset, o->asset->address, X402_ADDR_LEN);
+	memcpy(rc.payer, q->pay.exact.auth.from, X402_ADDR_LEN);
+	memcpy(rc.pay_to, o->pay_to, X402_ADDR_LEN);
+	rc.amount = q->st.has_amount ? q->st.amount : o->amount;
+	rc.max_amount = o->amount;
+	memcpy(rc.nonce, q->pay.exact.auth.nonce, 32);
+	snprintf(rc.transaction, sizeof(rc.transaction), "%s",
+	    q->st.transaction);
+	snprintf(rc.resource, sizeof(rc.resource), "%s", q->url);
+	x402_buf_init(&b, X402_RECEIPT_MAX);
+	if (x402_receipt_format(&b, &rc) != 0) {
+		X402_LOG_ERR("route %s: RECEIPT LOST: cannot format it (tx %s)",
+		    q->r->name, q->st.transaction);
+		goto out;
+	}
+	if (x402_spool_write(q->r->spool, name, sizeof(name), &d, b.p,
+	    b.len) == 0) {
+		X402_LOG_INFO("route %s: paid %s by %s, tx %s, receipt %s",
+		    q->r->name, q->st.network, q->st.payer,
+		    q->st.transaction, name);
+		goto out;
+	}
+	X402_LOG_ERR("route %s: CANNOT WRITE RECEIPT to the spool (%s); "
+	    "keeping it in %s", q->r->name, d.msg, q->r->c.fallback);
+	{
+		struct x402_spool *fb = NULL;
+		struct x402_detail d2;
+
+		if (x402_spool_open(&fb, &d2, q->r->c.fallback) != 0 ||
+		    x402_spool_write(fb, name, sizeof(name), &d2, b.p,
+		    b.len) != 0)
+			X402_LOG_ERR("route %s: RECEIPT LOST (fallback too: %s): "
+			    "%s", q->r->name, d2.msg, b.p);
+		x402_spool_close(fb);
+	}
+out:
+	x402_buf_free(&b);
+}
+
+static void
+paid(struct req *q)
+{
+	struct route *r = q->r;
+	const struct x402_offer *o;
+	struct x402_settle_request sr;
+	struct x402_claim_key key;
+	struct x402_run_opts ro;
+	struct x402_run_result res;
+	struct x402_buf out, err, sh;
+	struct x402_env cenv;
+	struct x402_cgi cgi;
+	struct x402_detail d;
+	struct reply rp;
+	char errmsg[X402_DETAIL_MAX + 64];
+	int e;
+
+	x402_buf_init(&out, (size_t)r->c.max_output);
+	x402_buf_init(&err, 4096);
+	x402_buf_init(&sh, 8192);
+	memset(&cgi, 0, sizeof(cgi));
+	x402_env_init(&cenv);
+	x402_detail_clear(&d);
+
+	/* 2. Decode and match. */
+	if ((e = x402_payment_decode(&q->pay, &d, q->hdr,
+	    strlen(q->hdr))) != 0) {
+		snprintf(errmsg, sizeof(errmsg), "Invalid or malformed "
+		    "payment header: %s", d.msg);
+		payment_required(q, errmsg, errmsg, NULL, NULL);
+		goto out;
+	}
+	if (x402_payment_match(&q->offer, &q->pay, r->offers, r->v2_accepts,
+	    r->noffers) != 0) {
+		payment_required(q, "Unable to find matching payment "
+		    "requirements", "No matching payment requirements", NULL,
+		    NULL);
+		goto out;
+	}
+	o = &r->offers[q->offer];
+	if (q->pay.version == 2)
+		q->req_json = json_object_get(r->v2_accepts[q->offer]);
+	else if (x402_offer_v1_json(&q->req_json, o, &q->res) != 0) {
+		fail(q, 500, "cannot build the v1 requirement");
+		goto out;
+	}
+	if (read_body(q) != 0)
+		goto out;
+
+	/* 3. Verify. */
+	memset(&sr, 0, sizeof(sr));
+	sr.payment = &q->pay;
+	sr.offer = o;
+	sr.requirement = q->req_json;
+	sr.domain_separator = r->domain_sep[q->offer];
+	sr.now = (uint64_t)time(NULL);
+	if ((e = x402_settler_verify(r->settler, &q->vr, &d, &sr)) != 0) {
+		fail(q, upstream_status(e), "payment verification unavailable: "
+		    "%s", x402_strerror(e));
+		X402_LOG_ERR("route %s: verify: %s", r->name, d.msg);
+		goto out;
+	}
+	if (!q->vr.valid) {
+		payment_required(q, q->vr.reason, q->vr.reason, NULL, NULL);
+		goto out;
+	}
+
+	/* 4. Claim: one authorization runs the command at most once. */
+	memset(&key, 0, sizeof(key));
+	snprintf(key.network, sizeof(key.network), "%s", o->net->caip2);
+	memcpy(key.asset, o->asset->address, X402_ADDR_LEN);
+	memcpy(key.payer, q->pay.exact.auth.from, X402_ADDR_LEN);
+	memcpy(key.nonce, q->pay.exact.auth.nonce, 32);
+	e = x402_claim_acquire(r->claims, &q->tok, &d, &key);
+	if (e == X402_ERR_DUPLICATE) {
+		payment_required(q, X402_R_NONCE_USED, X402_R_NONCE_USED, NULL,
+		    NULL);
+		goto out;
+	} else if (e != 0) {
+		X402_LOG_ERR("route %s: claim store: %s", r->name, d.msg);
+		fail(q, 500, "cannot record the payment; nothing was charged");
+		goto out;
+	}
+	q->claimed = 1;
+
+	/* 6a. settle = before: money first, for work that must not run unpaid. */
+	if (r->c.settle == SETTLE_BEFORE) {
+		if ((e = settle(q, "before")) != 0) {
+			if (e != X402_ERR_PENDING)
+				release(q);
+			fail(q, upstream_status(e), "settlement failed: %s; the "
+			    "command did not run", x402_strerror(e));
+			goto out;
+		}
+		if (!q->st.success) {
+			release(q);
+			payment_required(q, q->st.error_reason,
+			    q->st.error_reason, NULL, NULL);
+			goto out;
+		}
+		if (x402_claim_commit(r->claims, &d, &q->tok,
+		    q->st.transaction[0] ? q->st.transaction : "none") != 0)
+			X402_LOG_ERR("route %s: cannot commit the claim: %s",
+			    r->name, d.msg);
+		q->claimed = 0;
+		write_receipt(q);
+	}
+
+	/* 5. Run the command: argv, no shell, built environment. */
+	if ((e = build_env(q, &cenv)) != 0) {
+		release(q);
+		fail(q, 500, "cannot build the command environment");
+		goto out;
+	}
+	x402_run_opts_init(&ro);
+	ro.envp = cenv.vars;
+	ro.in = q->body.p;
+	ro.in_len = q->body.len;
+	ro.timeout_ms = (unsigned)(r->c.command_timeout * 1000);
+	if (r->c.workdir[0] != '\0')
+		ro.cwd = r->c.workdir;
+	e = x402_run(&res, &out, &err, r->argv, &ro, &d);
+	if (err.len > 0)
+		X402_LOG_WARN("route %s: command stderr: %.*s", r->name,
+		    (int)(err.len > 1024 ? 1024 : err.len), err.p);
+	if (e != 0 || !x402_run_ok(&res)) {
+		int status = res.timed_out ? 504 : 502;
+		const char *why = e != 0 ? "could not be started" :
+		    res.timed_out ? "timed out" : res.output_overflow ?
+		    "printed more than the output limit" : res.exec_failed ?
+		    "could not be executed" : res.signo ? "was killed" :
+		    "failed";
+
+		if (r->c.settle == SETTLE_BEFORE) {
+			fail(q, status, "the command %s (status %d) after the "
+			    "payment settled (tx %s)", why, res.status,
+			    q->st.transaction);
+		} else {
+			release(q);
+			fail(q, status, "the command %s (status %d); you were "
+			    "not charged", why, res.status);
+		}
+		goto out;
+	}
+	if ((e = x402_cgi_parse(&cgi, out.p ? out.p : "", out.len, &d)) != 0) {
+		if (r->c.settle == SETTLE_AFTER)
+			release(q);
+		X402_LOG_ERR("route %s: bad command output: %s", r->name,
+		    d.msg);
+		fail(q, 502, "the command printed malformed headers%s",
+		    r->c.settle == SETTLE_AFTER ? "; you were not charged" :
+		    "");
+		goto out;
+	}
+	if (cgi.status >= 400 && r->c.settle == SETTLE_AFTER) {
+		/* Like the official servers: an error is not settled. */
+		release(q);
+		reply_init(&rp, cgi.status);
+		cors(q, &rp);
+		hdr(&rp, "Content-Type", "%s", cgi.content_type ?
+		    cgi.content_type : "text/plain");
+		rp.ext = cgi.body;
+		rp.ext_len = cgi.body_len;
+		reply_send(q, &rp);
+		goto out;
+	}
+
+	/* 6b. Settle after the work: no output without a settled payment. */
+	if (r->c.settle == SETTLE_AFTER) {
+		if ((e = settle(q, "after")) != 0) {
+			if (e != X402_ERR_PENDING)
+				release(q);
+			else
+				X402_LOG_ERR("route %s: settlement PENDING; claim "
+				    "kept for reconciliation", r->name);
+			fail(q, upstream_status(e), "settlement could not be "
+			    "completed (%s); the output was withheld",
+			    x402_strerror(e));
+			goto out;
+		}
+		if (!q->st.success) {
+			release(q);
+			if (q->pay.version == 2 &&
+			    x402_settlement_header(&sh, &q->st) == 0)
+				payment_required(q, q->st.error_reason,
+				    q->st.error_reason, "PAYMENT-RESPONSE",
+				    sh.p);
+			else
+				payment_required(q, q->st.error_reason,
+				    q->st.error_reason, NULL, NULL);
+			goto out;
+		}
+		if (x402_claim_commit(r->claims, &d, &q->tok,
+		    q->st.transaction[0] ? q->st.transaction : "none") != 0)
+			X402_LOG_ERR("route %s: cannot commit the claim: %s",
+			    r->name, d.msg);
+		q->claimed = 0;
+		/* 7. The receipt is durable before the output leaves. */
+		write_receipt(q);
+	}
+
+	x402_buf_reset(&sh);
+	if (x402_settlement_header(&sh, &q->st) != 0) {
+		fail(q, 500, "cannot encode the settlement header");
+		goto out;
+	}
+	reply_init(&rp, cgi.status ? cgi.status : 200);
+	cors(q, &rp);
+	hdr(&rp, "Content-Type", "%s", cgi.content_type ? cgi.content_type :
+	    r->c.mime_type[0] ? r->c.mime_type : "application/octet-stream");
+	hdr(&rp, "Cache-Control", "private");
+	hdr(&rp, q->pay.version == 1 ? "X-PAYMENT-RESPONSE" :
+	    "PAYMENT-RESPONSE", "%s", sh.p);
+	{
+		size_t i;
+
+		for (i = 0; i < cgi.nhdr; i++)
+			if (!reserved_header(cgi.hdr[i].name))
+				hdr(&rp, cgi.hdr[i].name, "%s",
+				    cgi.hdr[i].value);
+	}
+	rp.ext = cgi.body;
+	rp.ext_len = cgi.body_len;
+	reply_send(q, &rp);
+out:
+	release(q);
+	x402_cgi_free(&cgi);
+	x402_env_free(&cenv);
+	x402_buf_free(&out);
+	x402_buf_free(&err);
+	x402_buf_free(&sh);
+}
+
+void
+gate_handle(struct route *r, struct gate_io *io)
+{
+	struct req q;
+	const char *accept, *ua;
+
+	memset(&q, 0, sizeof(q));
+	q.r = r;
+	q.io = io;
+	clock_gettime(CLOCK_MONOTONIC, &q.t0);
+	q.method = env(&q, "REQUEST_METHOD");
+	build_url(&q);
+	q.res.url = q.url;
+	q.res.description = r->c.description;
+	q.res.mime_type = r->c.mime_type;
+	q.res.method = q.method[0] ? q.method : "GET";
+	accept = env(&q, "HTTP_ACCEPT");
+	ua = env(&q, "HTTP_USER_AGENT");
+	q.browser = strstr(accept, "text/html") != NULL &&
+	    strstr(ua, "Mozilla") != NULL;
+	x402_buf_init(&q.body, 0);
+
+	if (strcmp(q.method, "OPTIONS") == 0) {
+		preflight(&q);
+		return;
+	}
+	q.hdr = io->getenv(io->ctx, "HTTP_PAYMENT_SIGNATURE");
+	if (q.hdr == NULL || q.hdr[0] == '\0') {
+		q.hdr = io->getenv(io->ctx, "HTTP_X_PAYMENT");
+		q.hdr_v1 = 1;
+	}
+	if (q.hdr != NULL && q.hdr[0] == '\0')
+		q.hdr = NULL;
+	if (q.hdr == NULL)
+		payment_required(&q, "X-PAYMENT header is required",
+		    "Payment required", NULL, NULL);
+	else
+		paid(&q);
+	x402_payment_free(&q.pay);
+	json_object_put(q.req_json);
+	x402_buf_free(&q.body);
+}

@@ -1,0 +1,25 @@
+/*
+ * gate.h - the x402-gate request path (DESIGN.md "The request path"):
+ * request -> price -> verify -> claim -> run -> settle -> receipt -> reply.
+ */
+#ifndef GATE_GATE_H
+#define GATE_GATE_H
+
+#include <stddef.h>
+
+#include "route.h"
+
+/* How a request reaches us: FastCGI streams or plain CGI stdio. */
+struct gate_io {
+	const char *(*getenv)(void *ctx, const char *name);
+	/* Reads up to n bytes; returns the count, 0 at end, -1 on error. */
+	long (*read)(void *ctx, char *p, size_t n);
+	/* Writes n bytes; returns 0 or -1. */
+	int (*write)(void *ctx, const char *p, size_t n);
+	void *ctx;
+};
+
+/* Serves one request.  Never fails: every outcome is an HTTP reply. */
+void gate_handle(struct route *r, struct gate_io *io);
+
+#endif /* GATE_GATE_H */

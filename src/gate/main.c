@@ -1,0 +1,193 @@
+/*
+ * x402-gate - sell one command per route over HTTP 402, as a FastCGI
+ * worker (or a plain CGI program, one request per process).
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gate.h"
+#include "log.h"
+
+#define CONFDIR SYSCONFDIR "/x402"
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: x402-gate [-t] [-c route.conf] [-g x402.conf] "
+	    "[-n max-requests]\n"
+	    "  -c FILE  the route to serve (else $X402_CONFIG, else the "
+	    "program's name:\n"
+	    "           ocr.fcgi serves " CONFDIR "/ocr.conf)\n"
+	    "  -g FILE  shared settings (default " CONFDIR "/x402.conf)\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -n N     exit after N requests (the web server restarts us)\n");
+	exit(2);
+}
+
+static const char *
+fcgi_getenv(void *ctx, const char *name)
+{
+	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+}
+
+static long
+fcgi_read(void *ctx, char *p, size_t n)
+{
+	int want = n > INT_MAX ? INT_MAX : (int)n;
+
+	return FCGX_GetStr(p, want, ((FCGX_Request *)ctx)->in);
+}
+
+static int
+fcgi_write(void *ctx, const char *p, size_t n)
+{
+	FCGX_Request *rq = ctx;
+
+	while (n > 0) {
+		int k = n > INT_MAX ? INT_MAX : (int)n;
+
+		if (FCGX_PutStr(p, k, rq->out) != k)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static const char *
+cgi_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static long
+cgi_read(void *ctx, char *p, size_t n)
+{
+	(void)ctx;
+	return (long)fread(p, 1, n, stdin);
+}
+
+static int
+cgi_write(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+/* The route file: -c, $X402_CONFIG, or named after the program. */
+static int
+route_file(char *out, size_t cap, const char *opt, const char *argv0)
+{
+	const char *e = getenv("X402_CONFIG"), *b;
+	char name[128];
+	size_t n;
+
+	if (opt != NULL)
+		return snprintf(out, cap, "%s", opt) < (int)cap ? 0 : -1;
+	if (e != NULL && e[0] != '\0')
+		return snprintf(out, cap, "%s", e) < (int)cap ? 0 : -1;
+	b = strrchr(argv0, '/');
+	b = b ? b + 1 : argv0;
+	n = strcspn(b, ".");
+	if (n == 0 || n >= sizeof(name) || strncmp(b, "x402-gate", n) == 0)
+		return -1;
+	memcpy(name, b, n);
+	name[n] = '\0';
+	return snprintf(out, cap, "%s/%s.conf", CONFDIR, name) < (int)cap ?
+	    0 : -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *opt_c = NULL, *global = CONFDIR "/x402.conf";
+	char file[PATH_MAX];
+	struct route r;
+	struct x402_detail d;
+	struct sigaction sa;
+	long max_requests = 0, served = 0;
+	int ch, test = 0, e;
+
+	x402_log_open("x402-gate", X402_LOG_STDERR, 0, 0);
+	while ((ch = getopt(argc, argv, "c:g:n:tVh")) != -1) {
+		switch (ch) {
+		case 'c': opt_c = optarg; break;
+		case 'g': global = optarg; break;
+		case 'n': max_requests = strtol(optarg, NULL, 10); break;
+		case 't': test = 1; break;
+		case 'V': printf("x402-gate %s\n", VERSION); return 0;
+		default: usage();
+		}
+	}
+	if (route_file(file, sizeof(file), opt_c, argv[0]) != 0) {
+		X402_LOG_ERR("no route: give -c FILE or set X402_CONFIG");
+		return 2;
+	}
+	if (x402_http_global_init() != 0) {
+		X402_LOG_ERR("libcurl initialisation failed");
+		return 1;
+	}
+	x402_detail_clear(&d);
+	if ((e = route_load(&r, &d, global, file, !test)) != 0) {
+		X402_LOG_ERR("%s: %s", x402_strerror(e), d.msg);
+		route_free(&r);
+		return 1;
+	}
+	x402_log_set_level((enum x402_log_level)r.c.log_level);
+	if (test) {
+		printf("%s: ok (%zu offer%s)\n", file, r.noffers,
+		    r.noffers == 1 ? "" : "s");
+		route_free(&r);
+		return 0;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_IsCGI()) {
+		struct gate_io io = { cgi_getenv, cgi_read, cgi_write, NULL };
+
+		gate_handle(&r, &io);
+		fflush(stdout);
+	} else {
+		FCGX_Request rq;
+		struct gate_io io = { fcgi_getenv, fcgi_read, fcgi_write, &rq };
+
+		if (FCGX_Init() != 0 || FCGX_InitRequest(&rq, 0, 0) != 0) {
+			X402_LOG_ERR("FastCGI initialisation failed");
+			route_free(&r);
+			return 1;
+		}
+		X402_LOG_INFO("serving route %s (%s)", r.name, file);
+		while (!stopping && FCGX_Accept_r(&rq) >= 0) {
+			gate_handle(&r, &io);
+			FCGX_Finish_r(&rq);
+			if (max_requests > 0 && ++served >= max_requests)
+				break;
+		}
+		FCGX_Free(&rq, 1);
+	}
+	route_free(&r);
+	x402_http_global_cleanup();
+	return 0;
+}

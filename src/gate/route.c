@@ -1,0 +1,282 @@
+/* route.c - read a route (global x402.conf, then the route file). */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+
+static const char *const settle_choices[] = { "after", "before", NULL };
+static const char *const mode_choices[] = { "facilitator", "local", NULL };
+static const char *const level_choices[] = { "error", "warning", "info",
+    "debug", NULL };
+
+#define K(n, t, f, min, max) X402_CFG_KEY(n, t, 0, struct route_conf, f, min, max)
+
+static const struct x402_cfg_key route_keys[] = {
+	K("command", X402_CFG_ARGV, command, 1, X402_CFG_ARGV_MAX),
+	K("description", X402_CFG_STRING, description, 0, ROUTE_TEXT_MAX),
+	K("mime_type", X402_CFG_STRING, mime_type, 0, 127),
+	K("price", X402_CFG_PRICE, price, 1, X402_PRICE_MAXLEN),
+	K("pay_to", X402_CFG_ADDRESS, pay_to, 0, 0),
+	K("accept", X402_CFG_ARGV, accept, 1, ROUTE_MAX_OFFERS),
+	K("max_timeout", X402_CFG_DURATION, max_timeout, 10, 86400),
+	K("command_timeout", X402_CFG_DURATION, command_timeout, 1, 3600),
+	K("max_input", X402_CFG_SIZE, max_input, 0, (uint64_t)1 << 30),
+	K("max_output", X402_CFG_SIZE, max_output, 1, (uint64_t)1 << 30),
+	X402_CFG_ENUM_KEY("settle", 0, struct route_conf, settle,
+	    settle_choices),
+	K("resource_url", X402_CFG_STRING, resource_url, 0, ROUTE_URL_MAX),
+	K("workdir", X402_CFG_PATH, workdir, 1, 255),
+};
+
+static const struct x402_cfg_key gate_keys[] = {
+	X402_CFG_ENUM_KEY("settlement", 0, struct route_conf, mode,
+	    mode_choices),
+	K("clock_skew", X402_CFG_DURATION, clock_skew, 0, 300),
+	K("cors_origin", X402_CFG_STRING, cors_origin, 0, ROUTE_URL_MAX),
+	K("browser_page", X402_CFG_BOOL, browser_page, 0, 0),
+	X402_CFG_ENUM_KEY("log_level", 0, struct route_conf, log_level,
+	    level_choices),
+	K("proxy", X402_CFG_STRING, proxy, 0, ROUTE_URL_MAX),
+};
+
+static const struct x402_cfg_key path_keys[] = {
+	K("spool", X402_CFG_PATH, spool, 1, 255),
+	K("claims", X402_CFG_PATH, claims, 1, 255),
+	K("fallback", X402_CFG_PATH, fallback, 1, 255),
+	K("networks", X402_CFG_PATH, networks, 1, 255),
+};
+
+static const struct x402_cfg_key fac_keys[] = {
+	K("url", X402_CFG_STRING, facilitator_url, 1, ROUTE_URL_MAX),
+	K("timeout", X402_CFG_DURATION, facilitator_timeout, 1, 600),
+	K("cdp_key_id", X402_CFG_STRING, cdp_key_id, 1, 127),
+	K("cdp_key_file", X402_CFG_PATH, cdp_key_file, 1, 255),
+};
+
+static const struct x402_cfg_key local_keys[] = {
+	K("rpc_url", X402_CFG_STRING, rpc_url, 1, ROUTE_URL_MAX),
+	K("rpc_timeout", X402_CFG_DURATION, rpc_timeout, 1, 600),
+	K("relayer_key", X402_CFG_PATH, relayer_key, 1, 255),
+	K("relayer_state", X402_CFG_PATH, relayer_state, 1, 255),
+	K("receipt_timeout", X402_CFG_DURATION, receipt_timeout, 1, 3600),
+	K("check_chain", X402_CFG_BOOL, check_chain, 0, 0),
+};
+
+#define S(name, keys) X402_CFG_SECTION(name, 0, keys, NULL)
+static const struct x402_cfg_section sections[] = {
+	S("route", route_keys),
+	S("gate", gate_keys),
+	S("paths", path_keys),
+	S("facilitator", fac_keys),
+	S("local", local_keys),
+};
+static const struct x402_cfg_spec spec = X402_CFG_SPEC(sections);
+
+static void
+defaults(struct route_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_timeout = 300;
+	c->command_timeout = 60;
+	c->max_input = 1 << 20;
+	c->max_output = 16 << 20;
+	c->settle = SETTLE_AFTER;
+	c->mode = MODE_FACILITATOR;
+	c->clock_skew = 0;
+	strcpy(c->cors_origin, "*");
+	c->browser_page = 1;
+	c->log_level = 2;
+	strcpy(c->spool, LOCALSTATEDIR "/spool/x402");
+	strcpy(c->claims, LOCALSTATEDIR "/lib/x402/claims");
+	strcpy(c->fallback, LOCALSTATEDIR "/lib/x402/fallback");
+	c->facilitator_timeout = 10;
+	c->rpc_timeout = 10;
+	c->receipt_timeout = 60;
+	c->check_chain = 1;
+}
+
+static int
+zero_addr(const uint8_t a[X402_ADDR_LEN])
+{
+	static const uint8_t z[X402_ADDR_LEN];
+
+	return memcmp(a, z, sizeof(z)) == 0;
+}
+
+/* "base-sepolia" or "base-sepolia/USDC" or "eip155:8453/0x833..." */
+static int
+add_offer(struct route *r, struct x402_detail *d, const char *word)
+{
+	char netname[X402_NET_CAIP2_MAX + 1];
+	const char *slash = strchr(word, '/');
+	const struct x402_network *net;
+	const struct x402_asset *asset;
+	struct x402_offer *o;
+	size_t n = slash ? (size_t)(slash - word) : strlen(word);
+	int e;
+
+	if (r->noffers == ROUTE_MAX_OFFERS)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: more "
+		    "than %d offers", r->file, ROUTE_MAX_OFFERS);
+	if (n == 0 || n >= sizeof(netname))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: bad "
+		    "network \"%s\"", r->file, word);
+	memcpy(netname, word, n);
+	netname[n] = '\0';
+	if ((net = x402_networks_find(r->networks, netname)) == NULL)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: "
+		    "unknown network \"%s\" (add it to networks.conf)",
+		    r->file, netname);
+	if ((asset = x402_network_asset(net, slash ? slash + 1 : NULL)) ==
+	    NULL)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: "
+		    "network %s has no asset \"%s\"", r->file, netname,
+		    slash ? slash + 1 : "(default)");
+	if (asset->transfer != X402_TRANSFER_EIP3009)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: "
+		    "%s on %s is not an EIP-3009 token", r->file,
+		    asset->symbol, netname);
+	o = &r->offers[r->noffers];
+	memset(o, 0, sizeof(*o));
+	o->scheme = X402_SCHEME_EXACT;
+	o->net = net;
+	o->asset = asset;
+	memcpy(o->pay_to, r->c.pay_to, X402_ADDR_LEN);
+	o->max_timeout_seconds = (unsigned)r->c.max_timeout;
+	if (r->c.price[0] == '$' && !asset->usd)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: a "
+		    "dollar price needs a dollar-pegged asset (%s on %s is "
+		    "not)", r->file, asset->symbol, netname);
+	if ((e = x402_price_parse(&o->amount, d, r->c.price,
+	    strlen(r->c.price), asset->decimals, asset->symbol)) != 0) {
+		char why[X402_DETAIL_MAX];
+
+		snprintf(why, sizeof(why), "%s", d ? d->msg : "");
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: %s "
+		    "(for %s on %s)", r->file, why, asset->symbol, netname);
+	}
+	if (x402_u256_is_zero(&o->amount))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: must "
+		    "be above zero", r->file);
+	if ((e = x402_offer_v2_json(&r->v2_accepts[r->noffers], o)) != 0)
+		return e;
+	{
+		struct x402_eip712_domain dom;
+
+		x402_network_domain(&dom, net, asset);
+		x402_eip712_domain_separator(r->domain_sep[r->noffers], &dom);
+	}
+	r->noffers++;
+	return 0;
+}
+
+static void
+route_name(char *out, size_t cap, const char *file)
+{
+	const char *b = strrchr(file, '/');
+	size_t n;
+
+	b = b ? b + 1 : file;
+	n = strlen(b);
+	if (n > 5 && strcmp(b + n - 5, ".conf") == 0)
+		n -= 5;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, b, n);
+	out[n] = '\0';
+}
+
+int
+route_load(struct route *r, struct x402_detail *d, const char *global,
+    const char *file, int deep)
+{
+	char *vec[X402_CFG_ARGV_MAX + 1];
+	size_t i;
+	int e;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->file, sizeof(r->file), "%s", file);
+	route_name(r->name, sizeof(r->name), file);
+	defaults(&r->c);
+	if (global != NULL && global[0] != '\0') {
+		FILE *f = fopen(global, "r");
+
+		if (f != NULL) {
+			fclose(f);
+			if ((e = x402_cfg_parse_file(&r->c, d, &spec, NULL,
+			    global)) != 0)
+				return e;
+		}
+	}
+	if ((e = x402_cfg_parse_file(&r->c, d, &spec, NULL, file)) != 0)
+		return e;
+	if (r->c.command.argc == 0)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] command: "
+		    "missing", file);
+	if (r->c.price[0] == '\0')
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: "
+		    "missing", file);
+	if (zero_addr(r->c.pay_to))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] pay_to: "
+		    "missing", file);
+	if (r->c.accept.argc == 0)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: "
+		    "missing (e.g. accept = base-sepolia)", file);
+	if ((e = x402_cfg_argv_vec(vec, X402_CFG_ARGV_MAX + 1,
+	    &r->c.command)) != 0)
+		return e;
+	for (i = 0; i <= r->c.command.argc; i++)
+		r->argv[i] = vec[i];
+	if (r->argv[0][0] != '/')
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] command: "
+		    "\"%s\" must be an absolute path (no shell, no PATH "
+		    "search)", file, r->argv[0]);
+	if ((e = x402_networks_new(&r->networks)) != 0)
+		return e;
+	if (r->c.networks[0] != '\0' &&
+	    (e = x402_networks_load(r->networks, d, r->c.networks)) != 0)
+		return e;
+	if ((e = x402_cfg_argv_vec(vec, X402_CFG_ARGV_MAX + 1,
+	    &r->c.accept)) != 0)
+		return e;
+	for (i = 0; i < r->c.accept.argc; i++) {
+		if ((e = add_offer(r, d, vec[i])) != 0)
+			return e;
+	}
+	if (r->c.mode == MODE_FACILITATOR && r->c.facilitator_url[0] == '\0')
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [facilitator] url: "
+		    "missing (settlement = facilitator)", file);
+	if (r->c.mode == MODE_LOCAL && (r->c.rpc_url[0] == '\0' ||
+	    r->c.relayer_key[0] == '\0'))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [local] rpc_url and "
+		    "relayer_key are required (settlement = local)", file);
+	if ((e = x402_sig_ctx_new(&r->sig)) != 0)
+		return x402_fail(d, e, "secp256k1 context: %s",
+		    x402_strerror(e));
+	if (!deep)
+		return 0;
+	if ((e = x402_spool_open(&r->spool, d, r->c.spool)) != 0 ||
+	    (e = x402_claim_open(&r->claims, d, r->c.claims)) != 0)
+		return e;
+	return route_settler(r, d);
+}
+
+void
+route_free(struct route *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->noffers; i++)
+		json_object_put(r->v2_accepts[i]);
+	x402_settler_free(r->settler);
+	x402_spool_close(r->spool);
+	x402_claim_close(r->claims);
+	x402_sig_ctx_free(r->sig);
+	x402_networks_free(r->networks);
+	memset(r, 0, sizeof(*r));
+}
