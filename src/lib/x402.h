@@ -21,5 +21,6 @@
 #include "eip712.h"
 #include "sig.h"
 #include "network.h"
+#include "run.h"
 
 #endif /* X402_H */
