@@ -31,5 +31,6 @@
 #include "tx.h"
 #include "config.h"
 #include "claim.h"
+#include "run.h"
 
 #endif /* X402_H */
