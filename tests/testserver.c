@@ -142,6 +142,8 @@ serve_rpc(int fd, const char *what, const char *body)
 		return;
 	} else if (strcmp(what, "trailing") == 0) {
 		RPC("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":\"0x1\"} junk");
+	} else if (strcmp(what, "newline") == 0) {
+		RPC("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":\"0x14a34\"}\r\n");
 	} else if (strcmp(what, "deep") == 0) {
 		if ((deep = malloc(2001)) == NULL)
 			_exit(1);

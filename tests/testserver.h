@@ -19,7 +19,8 @@
  *                  (result 123), wrongid, both (result and error), error
  *                  (code -32000 "nonce too low", data "0x08c379a0"),
  *                  deep (nesting 1000), big (11 MiB), http500 (HTTP 500
- *                  with a JSON-RPC error), trailing (valid reply + junk)
+ *                  with a JSON-RPC error), trailing (valid reply + junk),
+ *                  newline (valid reply + CRLF)
  *   anything else  404
  */
 #ifndef X402_TESTSERVER_H

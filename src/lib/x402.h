@@ -22,5 +22,6 @@
 #include "sig.h"
 #include "network.h"
 #include "http.h"
+#include "rpc.h"
 
 #endif /* X402_H */
