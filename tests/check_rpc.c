@@ -344,6 +344,7 @@ START_TEST(anvil_writes)
 	char params[512];
 	uint64_t before, after, gas;
 	struct x402_buf ret;
+	double t0;
 
 	ck_assert_ptr_nonnull(rc);
 	tu_hex(a0, sizeof(a0), acct0);
@@ -372,16 +373,20 @@ START_TEST(anvil_writes)
 	    &d) == 0, "%s", d.msg);
 	tu_hex(hash, sizeof(hash), json_object_get_string(res));
 	json_object_put(res);
+	/* The hash can come back before the block is visible: poll. */
+	for (t0 = now(); now() - t0 < 10.0; usleep(50 * 1000)) {
+		ck_assert_msg(x402_rpc_get_transaction_receipt(rpc, rc, hash,
+		    &d) == 0, "%s", d.msg);
+		if (rc->found)
+			break;
+	}
+	ck_assert_int_eq(rc->found, 1);
 	ck_assert_int_eq(x402_rpc_get_transaction_count(rpc, &after, a0,
 	    "latest", &d), 0);
 	ck_assert_uint_eq(after, before + 1);
 	ck_assert_int_eq(x402_rpc_get_transaction_count(rpc, &after, a0,
 	    "pending", &d), 0);
 	ck_assert_uint_eq(after, before + 1);
-
-	ck_assert_msg(x402_rpc_get_transaction_receipt(rpc, rc, hash, &d) ==
-	    0, "%s", d.msg);
-	ck_assert_int_eq(rc->found, 1);
 	ck_assert_int_eq(rc->status, 1);
 	ck_assert_mem_eq(rc->tx_hash, hash, 32);
 	ck_assert_uint_ge(rc->block_number, 1);
