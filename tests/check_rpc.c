@@ -15,35 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rpc.h"
 #include "testserver.h"
 #include "testutil.h"
-
-static struct ts_server srv;
-
-static void
-srv_up(void)
-{
-	ts_start(&srv);
-}
-
-static void
-srv_down(void)
-{
-	ts_stop(&srv);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A client for base + path with a short timeout. */
 static struct x402_rpc *
@@ -83,10 +59,10 @@ static const struct {
 
 START_TEST(bad_replies)
 {
-	struct x402_rpc *rpc = mk(srv.base, replies[_i].path);
+	struct x402_rpc *rpc = mk(ts_srv.base, replies[_i].path);
 	struct x402_detail d = { "" };
 	uint64_t id = 0;
-	double t0 = now();
+	double t0 = ts_now();
 	int r;
 
 	r = x402_rpc_chain_id(rpc, &id, &d);
@@ -96,7 +72,7 @@ START_TEST(bad_replies)
 	    replies[_i].path, d.msg);
 	if (r == 0)
 		ck_assert_uint_eq(id, 84532);
-	ck_assert_msg(now() - t0 < 3.0, "%s: too slow", replies[_i].path);
+	ck_assert_msg(ts_now() - t0 < 3.0, "%s: too slow", replies[_i].path);
 	/* A second call on the same client (the id counter moved on). */
 	ck_assert_int_eq(x402_rpc_chain_id(rpc, &id, &d), replies[_i].err);
 	x402_rpc_free(rpc);
@@ -105,7 +81,7 @@ END_TEST
 
 START_TEST(error_objects)
 {
-	struct x402_rpc *rpc = mk(srv.base, "/rpc/error");
+	struct x402_rpc *rpc = mk(ts_srv.base, "/rpc/error");
 	const struct x402_rpc_error *e = x402_rpc_last_error(rpc);
 	struct x402_detail d = { "" };
 	uint8_t hash[32];
@@ -120,7 +96,7 @@ START_TEST(error_objects)
 	x402_rpc_free(rpc);
 
 	/* HTTP 500 carrying a JSON-RPC error: both are kept. */
-	rpc = mk(srv.base, "/rpc/http500");
+	rpc = mk(ts_srv.base, "/rpc/http500");
 	e = x402_rpc_last_error(rpc);
 	ck_assert_int_eq(x402_rpc_gas_price(rpc, &(x402_u256){ { 0 } }, &d),
 	    X402_ERR_UPSTREAM);
@@ -141,11 +117,11 @@ START_TEST(transport_errors)
 	char url[128];
 	double t0;
 
-	snprintf(url, sizeof(url), "%s/hang", srv.base);
+	snprintf(url, sizeof(url), "%s/hang", ts_srv.base);
 	ck_assert_int_eq(x402_rpc_new(&rpc, url, &o, &d), 0);
-	t0 = now();
+	t0 = ts_now();
 	ck_assert_int_eq(x402_rpc_chain_id(rpc, &id, &d), X402_ERR_TIMEOUT);
-	ck_assert_msg(now() - t0 < 3.0, "timeout not enforced");
+	ck_assert_msg(ts_now() - t0 < 3.0, "timeout not enforced");
 	ck_assert_int_eq(x402_rpc_last_error(rpc)->present, 0);
 	x402_rpc_free(rpc);
 
@@ -168,7 +144,7 @@ START_TEST(argument_refusals)
 	ck_assert_int_eq(x402_rpc_new(&rpc, "ftp://127.0.0.1/", NULL, &d),
 	    X402_ERR_UNSUPPORTED);
 	ck_assert_ptr_null(rpc);
-	rpc = mk(srv.base, "/rpc/ok");
+	rpc = mk(ts_srv.base, "/rpc/ok");
 	ck_assert_int_eq(x402_rpc_call(rpc, &res, "eth_chainId\",\"x", NULL,
 	    &d), X402_ERR_INVAL);
 	ck_assert_ptr_null(res);
@@ -229,7 +205,7 @@ anvil_try(const char *bin)
 	}
 	if (x402_rpc_new(&rpc, anvil_url, NULL, &d) != 0)
 		return 0;
-	for (t0 = now(); now() - t0 < 30.0; usleep(100 * 1000)) {
+	for (t0 = ts_now(); ts_now() - t0 < 30.0; usleep(100 * 1000)) {
 		if (x402_rpc_chain_id(rpc, &id, &d) == 0) {
 			up = 1;
 			break;
@@ -374,7 +350,7 @@ START_TEST(anvil_writes)
 	tu_hex(hash, sizeof(hash), json_object_get_string(res));
 	json_object_put(res);
 	/* The hash can come back before the block is visible: poll. */
-	for (t0 = now(); now() - t0 < 10.0; usleep(50 * 1000)) {
+	for (t0 = ts_now(); ts_now() - t0 < 10.0; usleep(50 * 1000)) {
 		ck_assert_msg(x402_rpc_get_transaction_receipt(rpc, rc, hash,
 		    &d) == 0, "%s", d.msg);
 		if (rc->found)
@@ -428,7 +404,7 @@ rpc_suite(int with_anvil)
 	TCase *tc = tcase_create("replies");
 	TCase *ta;
 
-	tcase_add_unchecked_fixture(tc, srv_up, srv_down);
+	tcase_add_unchecked_fixture(tc, ts_fixture_up, ts_fixture_down);
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, bad_replies, 0,
 	    sizeof(replies) / sizeof(replies[0]));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testserver.h"
@@ -368,4 +369,27 @@ ts_stop(struct ts_server *s)
 	(void)kill(-s->pid, SIGKILL);
 	(void)waitpid(s->pid, NULL, 0);
 	s->pid = 0;
+}
+
+struct ts_server ts_srv;
+
+void
+ts_fixture_up(void)
+{
+	ts_start(&ts_srv);
+}
+
+void
+ts_fixture_down(void)
+{
+	ts_stop(&ts_srv);
+}
+
+double
+ts_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -40,6 +40,16 @@ void ts_start(struct ts_server *s);
 /* Kills the server and every connection process it forked. */
 void ts_stop(struct ts_server *s);
 
+/* The server of a suite, started and stopped by the fixture below. */
+extern struct ts_server ts_srv;
+
+/* Check unchecked fixture: starts / stops ts_srv. */
+void ts_fixture_up(void);
+void ts_fixture_down(void);
+
+/* Monotonic seconds, to bound waits (never to measure speed). */
+double ts_now(void);
+
 /* A 127.0.0.1 TCP port that had nothing listening a moment ago. */
 int ts_free_port(void);
 

@@ -362,13 +362,15 @@ static int
 call_quantity64(struct x402_rpc *rpc, uint64_t *v, const char *method,
     const char *params, struct x402_detail *d)
 {
-	json_object *res = NULL;
+	x402_u256 q;
 	int r;
 
-	if ((r = x402_rpc_call(rpc, &res, method, params, d)) == 0)
-		r = quantity64(v, res, method, d);
-	json_object_put(res);
-	return r;
+	if ((r = call_quantity(rpc, &q, method, params, d)) != 0)
+		return r;
+	if (!x402_u256_get_u64(&q, v))
+		return x402_fail(d, X402_ERR_BADREPLY, "rpc: %s over 64 bits",
+		    method);
+	return 0;
 }
 
 int
