@@ -191,7 +191,7 @@ int x402_rpc_send_raw_transaction(struct x402_rpc *rpc, uint8_t txhash[32],
 /*
  * eth_getTransactionReceipt.  Returns 0 with rcpt->found = 0 when the node
  * does not know the transaction (or it is pending).
- * Out: *rcpt (caller-owned; large: about 45 KiB).
+ * Out: *rcpt (caller-owned; large: about 38 KiB, so not on a small stack).
  */
 int x402_rpc_get_transaction_receipt(struct x402_rpc *rpc,
     struct x402_rpc_receipt *rcpt, const uint8_t txhash[32],
