@@ -5,34 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "http.h"
 #include "testserver.h"
 #include "testutil.h"
-
-static struct ts_server srv;
-
-static void
-srv_up(void)
-{
-	ts_start(&srv);
-}
-
-static void
-srv_down(void)
-{
-	ts_stop(&srv);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct x402_http *
 mk(const struct x402_http_opts *o)
@@ -51,7 +27,7 @@ get(struct x402_http *h, struct x402_http_response *resp, const char *path,
 {
 	char url[256];
 
-	snprintf(url, sizeof(url), "%s%s", srv.base, path);
+	snprintf(url, sizeof(url), "%s%s", ts_srv.base, path);
 	return x402_http_request(h, resp, "GET", url, NULL, NULL, 0, d);
 }
 
@@ -86,7 +62,7 @@ START_TEST(post_headers_and_body)
 	char url[256];
 	const char *p;
 
-	snprintf(url, sizeof(url), "%s/echo", srv.base);
+	snprintf(url, sizeof(url), "%s/echo", ts_srv.base);
 	ck_assert_int_eq(x402_http_request(h, &resp, "POST", url, hdrs, body,
 	    sizeof(body) - 1, &d), 0);
 	ck_assert_int_eq(resp.status, 200);
@@ -124,7 +100,7 @@ START_TEST(max_response)
 	struct x402_http *h = mk(&o), *h11, *h10;
 	struct x402_http_response resp;
 	struct x402_detail d = { "" };
-	double t0 = now();
+	double t0 = ts_now();
 
 	/* Announced too big (Content-Length) and streamed too big. */
 	ck_assert_int_eq(get(h, &resp, "/big", &d), X402_ERR_LIMIT);
@@ -133,7 +109,7 @@ START_TEST(max_response)
 	ck_assert_int_eq(resp.status, 0);
 	ck_assert_int_eq(get(h, &resp, "/bigstream", &d), X402_ERR_LIMIT);
 	ck_assert_ptr_null(resp.body.p);
-	ck_assert_msg(now() - t0 < 3.0, "cap not enforced early");
+	ck_assert_msg(ts_now() - t0 < 3.0, "cap not enforced early");
 	/* The handle still works after an aborted transfer. */
 	ck_assert_int_eq(get(h, &resp, "/ok", &d), 0);
 	ck_assert_str_eq(resp.body.p, "{\"ok\":true}");
@@ -159,14 +135,14 @@ START_TEST(timeouts)
 	struct x402_http *h = mk(&o);
 	struct x402_http_response resp;
 	struct x402_detail d = { "" };
-	double t0 = now();
+	double t0 = ts_now();
 
 	ck_assert_int_eq(get(h, &resp, "/hang", &d), X402_ERR_TIMEOUT);
-	ck_assert_msg(now() - t0 < 3.0, "timeout not enforced");
+	ck_assert_msg(ts_now() - t0 < 3.0, "timeout not enforced");
 	ck_assert_msg(d.msg[0] != '\0', "no detail");
-	t0 = now();
+	t0 = ts_now();
 	ck_assert_int_eq(get(h, &resp, "/slow", &d), X402_ERR_TIMEOUT);
-	ck_assert_msg(now() - t0 < 3.0, "timeout not enforced");
+	ck_assert_msg(ts_now() - t0 < 3.0, "timeout not enforced");
 	x402_http_free(h);
 }
 END_TEST
@@ -262,7 +238,7 @@ START_TEST(environment_proxy_ignored)
 
 	/* Control: a configured proxy is used (the server gets a proxy
 	 * request for an absolute URL and has no such path: 404)... */
-	o.proxy = srv.base;
+	o.proxy = ts_srv.base;
 	h = mk(&o);
 	ck_assert_int_eq(x402_http_request(h, &resp, "GET",
 	    "http://x402-test.invalid/ok", NULL, NULL, 0, &d), 0);
@@ -309,7 +285,7 @@ START_TEST(refusals)
 		ck_assert_msg(x402_http_request(h, &resp, "GET", bad_urls[i],
 		    NULL, NULL, 0, &d) == X402_ERR_UNSUPPORTED, "%s",
 		    bad_urls[i]);
-	snprintf(url, sizeof(url), "%s/echo", srv.base);
+	snprintf(url, sizeof(url), "%s/echo", ts_srv.base);
 	ck_assert_int_eq(x402_http_request(h, &resp, "GET", url, crlf, NULL,
 	    0, &d), X402_ERR_INVAL);
 	ck_assert_int_eq(x402_http_request(h, &resp, "GET", url, noname, NULL,
@@ -349,7 +325,7 @@ http_suite(void)
 	Suite *s = suite_create("http");
 	TCase *tc = tcase_create("server");
 
-	tcase_add_unchecked_fixture(tc, srv_up, srv_down);
+	tcase_add_unchecked_fixture(tc, ts_fixture_up, ts_fixture_down);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, get_json);
 	tcase_add_test(tc, post_headers_and_body);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testserver.h"
@@ -142,6 +143,8 @@ serve_rpc(int fd, const char *what, const char *body)
 		return;
 	} else if (strcmp(what, "trailing") == 0) {
 		RPC("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":\"0x1\"} junk");
+	} else if (strcmp(what, "newline") == 0) {
+		RPC("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":\"0x14a34\"}\r\n");
 	} else if (strcmp(what, "deep") == 0) {
 		if ((deep = malloc(2001)) == NULL)
 			_exit(1);
@@ -366,4 +369,27 @@ ts_stop(struct ts_server *s)
 	(void)kill(-s->pid, SIGKILL);
 	(void)waitpid(s->pid, NULL, 0);
 	s->pid = 0;
+}
+
+struct ts_server ts_srv;
+
+void
+ts_fixture_up(void)
+{
+	ts_start(&ts_srv);
+}
+
+void
+ts_fixture_down(void)
+{
+	ts_stop(&ts_srv);
+}
+
+double
+ts_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -19,7 +19,8 @@
  *                  (result 123), wrongid, both (result and error), error
  *                  (code -32000 "nonce too low", data "0x08c379a0"),
  *                  deep (nesting 1000), big (11 MiB), http500 (HTTP 500
- *                  with a JSON-RPC error), trailing (valid reply + junk)
+ *                  with a JSON-RPC error), trailing (valid reply + junk),
+ *                  newline (valid reply + CRLF)
  *   anything else  404
  */
 #ifndef X402_TESTSERVER_H
@@ -38,6 +39,16 @@ void ts_start(struct ts_server *s);
 
 /* Kills the server and every connection process it forked. */
 void ts_stop(struct ts_server *s);
+
+/* The server of a suite, started and stopped by the fixture below. */
+extern struct ts_server ts_srv;
+
+/* Check unchecked fixture: starts / stops ts_srv. */
+void ts_fixture_up(void);
+void ts_fixture_down(void);
+
+/* Monotonic seconds, to bound waits (never to measure speed). */
+double ts_now(void);
 
 /* A 127.0.0.1 TCP port that had nothing listening a moment ago. */
 int ts_free_port(void);

@@ -32,5 +32,6 @@
 #include "config.h"
 #include "claim.h"
 #include "run.h"
+#include "rpc.h"
 
 #endif /* X402_H */
