@@ -171,4 +171,4 @@ const server = app.listen(port, "127.0.0.1", () => {
 });
 server.on("error", (e) => die(e.message));
 server.keepAliveTimeout = 65000;
-for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 500).unref());
+for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => process.exit(0));
