@@ -1,0 +1,107 @@
+/* settler.c - build the route's settlement strategy from its settings. */
+#include "autoconfig.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "route.h"
+
+/* Reads a small secret file that only its owner may read. */
+static int
+read_secret(char *out, size_t cap, struct x402_detail *d, const char *path)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, e = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return x402_fail(d, X402_ERR_IO, "%s: cannot open", path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		e = x402_fail(d, X402_ERR_PERM, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		e = x402_fail(d, X402_ERR_PERM, "%s: mode %03o lets others "
+		    "read it (chmod 600)", path, (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	n = read(fd, out, cap - 1);
+	if (n < 0 || (size_t)n == cap - 1) {
+		e = x402_fail(d, X402_ERR_LIMIT, "%s: unreadable or too long",
+		    path);
+		goto out;
+	}
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
+	    out[n - 1] == ' '))
+		n--;
+	out[n] = '\0';
+out:
+	close(fd);
+	return e;
+}
+
+static int
+facilitator_settler(struct route *r, struct x402_detail *d)
+{
+	struct x402_http_opts ho;
+	struct x402_facilitator *f = NULL;
+	struct x402_cdp_key *key = NULL;
+	char secret[X402_CDP_SECRET_MAX + 1];
+	const char *id = r->c.cdp_key_id[0] ? r->c.cdp_key_id :
+	    getenv("CDP_API_KEY_ID");
+	const char *sec = getenv("CDP_API_KEY_SECRET");
+	size_t i;
+	int e, yes;
+
+	memset(&ho, 0, sizeof(ho));
+	ho.proxy = r->c.proxy[0] ? r->c.proxy : NULL;
+	ho.timeout_ms = (long)r->c.facilitator_timeout * 1000;
+	ho.connect_timeout_ms = ho.timeout_ms < 5000 ? ho.timeout_ms : 5000;
+	if (r->c.cdp_key_file[0] != '\0') {
+		if ((e = read_secret(secret, sizeof(secret), d,
+		    r->c.cdp_key_file)) != 0)
+			return e;
+		sec = secret;
+	}
+	if (id != NULL && id[0] != '\0' && sec != NULL && sec[0] != '\0') {
+		e = x402_cdp_key_new(&key, d, id, sec);
+		x402_wipe(secret, sizeof(secret));
+		if (e != 0)
+			return e;
+	}
+	x402_wipe(secret, sizeof(secret));
+	if ((e = x402_facilitator_new(&f, d, r->c.facilitator_url, &ho,
+	    key)) != 0)
+		return e;
+	/* Offer only what the facilitator can settle. */
+	for (i = 0; i < r->noffers; i++) {
+		const struct x402_offer *o = &r->offers[i];
+
+		if ((e = x402_facilitator_supports(f, &yes, d, 2,
+		    x402_scheme_name(o->scheme), o->net->caip2)) != 0) {
+			x402_facilitator_free(f);
+			return e;
+		}
+		if (!yes) {
+			x402_facilitator_free(f);
+			return x402_fail(d, X402_ERR_CONFIG, "%s: the "
+			    "facilitator does not support %s on %s",
+			    r->file, x402_scheme_name(o->scheme),
+			    o->net->caip2);
+		}
+	}
+	return x402_settler_new_facilitator(&r->settler, f, d);
+}
+
+int
+route_settler(struct route *r, struct x402_detail *d)
+{
+	if (r->c.mode == MODE_FACILITATOR)
+		return facilitator_settler(r, d);
+	return x402_fail(d, X402_ERR_UNSUPPORTED, "%s: settlement = local is "
+	    "not built yet", r->file);
+}
