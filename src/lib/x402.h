@@ -27,5 +27,7 @@
 #include "settle.h"
 #include "http.h"
 #include "spool.h"
+#include "cdp.h"
+#include "facilitator.h"
 
 #endif /* X402_H */
