@@ -69,4 +69,27 @@ int x402_settler_settle(struct x402_settler *s, struct x402_settlement *out,
 /* Frees the implementation and the settler.  NULL allowed. */
 void x402_settler_free(struct x402_settler *s);
 
+/* ---- strategy: facilitator (settle_facilitator.c) ---------------------- */
+
+struct x402_facilitator;
+
+/*
+ * A settler that forwards to a facilitator (facilitator.h): verify and
+ * settle send the payment's root JSON verbatim with req->requirement;
+ * when req->has_amount (upto), settle sends a copy of the requirement
+ * with "amount" set to req->amount.  f: ownership ALWAYS transferred
+ * (freed here on failure).  Returns 0 or X402_ERR_NOMEM / X402_ERR_INVAL.
+ * Out: *out (x402_settler_free).
+ */
+int x402_settler_new_facilitator(struct x402_settler **out,
+    struct x402_facilitator *f, struct x402_detail *d) X402_WARN_UNUSED;
+
+/*
+ * The raw JSON reply of the last settle through a facilitator settler
+ * (for the receipt), borrowed until the next settle or the free; NULL
+ * when there was none or s is not a facilitator settler.
+ */
+struct json_object *x402_settler_facilitator_reply(
+    const struct x402_settler *s);
+
 #endif /* X402_SETTLE_H */

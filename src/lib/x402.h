@@ -33,5 +33,7 @@
 #include "claim.h"
 #include "run.h"
 #include "rpc.h"
+#include "cdp.h"
+#include "facilitator.h"
 
 #endif /* X402_H */
