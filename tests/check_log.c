@@ -34,7 +34,6 @@ capture_end(struct capture *c)
 
 	ck_assert_int_eq(dup2(c->saved, 2), 2);
 	close(c->saved);
-	n = ftell(c->f);
 	ck_assert_int_ge(fseek(c->f, 0, SEEK_END), 0);
 	n = ftell(c->f);
 	rewind(c->f);

@@ -410,7 +410,10 @@ struct run_state {
 	int exited;		/* reaped */
 	int term_sent, kill_sent;
 	int epipe;
-	uint64_t kill_at, drain_until;
+	int wstatus;		/* valid once exited; -1 if lost */
+	const unsigned char *in;
+	size_t in_len, in_off;
+	uint64_t deadline, kill_at, drain_until;	/* 0 = none */
 	struct report rep;
 	size_t rep_got;
 };
@@ -498,7 +501,7 @@ start_kill(struct run_state *st, unsigned grace_ms)
  * then reaps it.  Returns 1 when reaped.
  */
 static int
-try_reap(struct run_state *st, int *wstatus, int block)
+try_reap(struct run_state *st, int block)
 {
 	siginfo_t si;
 	pid_t r;
@@ -510,16 +513,16 @@ try_reap(struct run_state *st, int *wstatus, int block)
 			return 0;
 		/* ECHILD: somebody else reaped it (caller's SIGCHLD). */
 		st->exited = 1;
-		*wstatus = -1;
+		st->wstatus = -1;
 		return 1;
 	}
 	if (si.si_pid == 0)
 		return 0;
 	(void)kill(-st->pid, SIGKILL);
-	while ((r = waitpid(st->pid, wstatus, 0)) < 0 && errno == EINTR)
+	while ((r = waitpid(st->pid, &st->wstatus, 0)) < 0 && errno == EINTR)
 		;
 	if (r < 0)
-		*wstatus = -1;
+		st->wstatus = -1;
 	st->exited = 1;
 	return 1;
 }
@@ -534,6 +537,143 @@ min_deadline(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* Adds fd to the poll set if open; returns its index or -1. */
+static int
+add_pfd(struct pollfd *pf, int *np, int fd, short events)
+{
+	if (fd < 0)
+		return -1;
+	pf[*np].fd = fd;
+	pf[*np].events = events;
+	pf[*np].revents = 0;
+	return (*np)++;
+}
+
+/* Returns the poll timeout for the next deadline (-1: none). */
+static int
+next_timeout(const struct run_state *st, uint64_t now)
+{
+	uint64_t next = 0;
+
+	if (!st->exited && !st->term_sent)
+		next = min_deadline(next, st->deadline);
+	if (!st->exited && st->term_sent && !st->kill_sent)
+		next = min_deadline(next, st->kill_at);
+	if (st->exited)
+		next = min_deadline(next, st->drain_until);
+	if (!st->exited && st->pidfd < 0)
+		next = min_deadline(next, now + NO_PIDFD_TICK_MS);
+	if (next == 0)
+		return -1;
+	if (next <= now)
+		return 0;
+	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
+}
+
+/* Writes what the stdin pipe takes now; closes it when done or broken. */
+static void
+feed_stdin(struct run_state *st)
+{
+	ssize_t n = write(st->in_w, st->in + st->in_off,
+	    st->in_len - st->in_off);
+
+	if (n > 0) {
+		st->in_off += (size_t)n;
+		if (st->in_off == st->in_len)
+			close_fd(&st->in_w);
+	} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		/* EPIPE: the command stopped reading (SIGPIPE blocked). */
+		if (errno == EPIPE)
+			st->epipe = 1;
+		close_fd(&st->in_w);
+	}
+}
+
+/*
+ * The parent's loop: feeds stdin, reads stdout, stderr and the setup
+ * report, enforces the timeout (TERM, grace, KILL) and the output cap,
+ * and reaps the child.  Returns 0 once the child is reaped and the pipes
+ * are drained (or the drain grace passed), else an error (the caller
+ * kills and reaps).
+ */
+static int
+pump(struct run_state *st, const struct x402_run_opts *o,
+    struct x402_run_result *res, struct x402_buf *out, struct x402_buf *err,
+    struct x402_detail *d)
+{
+	int over;
+
+	for (;;) {
+		struct pollfd pf[5];
+		int np = 0, ix_in, ix_out, ix_err, ix_rep, ix_pid = -1;
+		uint64_t now = now_ms();
+
+		if (!st->exited && st->deadline != 0 && !st->term_sent &&
+		    now >= st->deadline) {
+			res->timed_out = 1;
+			start_kill(st, o->grace_ms);
+		}
+		if (!st->exited && st->term_sent && !st->kill_sent &&
+		    now >= st->kill_at) {
+			(void)kill(-st->pid, SIGKILL);
+			st->kill_sent = 1;
+		}
+		if (st->exited && (now >= st->drain_until || (st->out_r < 0 &&
+		    st->err_r < 0 && st->rep_r < 0)))
+			break;
+		ix_in = add_pfd(pf, &np, st->in_w, POLLOUT);
+		ix_out = add_pfd(pf, &np, st->out_r, POLLIN);
+		ix_err = add_pfd(pf, &np, st->err_r, POLLIN);
+		ix_rep = add_pfd(pf, &np, st->rep_r, POLLIN);
+		if (!st->exited)
+			ix_pid = add_pfd(pf, &np, st->pidfd, POLLIN);
+		if (poll(pf, (nfds_t)np, next_timeout(st, now)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return x402_fail(d, X402_ERR_IO, "run: poll: %s",
+			    strerror(errno));
+		}
+		if (ix_in >= 0 && pf[ix_in].revents != 0)
+			feed_stdin(st);
+		over = 0;
+		if (ix_out >= 0 && pf[ix_out].revents != 0 &&
+		    drain(&st->out_r, out, &res->bytes_out, &over) != 0)
+			return x402_fail(d, errno == ENOMEM ? X402_ERR_NOMEM :
+			    X402_ERR_IO, "run: reading stdout: %s",
+			    strerror(errno));
+		if (over && !res->output_overflow) {
+			res->output_overflow = 1;
+			start_kill(st, o->grace_ms);
+		}
+		if (ix_err >= 0 && pf[ix_err].revents != 0 &&
+		    drain(&st->err_r, err, &res->bytes_err,
+		    &res->err_truncated) != 0)
+			return x402_fail(d, errno == ENOMEM ? X402_ERR_NOMEM :
+			    X402_ERR_IO, "run: reading stderr: %s",
+			    strerror(errno));
+		if (ix_rep >= 0 && pf[ix_rep].revents != 0)
+			read_report(st);
+		if (!st->exited && (st->pidfd < 0 || (ix_pid >= 0 &&
+		    pf[ix_pid].revents != 0)) && try_reap(st, 0)) {
+			close_fd(&st->in_w);
+			st->drain_until = now_ms() + o->grace_ms;
+		}
+	}
+	/* Whatever is already buffered still counts. */
+	over = 0;
+	if (st->out_r >= 0)
+		(void)drain(&st->out_r, out, &res->bytes_out, &over);
+	if (over)
+		res->output_overflow = 1;
+	if (st->err_r >= 0)
+		(void)drain(&st->err_r, err, &res->bytes_err,
+		    &res->err_truncated);
+	if (st->rep_r >= 0)
+		read_report(st);
+	return 0;
+}
+
 int
 x402_run(struct x402_run_result *res, struct x402_buf *out,
     struct x402_buf *err, const char *const argv[],
@@ -543,11 +683,10 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 	struct run_state st;
 	int in_p[2] = { -1, -1 }, out_p[2] = { -1, -1 },
 	    err_p[2] = { -1, -1 }, rep_p[2] = { -1, -1 };
-	int null_fd = -1, child_err, wstatus = 0, r, sigpipe_pending;
+	int null_fd = -1, child_err, r, sigpipe_pending;
 	sigset_t pipeset, allset, saved, pending;
-	const unsigned char *in;
-	size_t in_off = 0, argc;
-	uint64_t start, deadline = 0;
+	size_t argc;
+	uint64_t start;
 
 	memset(&st, 0, sizeof(st));
 	st.pid = -1;
@@ -585,7 +724,8 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 		r = x402_fail(d, X402_ERR_INVAL, "run: NULL stdin buffer");
 		goto out;
 	}
-	in = o->in;
+	st.in = o->in;
+	st.in_len = o->in_len;
 
 	if (make_pipe(in_p, 1) != 0 || make_pipe(out_p, 0) != 0 ||
 	    make_pipe(rep_p, 0) != 0) {
@@ -652,146 +792,18 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 	if (o->in_len == 0)
 		close_fd(&st.in_w);
 	if (o->timeout_ms > 0)
-		deadline = start + o->timeout_ms;
+		st.deadline = start + o->timeout_ms;
 
-	for (;;) {
-		struct pollfd pf[5];
-		int np = 0, ix_in = -1, ix_out = -1, ix_err = -1, ix_rep = -1;
-		int ix_pid = -1, tmo;
-		uint64_t now = now_ms(), next = 0;
-
-		if (!st.exited && deadline != 0 && !st.term_sent &&
-		    now >= deadline) {
-			res->timed_out = 1;
-			start_kill(&st, o->grace_ms);
-		}
-		if (!st.exited && st.term_sent && !st.kill_sent &&
-		    now >= st.kill_at) {
-			(void)kill(-st.pid, SIGKILL);
-			st.kill_sent = 1;
-		}
-		if (st.exited && (now >= st.drain_until ||
-		    (st.out_r < 0 && st.err_r < 0 && st.rep_r < 0)))
-			break;
-
-		if (!st.exited && !st.term_sent)
-			next = min_deadline(next, deadline);
-		if (!st.exited && st.term_sent && !st.kill_sent)
-			next = min_deadline(next, st.kill_at);
-		if (st.exited)
-			next = min_deadline(next, st.drain_until);
-		if (!st.exited && st.pidfd < 0)
-			next = min_deadline(next, now + NO_PIDFD_TICK_MS);
-		if (next == 0)
-			tmo = -1;
-		else
-			tmo = next > now ? (int)(next - now > INT_MAX ?
-			    INT_MAX : next - now) : 0;
-
-		if (st.in_w >= 0) {
-			pf[np].fd = st.in_w;
-			pf[np].events = POLLOUT;
-			ix_in = np++;
-		}
-		if (st.out_r >= 0) {
-			pf[np].fd = st.out_r;
-			pf[np].events = POLLIN;
-			ix_out = np++;
-		}
-		if (st.err_r >= 0) {
-			pf[np].fd = st.err_r;
-			pf[np].events = POLLIN;
-			ix_err = np++;
-		}
-		if (st.rep_r >= 0) {
-			pf[np].fd = st.rep_r;
-			pf[np].events = POLLIN;
-			ix_rep = np++;
-		}
-		if (!st.exited && st.pidfd >= 0) {
-			pf[np].fd = st.pidfd;
-			pf[np].events = POLLIN;
-			ix_pid = np++;
-		}
-		if (poll(pf, (nfds_t)np, tmo) < 0) {
-			if (errno == EINTR)
-				continue;
-			r = x402_fail(d, X402_ERR_IO, "run: poll: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (ix_in >= 0 && pf[ix_in].revents != 0) {
-			ssize_t n = write(st.in_w, in + in_off,
-			    o->in_len - in_off);
-
-			if (n > 0) {
-				in_off += (size_t)n;
-				if (in_off == o->in_len)
-					close_fd(&st.in_w);
-			} else if (n < 0 && errno != EAGAIN &&
-			    errno != EWOULDBLOCK && errno != EINTR) {
-				/* EPIPE: the command stopped reading. */
-				if (errno == EPIPE)
-					st.epipe = 1;
-				close_fd(&st.in_w);
-			}
-		}
-		if (ix_out >= 0 && pf[ix_out].revents != 0) {
-			int over = 0;
-
-			if (drain(&st.out_r, out, &res->bytes_out, &over) != 0) {
-				r = x402_fail(d, errno == ENOMEM ?
-				    X402_ERR_NOMEM : X402_ERR_IO,
-				    "run: reading stdout: %s",
-				    strerror(errno));
-				goto out;
-			}
-			if (over && !res->output_overflow) {
-				res->output_overflow = 1;
-				start_kill(&st, o->grace_ms);
-			}
-		}
-		if (ix_err >= 0 && pf[ix_err].revents != 0) {
-			if (drain(&st.err_r, err, &res->bytes_err,
-			    &res->err_truncated) != 0) {
-				r = x402_fail(d, errno == ENOMEM ?
-				    X402_ERR_NOMEM : X402_ERR_IO,
-				    "run: reading stderr: %s",
-				    strerror(errno));
-				goto out;
-			}
-		}
-		if (ix_rep >= 0 && pf[ix_rep].revents != 0)
-			read_report(&st);
-		if (!st.exited && (st.pidfd < 0 ||
-		    (ix_pid >= 0 && pf[ix_pid].revents != 0))) {
-			if (try_reap(&st, &wstatus, 0)) {
-				close_fd(&st.in_w);
-				st.drain_until = now_ms() + o->grace_ms;
-			}
-		}
-	}
-	/* Whatever is already buffered still counts. */
-	if (st.out_r >= 0) {
-		int over = 0;
-
-		(void)drain(&st.out_r, out, &res->bytes_out, &over);
-		if (over)
-			res->output_overflow = 1;
-	}
-	if (st.err_r >= 0)
-		(void)drain(&st.err_r, err, &res->bytes_err,
-		    &res->err_truncated);
-	if (st.rep_r >= 0)
-		read_report(&st);
+	if ((r = pump(&st, o, res, out, err, d)) != 0)
+		goto out;
 
 	res->wall_ms = now_ms() - start;
-	res->bytes_in = in_off;
-	if (wstatus != -1 && WIFEXITED(wstatus)) {
+	res->bytes_in = st.in_off;
+	if (st.wstatus != -1 && WIFEXITED(st.wstatus)) {
 		res->exited = 1;
-		res->status = WEXITSTATUS(wstatus);
-	} else if (wstatus != -1 && WIFSIGNALED(wstatus))
-		res->signo = WTERMSIG(wstatus);
+		res->status = WEXITSTATUS(st.wstatus);
+	} else if (st.wstatus != -1 && WIFSIGNALED(st.wstatus))
+		res->signo = WTERMSIG(st.wstatus);
 	if (st.rep_got == sizeof(st.rep)) {
 		res->exec_failed = 1;
 		if (st.rep.step >= 0 && st.rep.step < STEP_COUNT)
@@ -804,9 +816,8 @@ out:
 		/* Error path: never leave the child running or a zombie. */
 		(void)kill(-st.pid, SIGKILL);
 		(void)kill(st.pid, SIGKILL);
-		(void)try_reap(&st, &wstatus, 1);
 		while (!st.exited)
-			(void)try_reap(&st, &wstatus, 1);
+			(void)try_reap(&st, 1);
 	}
 	close_fd(&st.pidfd);
 	close_fd(&st.in_w);

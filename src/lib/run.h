@@ -26,6 +26,9 @@
  *    descriptor is leaked, and process-wide signal dispositions are never
  *    changed: SIGPIPE is blocked in the calling thread for the duration of
  *    the call and a SIGPIPE raised by our own write is consumed.
+ *  - The caller must not reap children behind our back (wait(-1) in a
+ *    SIGCHLD handler, SIGCHLD set to SIG_IGN): the exit status would be
+ *    lost (the result then shows neither exited nor signo).
  *  - Thread safety: x402_run may be called from several threads at once,
  *    but it forks, so the usual fork-in-threads caveats apply to callers.
  */
