@@ -26,6 +26,7 @@
 
 struct reply {
 	int status;
+	int bad;			/* a header did not fit */
 	struct x402_buf head;		/* "Name: value\r\n" lines */
 	struct x402_buf body;		/* owned body, or */
 	const char *ext;		/* borrowed body */
@@ -90,12 +91,16 @@ hdr(struct reply *rp, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (x402_buf_printf(&rp->head, "%s: ", name) != 0)
+	if (x402_buf_printf(&rp->head, "%s: ", name) != 0) {
+		rp->bad = 1;
 		return;
+	}
 	va_start(ap, fmt);
-	(void)x402_buf_vprintf(&rp->head, fmt, ap);
+	if (x402_buf_vprintf(&rp->head, fmt, ap) != 0)
+		rp->bad = 1;
 	va_end(ap);
-	(void)x402_buf_adds(&rp->head, "\r\n");
+	if (x402_buf_adds(&rp->head, "\r\n") != 0)
+		rp->bad = 1;
 }
 
 static void
@@ -125,19 +130,22 @@ reply_send(struct req *q, struct reply *rp)
 	size_t bl = rp->ext ? rp->ext_len : rp->body.len;
 
 	x402_buf_init(&out, HEADERS_MAX + 256);
-	if (x402_buf_printf(&out, "Status: %d %s\r\n", rp->status,
+	if (rp->bad || x402_buf_printf(&out, "Status: %d %s\r\n", rp->status,
 	    reason_phrase(rp->status)) != 0 ||
 	    x402_buf_add(&out, rp->head.p ? rp->head.p : "", rp->head.len) ||
 	    x402_buf_printf(&out, "Content-Length: %zu\r\n\r\n", bl) != 0) {
+		static const char err500[] = "Status: 500 Internal Server "
+		    "Error\r\nContent-Length: 0\r\n\r\n";
+
 		X402_LOG_ERR("reply headers over %d bytes", HEADERS_MAX);
-		x402_buf_reset(&out);
-		(void)x402_buf_adds(&out, "Status: 500 Internal Server Error"
-		    "\r\nContent-Length: 0\r\n\r\n");
-		bl = 0;
+		if (q->io->write(q->io->ctx, err500, sizeof(err500) - 1) != 0)
+			X402_LOG_WARN("client went away while we replied");
+		goto out;
 	}
 	if (q->io->write(q->io->ctx, out.p, out.len) != 0 ||
 	    (bl > 0 && q->io->write(q->io->ctx, b, bl) != 0))
 		X402_LOG_WARN("client went away while we replied");
+out:
 	x402_buf_free(&out);
 	x402_buf_free(&rp->head);
 	x402_buf_free(&rp->body);
@@ -163,8 +171,9 @@ fail(struct req *q, int status, const char *fmt, ...)
 	hdr(&rp, "Content-Type", "application/json");
 	hdr(&rp, "Cache-Control", "no-store");
 	o = json_object_new_object();
-	if (o != NULL && x402_json_add_string(o, "error", msg) == 0)
-		(void)x402_json_append(&rp.body, o);
+	if (o == NULL || x402_json_add_string(o, "error", msg) != 0 ||
+	    x402_json_append(&rp.body, o) != 0)
+		x402_buf_reset(&rp.body);
 	json_object_put(o);
 	X402_LOG_INFO("route %s: %d: %s", q->r->name, status, msg);
 	reply_send(q, &rp);
@@ -354,28 +363,28 @@ build_env(struct req *q, struct x402_env *e)
 		const char *v = q->io->getenv(q->io->ctx, pass[i]);
 
 		if (v != NULL)
-			r = x402_env_set(e, pass[i], v);
+			r = x402_env_set(e, pass[i], v, NULL);
 	}
 	if (r != 0)
 		return r;
 	x402_addr_format(addr, q->pay.exact.auth.from);
 	if (x402_u256_format_dec(amount, sizeof(amount), &o->amount) < 0)
 		return X402_ERR_INTERNAL;
-	if ((r = x402_env_set(e, "GATEWAY_INTERFACE", "CGI/1.1")) ||
-	    (r = x402_env_set(e, "SERVER_SOFTWARE", "x402-gate/" VERSION)) ||
-	    (r = x402_env_set(e, "PATH", "/usr/local/bin:/usr/bin:/bin")) ||
-	    (r = x402_env_set(e, "LANG", "C.UTF-8")) ||
-	    (r = x402_env_set(e, "X402_ROUTE", q->r->name)) ||
-	    (r = x402_env_set(e, "X402_PAYER", addr)) ||
-	    (r = x402_env_set(e, "X402_AMOUNT", amount)) ||
-	    (r = x402_env_set(e, "X402_NETWORK", o->net->caip2)) ||
-	    (r = x402_env_set(e, "X402_SCHEME", x402_scheme_name(o->scheme))))
+	if ((r = x402_env_set(e, "GATEWAY_INTERFACE", "CGI/1.1", NULL)) ||
+	    (r = x402_env_set(e, "SERVER_SOFTWARE", "x402-gate/" VERSION, NULL)) ||
+	    (r = x402_env_set(e, "PATH", "/usr/local/bin:/usr/bin:/bin", NULL)) ||
+	    (r = x402_env_set(e, "LANG", "C.UTF-8", NULL)) ||
+	    (r = x402_env_set(e, "X402_ROUTE", q->r->name, NULL)) ||
+	    (r = x402_env_set(e, "X402_PAYER", addr, NULL)) ||
+	    (r = x402_env_set(e, "X402_AMOUNT", amount, NULL)) ||
+	    (r = x402_env_set(e, "X402_NETWORK", o->net->caip2, NULL)) ||
+	    (r = x402_env_set(e, "X402_SCHEME", x402_scheme_name(o->scheme), NULL)))
 		return r;
 	x402_addr_format(addr, o->asset->address);
-	if ((r = x402_env_set(e, "X402_ASSET", addr)) != 0)
+	if ((r = x402_env_set(e, "X402_ASSET", addr, NULL)) != 0)
 		return r;
 	if (q->st.transaction[0] != '\0' &&
-	    (r = x402_env_set(e, "X402_TX", q->st.transaction)) != 0)
+	    (r = x402_env_set(e, "X402_TX", q->st.transaction, NULL)) != 0)
 		return r;
 	return 0;
 }
