@@ -14,8 +14,8 @@ build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check
 libinih-dev"
 test_pkgs="valgrind clang lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-nodejs npm curl procps"
-demo_pkgs="lighttpd nodejs npm curl procps"
+curl procps"
+demo_pkgs="lighttpd curl procps"
 
 case $what in
 build) pkgs=$build_pkgs ;;
@@ -23,6 +23,11 @@ test) pkgs="$build_pkgs $test_pkgs" ;;
 demo) pkgs="$build_pkgs $demo_pkgs" ;;
 *) echo "usage: $0 build|test|demo" >&2; exit 2 ;;
 esac
+
+# Node.js: use the machine's if it has one (it may not come from Debian).
+if [ "$what" != build ] && ! { command -v node && command -v npm; } >/dev/null; then
+	pkgs="$pkgs nodejs npm"
+fi
 
 missing=
 for p in $pkgs; do

@@ -1,0 +1,115 @@
+# lib.sh - shared set-up for the integration tests (sourced, POSIX sh).
+#
+# Environment (set by scripts/test.sh): X402_TOP (source dir), X402_BUILD
+# (build dir with the programs), X402_OUT (a scratch directory for this
+# test).  Every server listens on 127.0.0.1 only and is stopped on exit.
+set -u
+
+: "${X402_TOP:?}" "${X402_BUILD:?}" "${X402_OUT:?}"
+CHAIN=$X402_TOP/tests/chain
+GATE=$X402_BUILD/src/gate/x402-gate
+PASSED=0
+FAILED=0
+PIDS=
+
+rm -rf "$X402_OUT"
+mkdir -p "$X402_OUT"
+
+ok() {
+	PASSED=$((PASSED + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	FAILED=$((FAILED + 1))
+	echo "not ok - $*"
+}
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# eq NAME GOT WANT
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
+}
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in $PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -d "$X402_OUT/chain" ] && "$CHAIN/stop-chain.sh" "$X402_OUT/chain" \
+	    >/dev/null 2>&1
+	return 0
+}
+trap cleanup EXIT INT TERM
+
+freeport() {
+	node "$CHAIN/freeport.mjs" "${1:-1}"
+}
+
+# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT.
+wait_for() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt $(( ${3:-15} * 10 )) ] && { echo "timeout waiting for '$2' in $1"; cat "$1"; return 1; }
+		sleep 0.1
+	done
+}
+
+# wait_http URL [SECONDS]: until something answers.
+wait_http() {
+	n=0
+	while ! curl -s -o /dev/null --max-time 1 "$1"; do
+		n=$((n + 1))
+		[ $n -gt $(( ${2:-15} * 10 )) ] && { echo "timeout waiting for $1"; return 1; }
+		sleep 0.1
+	done
+}
+
+start_chain() {
+	mkdir -p "$X402_OUT/chain"
+	"$CHAIN/start-chain.sh" "$X402_OUT/chain" "$(freeport)" \
+	    >"$X402_OUT/chain.log" 2>&1 || { cat "$X402_OUT/chain.log"; return 1; }
+	set -a
+	. "$X402_OUT/chain/chain.env"
+	set +a
+}
+
+# start_facilitator: sets FACILITATOR_URL.
+start_facilitator() {
+	fp=$(freeport)
+	node "$CHAIN/facilitator.mjs" --port "$fp" --rpc "$RPC_URL" \
+	    --key "$FACILITATOR_KEY" --log "$X402_OUT/facilitator.jsonl" \
+	    "$@" >"$X402_OUT/facilitator.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for "$X402_OUT/facilitator.log" "listening" || return 1
+	FACILITATOR_URL=http://127.0.0.1:$fp
+}
+
+balance() {
+	node "$CHAIN/balance.mjs" "$1" | awk '{print $2}'
+}
+
+# b64json: decode a base64 JSON header value from stdin, compactly.
+b64json() {
+	base64 -d | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s);const k=process.argv[1];console.log(k?JSON.stringify(k.split(".").reduce((a,x)=>a==null?a:a[x],o)):JSON.stringify(o))})' "${1:-}"
+}
+
+# header NAME FILE: the value of a response header in a curl -D dump.
+header() {
+	tr -d '\r' <"$2" | awk -v n="$1" 'BEGIN{IGNORECASE=1} tolower($0) ~ "^" tolower(n) ":" {sub(/^[^:]*: */,""); print; exit}'
+}
