@@ -18,13 +18,20 @@
 
 #define CONFDIR SYSCONFDIR "/x402"
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, busy;
 
+/*
+ * TERM between requests: leave at once (FCGX_Accept_r would not return).
+ * TERM during a request: finish it (never drop a settled answer), then
+ * leave.
+ */
 static void
 on_term(int sig)
 {
 	(void)sig;
 	stopping = 1;
+	if (!busy)
+		_exit(0);
 }
 
 static void
@@ -161,6 +168,7 @@ main(int argc, char *argv[])
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -180,8 +188,10 @@ main(int argc, char *argv[])
 		}
 		X402_LOG_INFO("serving route %s (%s)", r.name, file);
 		while (!stopping && FCGX_Accept_r(&rq) >= 0) {
+			busy = 1;
 			gate_handle(&r, &io);
 			FCGX_Finish_r(&rq);
+			busy = 0;
 			if (max_requests > 0 && ++served >= max_requests)
 				break;
 		}
