@@ -677,6 +677,54 @@ START_TEST(pending_then_reconciled)
 }
 END_TEST
 
+/* A pending transaction the node forgot is broadcast again from the
+ * journal (the same signed bytes), then settles once. */
+START_TEST(dropped_tx_is_rebroadcast)
+{
+	struct x402_local_opts lo;
+	struct x402_settler *s;
+	struct x402_settle_request rq;
+	struct x402_settlement st;
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_detail d = { "" };
+	struct seen sn = { 0, 0, { 0 } };
+	uint64_t payto0;
+	char kp[600], params[80];
+
+	opts(&lo, kp, sizeof(kp));
+	lo.receipt_timeout_ms = 300;
+	lo.poll_ms = 100;
+	ck_assert_int_eq(x402_settler_new_local(&s, ctx, &lo, &d), 0);
+	offer(&o);
+	payment(&p, &o, "PAYER4_KEY", (uint64_t)time(NULL) + 300, NULL, NULL,
+	    0);
+	request(&rq, &p, &o);
+	payto0 = balance("PAYTO");
+
+	rpc_do("evm_setAutomine", "[false]");
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq),
+	    X402_ERR_PENDING);
+	snprintf(params, sizeof(params), "[\"%.66s\"]", st.transaction);
+	rpc_do("anvil_dropTransaction", params);
+	ck_assert_int_eq(x402_local_reconcile(s, &d, 0, on_record, &sn), 0);
+	ck_assert_int_eq(sn.n, 1);
+	ck_assert_int_eq(sn.last, X402_LOCAL_INFLIGHT);
+	ck_assert_int_eq(pending_records(), 1);
+	rpc_do("evm_mine", "[]");
+	rpc_do("evm_setAutomine", "[true]");
+	sn.n = 0;
+	ck_assert_int_eq(x402_local_reconcile(s, &d, 0, on_record, &sn), 0);
+	ck_assert_int_eq(sn.n, 1);
+	ck_assert_int_eq(sn.last, X402_LOCAL_SETTLED);
+	tu_assert_hex(sn.tx, 32, st.transaction);
+	ck_assert_int_eq(pending_records(), 0);
+	ck_assert_uint_eq(balance("PAYTO"), payto0 + VALUE);
+	x402_payment_free(&p);
+	x402_settler_free(s);
+}
+END_TEST
+
 START_TEST(construction_refusals)
 {
 	struct x402_local_opts lo;
@@ -761,6 +809,7 @@ local_suite(void)
 	tcase_add_test(tc, reverted_transaction_is_a_verdict);
 	tcase_add_test(tc, concurrent_workers_share_the_nonce);
 	tcase_add_test(tc, pending_then_reconciled);
+	tcase_add_test(tc, dropped_tx_is_rebroadcast);
 	tcase_add_test(tc, construction_refusals);
 	tcase_add_test(tc, fee_cap);
 	suite_add_tcase(s, tc);
