@@ -200,28 +200,52 @@ unlink_record(struct x402_detail *d, const char *dir, const char *id)
 
 /* ---- chain reads ------------------------------------------------------- */
 
+/*
+ * eth_call of one word-returning view of the token: calldata in call
+ * (consumed: freed here), the 32-byte return word in word.
+ */
+static int
+token_word(struct local *l, uint8_t word[32], struct x402_detail *d,
+    const uint8_t token[20], struct x402_buf *call, int r, const char *what)
+{
+	struct x402_buf ret;
+
+	x402_buf_init(&ret, CALL_RET_MAX);
+	if (r != 0)
+		goto out;
+	if ((r = x402_rpc_eth_call(l->rpc, &ret, token,
+	    (const uint8_t *)call->p, call->len, "latest", d)) != 0)
+		goto out;
+	if (ret.len != 32) {
+		r = x402_fail(d, X402_ERR_BADREPLY, "local: %s returned %zu "
+		    "bytes, not one word", what, ret.len);
+		goto out;
+	}
+	memcpy(word, ret.p, 32);
+ out:
+	x402_buf_free(call);
+	x402_buf_free(&ret);
+	return r;
+}
+
 /* authorizationState(from, nonce) of the token.  Out: *used. */
 static int
 auth_used(struct local *l, int *used, struct x402_detail *d,
     const uint8_t token[20], const uint8_t from[20], const uint8_t nonce[32])
 {
-	struct x402_buf call, ret;
+	struct x402_buf call;
+	uint8_t w[32];
 	int r;
 
 	x402_buf_init(&call, 256);
-	x402_buf_init(&ret, CALL_RET_MAX);
-	if ((r = x402_abi_authorization_state(&call, from, nonce)) != 0)
-		goto out;
-	if ((r = x402_rpc_eth_call(l->rpc, &ret, token,
-	    (const uint8_t *)call.p, call.len, "latest", d)) != 0)
-		goto out;
-	if (x402_abi_decode_bool(used, (const uint8_t *)ret.p, ret.len) != 0)
-		r = x402_fail(d, X402_ERR_BADREPLY, "local: authorizationState "
-		    "returned %zu bytes, not a bool", ret.len);
- out:
-	x402_buf_free(&call);
-	x402_buf_free(&ret);
-	return r;
+	r = x402_abi_authorization_state(&call, from, nonce);
+	if ((r = token_word(l, w, d, token, &call, r,
+	    "authorizationState")) != 0)
+		return r;
+	if (x402_abi_decode_bool(used, w, sizeof(w)) != 0)
+		return x402_fail(d, X402_ERR_BADREPLY, "local: "
+		    "authorizationState returned no bool");
+	return 0;
 }
 
 /* balanceOf(owner) of the token.  Out: *bal. */
@@ -229,23 +253,16 @@ static int
 balance_of(struct local *l, x402_u256 *bal, struct x402_detail *d,
     const uint8_t token[20], const uint8_t owner[20])
 {
-	struct x402_buf call, ret;
+	struct x402_buf call;
+	uint8_t w[32];
 	int r;
 
 	x402_buf_init(&call, 256);
-	x402_buf_init(&ret, CALL_RET_MAX);
-	if ((r = x402_abi_balance_of(&call, owner)) != 0)
-		goto out;
-	if ((r = x402_rpc_eth_call(l->rpc, &ret, token,
-	    (const uint8_t *)call.p, call.len, "latest", d)) != 0)
-		goto out;
-	if (x402_abi_decode_uint256(bal, (const uint8_t *)ret.p, ret.len) != 0)
-		r = x402_fail(d, X402_ERR_BADREPLY, "local: balanceOf returned "
-		    "%zu bytes, not a uint256", ret.len);
- out:
-	x402_buf_free(&call);
-	x402_buf_free(&ret);
-	return r;
+	r = x402_abi_balance_of(&call, owner);
+	if ((r = token_word(l, w, d, token, &call, r, "balanceOf")) != 0)
+		return r;
+	x402_u256_from_be(bal, w);
+	return 0;
 }
 
 /*
