@@ -321,4 +321,70 @@ rc_is 4 "timeout (-m 1 against a server that never answers)" sh -c "
 rc_is 5 "an unpaid 404 is not a payment" "$X" pay --key payer.key --max 1 \
     "http://127.0.0.1:$V2_PORT/nothing-here"
 
+# ---------------------------------------------------------------- x402-gate
+# The gate as a FastCGI worker under lighttpd (as in gate-lighttpd.sh),
+# settling through the same facilitator; x402 pay buys from it.
+GATE=$BUILD/src/gate/x402-gate
+if [ ! -x /usr/sbin/lighttpd ] || [ ! -x "$GATE" ]; then
+	notok "lighttpd and x402-gate needed for the gate case"
+	finish
+fi
+set -- $(node "$CHAIN/freeport.mjs" 1)
+GPORT=$1
+mkdir -p gate/work
+cat >gate/route.conf <<CONF
+[route]
+command = /bin/echo gate paid
+price = \$0.003
+pay_to = $PAYTO
+accept = base-sepolia
+max_timeout = 300
+workdir = $OUT/gate/work
+
+[facilitator]
+url = $FAC
+timeout = 20s
+
+[paths]
+spool = $OUT/gate/spool
+claims = $OUT/gate/claims
+fallback = $OUT/gate/fallback
+CONF
+cat >gate/lighttpd.conf <<CONF
+server.bind = "127.0.0.1"
+server.port = $GPORT
+server.document-root = "$OUT/gate"
+server.errorlog = "$OUT/gate/lighttpd-error.log"
+server.modules = ( "mod_fastcgi" )
+fastcgi.server = ( "/buy" => ((
+	"socket" => "$OUT/gate/gate.sock",
+	"bin-path" => "$GATE -c $OUT/gate/route.conf",
+	"max-procs" => 1,
+	"check-local" => "disable",
+)))
+CONF
+/usr/sbin/lighttpd -D -f gate/lighttpd.conf >gate/lighttpd.out 2>&1 &
+PIDS="$PIDS $!"
+i=0
+while [ $i -lt 100 ] && ! node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===402?0:1),()=>process.exit(1))' \
+    "http://127.0.0.1:$GPORT/buy" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+rc_is 0 "x402 requirements of the gate's route" "$X" requirements -c gate/route.conf
+b0=$(bal "$PAYTO")
+rc_is 0 "pay x402-gate under lighttpd" "$X" pay --key payer.key --max '$0.01' \
+    "http://127.0.0.1:$GPORT/buy"
+check "gate: the command's output delivered" [ "$(cat out.txt)" = "gate paid" ]
+check "gate: settlement on stderr" grep -Eq \
+    "^paid 3000 \(0.003 USDC\) on eip155:84532, tx 0x[0-9a-f]{64}, to $PAYTO\$" err.txt
+check "gate: PAYTO +3000 on chain" [ "$(bal "$PAYTO")" -eq $((b0 + 3000)) ]
+check "gate: one receipt in the spool" [ "$(ls gate/spool/new | wc -l)" -eq 1 ]
+rc_is 2 "gate: refused over --max" "$X" pay --key payer.key --max 2999 \
+    "http://127.0.0.1:$GPORT/buy"
+rc_is 3 "gate rejects an unfunded payer" "$X" pay --key unfunded.key \
+    --max '$0.01' "http://127.0.0.1:$GPORT/buy"
+check "gate rejection: reason printed" has 'payment rejected: HTTP 402' err.txt
+check "gate: still one receipt" [ "$(ls gate/spool/new | wc -l)" -eq 1 ]
+
 finish
