@@ -195,6 +195,39 @@ START_TEST(redirects)
 }
 END_TEST
 
+START_TEST(response_headers)
+{
+	struct x402_http_opts o = { .max_redirects = 2 };
+	struct x402_http *h = mk(&o);
+	struct x402_http_response resp;
+	struct x402_detail d = { "" };
+	char v[64], tiny[4];
+
+	ck_assert_int_eq(get(h, &resp, "/redirect", &d), 0);
+	ck_assert_int_eq(resp.status, 200);
+	/* Only the final block: it starts with its own status line. */
+	ck_assert_msg(strncmp(resp.headers.p, "HTTP/1.1 200", 12) == 0,
+	    "%s", resp.headers.p);
+	ck_assert_ptr_null(strstr(resp.headers.p, "302"));
+	ck_assert_int_eq(x402_http_response_header(v, sizeof(v), &resp,
+	    "content-TYPE"), 0);
+	ck_assert_str_eq(v, "application/json");
+	ck_assert_int_eq(x402_http_response_header(tiny, sizeof(tiny), &resp,
+	    "Content-Type"), X402_ERR_LIMIT);
+	ck_assert_int_eq(x402_http_response_header(v, sizeof(v), &resp,
+	    "Location"), X402_ERR_NOTFOUND);
+	ck_assert_int_eq(x402_http_response_header(v, sizeof(v), &resp,
+	    "Content"), X402_ERR_NOTFOUND);
+	x402_http_response_free(&resp);
+	/* Nothing to find in a failed request's response. */
+	ck_assert_int_eq(get(h, &resp, "/close", &d), X402_ERR_NET);
+	ck_assert_int_eq(x402_http_response_header(v, sizeof(v), &resp,
+	    "Content-Type"), X402_ERR_NOTFOUND);
+	x402_http_response_free(&resp);
+	x402_http_free(h);
+}
+END_TEST
+
 START_TEST(status_is_not_an_error)
 {
 	struct x402_http *h = mk(NULL);
@@ -333,6 +366,7 @@ http_suite(void)
 	tcase_add_test(tc, timeouts);
 	tcase_add_test(tc, network_errors);
 	tcase_add_test(tc, redirects);
+	tcase_add_test(tc, response_headers);
 	tcase_add_test(tc, status_is_not_an_error);
 	tcase_add_test(tc, environment_proxy_ignored);
 	tcase_add_test(tc, refusals);

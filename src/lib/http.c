@@ -27,7 +27,8 @@ struct x402_http {
 /* What the write callback fills. */
 struct sink {
 	struct x402_buf *body;
-	int over;		/* set when the cap was passed */
+	struct x402_buf *headers;
+	int over;		/* set when a cap was passed */
 };
 
 int
@@ -129,6 +130,60 @@ x402_http_response_free(struct x402_http_response *resp)
 	if (resp == NULL)
 		return;
 	x402_buf_free(&resp->body);
+	x402_buf_free(&resp->headers);
+}
+
+/* Keeps the header block of the last response (a status line starts one). */
+static size_t
+header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
+		x402_buf_reset(s->headers);
+	if (x402_buf_add(s->headers, ptr, n) != 0) {
+		s->over = 1;
+		return 0;
+	}
+	return n;
+}
+
+int
+x402_http_response_header(char *out, size_t outcap,
+    const struct x402_http_response *resp, const char *name)
+{
+	const char *p, *end, *eol, *v, *ve;
+	size_t nlen;
+
+	if (out == NULL || outcap == 0 || resp == NULL || name == NULL)
+		return X402_ERR_INVAL;
+	out[0] = '\0';
+	nlen = strlen(name);
+	if (resp->headers.p == NULL)
+		return X402_ERR_NOTFOUND;
+	p = resp->headers.p;
+	end = p + resp->headers.len;
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if ((size_t)(eol - p) <= nlen || p[nlen] != ':' ||
+		    strncasecmp(p, name, nlen) != 0)
+			continue;
+		v = p + nlen + 1;
+		ve = eol;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' ||
+		    ve[-1] == '\t'))
+			ve--;
+		if ((size_t)(ve - v) >= outcap)
+			return X402_ERR_LIMIT;
+		memcpy(out, v, (size_t)(ve - v));
+		out[ve - v] = '\0';
+		return 0;
+	}
+	return X402_ERR_NOTFOUND;
 }
 
 static size_t
@@ -214,6 +269,8 @@ set_options(struct x402_http *h, struct sink *sink, const char *method,
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
 	SET(CURLOPT_WRITEFUNCTION, write_cb);
 	SET(CURLOPT_WRITEDATA, sink);
+	SET(CURLOPT_HEADERFUNCTION, header_cb);
+	SET(CURLOPT_HEADERDATA, sink);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (h->cafile != NULL)
@@ -244,7 +301,8 @@ map_error(CURLcode e, const struct sink *sink, const struct x402_http *h,
 
 	if (sink->over || e == CURLE_FILESIZE_EXCEEDED)
 		return x402_fail(d, X402_ERR_LIMIT,
-		    "http: response over %zu bytes", h->max_response);
+		    "http: response over %zu bytes (body) or %d (headers)",
+		    h->max_response, X402_HTTP_RESP_HEADERS_MAX);
 	switch (e) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return x402_fail(d, X402_ERR_TIMEOUT, "http: %s", why);
@@ -274,6 +332,7 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 		resp->status = 0;
 		resp->content_type[0] = '\0';
 		x402_buf_init(&resp->body, h != NULL ? h->max_response : 0);
+		x402_buf_init(&resp->headers, X402_HTTP_RESP_HEADERS_MAX);
 	}
 	if (h == NULL || resp == NULL || method == NULL || url == NULL ||
 	    (body == NULL && bodylen != 0))
@@ -312,6 +371,7 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 	curl_easy_reset(h->curl);
 	h->errbuf[0] = '\0';
 	sink.body = &resp->body;
+	sink.headers = &resp->headers;
 	sink.over = 0;
 	if ((e = set_options(h, &sink, method, url, hdrs, body, bodylen)) !=
 	    CURLE_OK) {
@@ -340,6 +400,7 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 	curl_slist_free_all(hdrs);
 	if (r != 0) {
 		x402_buf_free(&resp->body);
+		x402_buf_free(&resp->headers);
 		resp->status = 0;
 		resp->content_type[0] = '\0';
 	}

@@ -50,6 +50,7 @@
 #define X402_HTTP_HEADER_MAX		8192	/* one request header line */
 #define X402_HTTP_URL_MAX		4096
 #define X402_HTTP_CTYPE_MAX		128
+#define X402_HTTP_RESP_HEADERS_MAX	(64 * 1024)	/* response header block */
 
 /*
  * Options of a handle.  Strings are copied by x402_http_new; the caller
@@ -73,6 +74,13 @@ struct x402_http_response {
 	long status;		/* HTTP status, e.g. 200, 302, 500 */
 	struct x402_buf body;	/* NUL-terminated, len bytes */
 	char content_type[X402_HTTP_CTYPE_MAX];	/* "" when absent or too long */
+	/*
+	 * The header block of the final response as received: the status
+	 * line, then "Name: value" lines, each ending in CRLF (the blocks of
+	 * interim 1xx replies and followed redirects are dropped).  At most
+	 * X402_HTTP_RESP_HEADERS_MAX bytes: more is X402_ERR_LIMIT.
+	 */
+	struct x402_buf headers;
 };
 
 /*
@@ -111,7 +119,17 @@ int x402_http_request(struct x402_http *h, struct x402_http_response *resp,
     const void *body, size_t bodylen, struct x402_detail *d)
     X402_WARN_UNUSED;
 
-/* Frees the body of a response.  NULL allowed. */
+/* Frees the body and headers of a response.  NULL allowed. */
 void x402_http_response_free(struct x402_http_response *resp);
+
+/*
+ * Finds the first response header called `name` (case-insensitive) and
+ * copies its value, without surrounding blanks, into out (NUL-terminated).
+ * Returns 0, X402_ERR_NOTFOUND or X402_ERR_LIMIT (the value needs more
+ * than outcap - 1 bytes).
+ */
+int x402_http_response_header(char *out, size_t outcap,
+    const struct x402_http_response *resp, const char *name)
+    X402_WARN_UNUSED;
 
 #endif /* X402_HTTP_H */

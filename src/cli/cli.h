@@ -1,0 +1,56 @@
+/*
+ * cli.h - what the x402 tool's commands share: exit codes, the network
+ * table, reading arguments and printing JSON safely.
+ *
+ * Rules: commands return an exit code (CLI_*), print results on stdout and
+ * problems on stderr ("x402: ..."), and never print a key or a signature.
+ * Text that came from a peer is escaped (log.h rules) before it reaches a
+ * terminal.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdio.h>
+
+#include "x402.h"
+
+/* Exit codes (the man page lists them). */
+#define CLI_OK		0	/* done; paid and got 2xx; payment valid */
+#define CLI_USAGE	1	/* bad command line */
+#define CLI_POLICY	2	/* pay: refused by local policy */
+#define CLI_REJECTED	3	/* pay: server rejected; verify: invalid */
+#define CLI_TRANSPORT	4	/* connect, timeout, TLS */
+#define CLI_OTHER	5	/* anything else */
+
+#define CLI_INPUT_MAX	(64 * 1024 * 1024)	/* --data-binary @FILE */
+
+int cmd_pay(int argc, char **argv);
+
+/* Prints "x402: " + message + newline on stderr. */
+void cli_err(const char *fmt, ...) X402_PRINTF(1, 2);
+
+/* Escapes peer text for a terminal (static buffer, one at a time). */
+const char *cli_safe(const char *s);
+
+/* Builds the network table, then loads conf when not NULL. */
+int cli_networks(struct x402_networks **out, const char *conf);
+
+/* Reads a whole file ("-" for stdin) of at most max bytes. */
+int cli_read_file(struct x402_buf *b, const char *path, size_t max);
+
+/* Base64 JSON (a header value) to a tree; the caller puts it. */
+int cli_b64json(struct json_object **out, struct x402_detail *d,
+    const char *b64, size_t len);
+
+/* Pretty-prints o and a newline. */
+void cli_pretty(FILE *f, struct json_object *o);
+
+/*
+ * The EIP-712 domain a requirement object names: extra.name and
+ * extra.version, the chain of `network` (table or "eip155:N") and `asset`.
+ * Returns 0 or X402_ERR_NOTFOUND with the missing part in *d.
+ */
+int cli_req_domain(struct x402_eip712_domain *dom, struct x402_detail *d,
+    const struct x402_networks *t, struct json_object *req);
+
+#endif /* CLI_H */
