@@ -56,7 +56,7 @@ struct split_in {
 };
 static const struct x402_cfg_key split_keys[] = {
 	X402_CFG_KEY("shares", X402_CFG_ARGV, X402_CFG_REQUIRED,
-	    struct split_in, shares, 1, PO_PAYEES_MAX + 1),
+	    struct split_in, shares, 1, X402_CFG_ARGV_MAX),
 };
 
 static const struct x402_cfg_key route_keys[] = {

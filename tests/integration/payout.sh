@@ -91,7 +91,7 @@ conf() {
 # every payee (and the retained share) to DIR/expect.
 receipts() {
 	awk -v dir="$1/spool/new" -v w="$2" -v n="$3" -v seed="$4" \
-	    -v usdc="$USDC" -v exp="$1/expect" 'BEGIN {
+	    -v usdc="$USDC" -v expf="$1/expect" 'BEGIN {
 		srand(seed); split("ocr tts misc", rt, " ")
 		for (i = 0; i < n; i++) {
 			a = 1 + int(rand() * 99999); if (i % 7 == 0) a = 7
@@ -104,7 +104,7 @@ receipts() {
 			else { s1 = int(a * 3000 / 10000); e[1] += s1; e[2] += s1; e[3] += s1; e[0] += a - 3 * s1 }
 			tot += a
 		}
-		printf "%.0f %.0f %.0f %.0f %.0f %.0f\n", tot, e[0], e[1], e[2], e[3], e[4] >> exp
+		printf "%.0f %.0f %.0f %.0f %.0f %.0f\n", tot, e[0], e[1], e[2], e[3], e[4] >> expf
 	}'
 }
 
