@@ -205,6 +205,8 @@ setup_state(struct po_ctx *c, int create)
 	int r;
 
 	if ((c->statefd = open_dir(AT_FDCWD, c->conf->state, create)) < 0) {
+		if (!create && errno == ENOENT)
+			return po_ledger_init(&c->ledger);	/* nothing yet */
 		X402_LOG_ERR("state directory %s: %s", c->conf->state,
 		    strerror(errno));
 		return X402_ERR_IO;

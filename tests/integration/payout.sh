@@ -155,7 +155,7 @@ start=$(date +%s)
 rc=$?
 check "1000 receipts: run exits 0 ($(($(date +%s) - start)) s)" test $rc -eq 0
 check "1000 receipts: chain == ledger == expected split" verify "$A" 10
-check "1000 receipts: spool drained" test -z "$(ls "$A/spool/new" "$A/spool/cur")"
+check "1000 receipts: spool drained" test -z "$(find "$A/spool/new" "$A/spool/cur" -type f)"
 "$po" -c "$A/payout.conf" status >"$A/status.out" 2>&1
 check "status lists the batch" grep -q "batch 1 .*closed  4 transfers" "$A/status.out"
 "$po" -c "$A/payout.conf" report --csv >"$A/report.csv" 2>&1
@@ -222,7 +222,7 @@ done
 check "fault injection: $killed of $n runs killed" test $killed -eq $n
 check "fault injection: every following run completed" test $completed -eq $n
 check "fault injection: chain == ledger == expected" verify "$C" 12
-check "fault injection: nothing left in the spool" test -z "$(ls "$C/spool/new" "$C/spool/cur")"
+check "fault injection: nothing left in the spool" test -z "$(find "$C/spool/new" "$C/spool/cur" -type f)"
 check "fault injection: no nonce refused as reused by the token" \
     sh -c "! grep -q 'reverted' '$C/kill.out'"
 
