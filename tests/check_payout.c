@@ -282,6 +282,7 @@ START_TEST(ledger_roundtrip)
 	ck_assert(po_ledger_counted_has(&m, "1700000000.1.00ff"));
 	ck_assert(!po_ledger_counted_has(&m, "1700000000.1.00fe"));
 	ck_assert_uint_eq(m.open_batch, 4);
+	po_ledger_free(&m);
 	/* truncated: no "end" */
 	ck_assert_int_eq(po_ledger_parse(&m, &d, a.p, a.len - 4),
 	    X402_ERR_SYNTAX);
