@@ -1,0 +1,899 @@
+/*
+ * run.c - one payout run: count receipts into the ledger, then pay.
+ */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "payout.h"
+#include "protocol.h"
+#include "receipt.h"
+#include "spool.h"
+#include "tx.h"
+
+#define CHUNK		4096		/* receipts per ledger step */
+
+/* ---- test hook ------------------------------------------------------- */
+
+void
+po_crash_point(const char *name)
+{
+	static int init;
+	static char want[32];
+	static long left;
+	const char *e, *colon;
+
+	if (!init) {
+		init = 1;
+		e = getenv("X402_PAYOUT_CRASH_AT");
+		if (e != NULL && (colon = strchr(e, ':')) != NULL &&
+		    (size_t)(colon - e) < sizeof(want)) {
+			memcpy(want, e, (size_t)(colon - e));
+			want[colon - e] = '\0';
+			left = strtol(colon + 1, NULL, 10);
+		}
+	}
+	if (left > 0 && strcmp(name, want) == 0 && --left == 0) {
+		X402_LOG_WARN("test hook: killed at %s", name);
+		kill(getpid(), SIGKILL);
+	}
+}
+
+/* ---- counting -------------------------------------------------------- */
+
+struct counter {
+	struct po_ctx *c;
+	int rows[PO_PAYEES_MAX];	/* conf payee -> ledger row */
+	uint64_t counted, quarantined;
+	time_t last_progress;
+};
+
+static void
+progress(struct counter *k, int final)
+{
+	time_t now;
+
+	if (!k->c->progress)
+		return;
+	now = time(NULL);
+	if (!final && now == k->last_progress)
+		return;
+	k->last_progress = now;
+	fprintf(stderr, "\rx402-payout: %llu receipts counted, %llu "
+	    "quarantined%s", (unsigned long long)k->counted,
+	    (unsigned long long)k->quarantined, final ? "\n" : "");
+}
+
+/*
+ * Checks and credits one receipt.  Returns 0, or an error with the
+ * reason in *d (the receipt is to be quarantined).
+ */
+static int
+credit(struct counter *k, struct x402_detail *d, const char *text,
+    size_t len)
+{
+	struct po_ctx *c = k->c;
+	struct po_ledger *l = &c->ledger;
+	struct x402_receipt rc;
+	const struct po_split *rule;
+	x402_u256 shares[PO_PAYEES_MAX], retain;
+	char a[X402_ADDR_STRLEN + 1];
+	uint32_t day;
+	size_t i;
+	int r;
+
+	memset(&rc, 0, sizeof(rc));
+	if ((r = x402_receipt_parse(&rc, d, text, len)) != 0)
+		goto out;
+	if (strcmp(rc.network, c->net->caip2) != 0 &&
+	    strcmp(rc.network, c->net->v1_name) != 0) {
+		r = x402_fail(d, X402_ERR_PROTOCOL, "receipt network %s is "
+		    "not %s", rc.network, c->net->caip2);
+		goto out;
+	}
+	if (memcmp(rc.asset, c->asset->address, 20) != 0) {
+		x402_addr_format(a, rc.asset);
+		r = x402_fail(d, X402_ERR_PROTOCOL, "receipt asset %s is not "
+		    "the configured %s", a, c->asset->symbol);
+		goto out;
+	}
+	if (memcmp(rc.pay_to, c->conf->wallet, 20) != 0) {
+		x402_addr_format(a, rc.pay_to);
+		r = x402_fail(d, X402_ERR_PROTOCOL, "receipt paid %s, not the "
+		    "payout wallet", a);
+		goto out;
+	}
+	if (rc.time < 0) {
+		r = x402_fail(d, X402_ERR_PROTOCOL, "negative time");
+		goto out;
+	}
+	rule = po_conf_rule(c->conf, rc.route);
+	if ((r = po_split_apply(shares, &retain, rule, &rc.amount)) != 0) {
+		r = x402_fail(d, r, "amount too large to split");
+		goto out;
+	}
+	day = (uint32_t)(rc.time / 86400);
+	/* Overflow of a u256 total is not reachable with real money. */
+	if ((r = x402_u256_add(&l->received, &l->received, &rc.amount)) ||
+	    (r = x402_u256_add(&l->retained, &l->retained, &retain)) ||
+	    (r = x402_u256_add(&l->bal[0].earned, &l->bal[0].earned,
+	    &retain)) || (r = po_ledger_day_add(l, day, 0, 0, &retain)))
+		goto fatal;
+	for (i = 0; i < rule->nshares; i++) {
+		struct po_bal *b = &l->bal[k->rows[rule->shares[i].payee]];
+
+		if ((r = x402_u256_add(&b->owed, &b->owed, &shares[i])) ||
+		    (r = x402_u256_add(&b->earned, &b->earned, &shares[i])) ||
+		    (r = po_ledger_day_add(l, day,
+		    (size_t)k->rows[rule->shares[i].payee], 0, &shares[i])))
+			goto fatal;
+	}
+	l->receipts++;
+	r = 0;
+	goto out;
+fatal:
+	r = x402_fail(d, X402_ERR_INTERNAL, "ledger arithmetic failed: %s",
+	    x402_strerror(r));
+	r = 1;	/* positive: stop the run, do not quarantine */
+out:
+	x402_receipt_free(&rc);
+	return r;
+}
+
+static int
+quarantine(struct counter *k, struct x402_spool *sp, const char *name,
+    const char *why)
+{
+	struct x402_detail d;
+	int r;
+
+	X402_LOG_WARN("receipt %s quarantined: %s", name, why);
+	if ((r = x402_spool_quarantine(sp, &d, name, why)) != 0) {
+		X402_LOG_ERR("quarantine %s: %s", name, d.msg);
+		return r;
+	}
+	k->quarantined++;
+	k->c->ledger.quarantined++;
+	return 0;
+}
+
+static int
+fsync_dir(const char *spool, const char *sub)
+{
+	char path[PO_STR_MAX + 16];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", spool, sub);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fsync(fd) != 0)
+		r = -1;
+	close(fd);
+	return r;
+}
+
+/*
+ * Receipts left in cur/ by a run that was killed: those the ledger has
+ * counted are removed, the others go back to new/ to be counted.
+ */
+static int
+recover_cur(struct po_ctx *c, struct x402_spool *sp)
+{
+	struct x402_buf names;
+	struct x402_detail d;
+	size_t n = 0, done = 0, back = 0;
+	char *p, *nl;
+	int r;
+
+	x402_buf_init(&names, 64u << 20);
+	if ((r = x402_spool_stale(sp, &names, &n, &d, X402_SPOOL_CUR,
+	    time(NULL), 0)) != 0) {
+		X402_LOG_ERR("spool %s: %s", c->conf->spool, d.msg);
+		goto out;
+	}
+	for (p = names.p; p != NULL && *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if (po_ledger_counted_has(&c->ledger, p)) {
+			r = x402_spool_done(sp, &d, p);
+			done++;
+		} else {
+			r = x402_spool_requeue(sp, &d, p);
+			back++;
+		}
+		if (r != 0 && r != X402_ERR_NOTFOUND) {
+			X402_LOG_ERR("spool: %s", d.msg);
+			goto out;
+		}
+	}
+	if (fsync_dir(c->conf->spool, "cur") != 0 ||
+	    fsync_dir(c->conf->spool, "new") != 0) {
+		X402_LOG_ERR("spool %s: fsync: %s", c->conf->spool,
+		    strerror(errno));
+		r = X402_ERR_IO;
+		goto out;
+	}
+	if (n > 0)
+		X402_LOG_INFO("recovered %zu receipts left claimed: %zu "
+		    "already counted, %zu to count", n, done, back);
+	c->ledger.ncounted = 0;
+	r = 0;
+out:
+	x402_buf_free(&names);
+	return r;
+}
+
+static int
+setup_rows(struct counter *k)
+{
+	const struct po_conf *cf = k->c->conf;
+	size_t i;
+	int row;
+
+	for (i = 0; i < cf->npayees; i++) {
+		row = po_ledger_row(&k->c->ledger, cf->payees[i].name,
+		    cf->payees[i].addr);
+		if (row < 0) {
+			X402_LOG_ERR("ledger: too many payees");
+			return row;
+		}
+		k->rows[i] = row;
+	}
+	return 0;
+}
+
+/* Dry run: reads dir/sub records without touching them. */
+static int
+count_dry_dir(struct counter *k, const char *sub)
+{
+	char path[PO_STR_MAX + 16];
+	struct x402_detail d;
+	struct x402_buf b;
+	struct dirent *de;
+	DIR *dp;
+	int fd, r = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", k->c->conf->spool, sub);
+	if ((dp = opendir(path)) == NULL)
+		return errno == ENOENT ? 0 : X402_ERR_IO;
+	x402_buf_init(&b, X402_RECEIPT_MAX);
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    po_ledger_counted_has(&k->c->ledger, de->d_name))
+			continue;
+		if ((fd = openat(dirfd(dp), de->d_name, O_RDONLY |
+		    O_CLOEXEC | O_NOFOLLOW)) < 0)
+			continue;
+		x402_buf_reset(&b);
+		if (x402_buf_reserve(&b, X402_RECEIPT_MAX) == 0 &&
+		    (n = read(fd, b.p, X402_RECEIPT_MAX)) >= 0) {
+			b.len = (size_t)n;
+			r = credit(k, &d, b.p, b.len);
+			if (r > 0)
+				break;
+			if (r < 0) {
+				printf("would quarantine %s/%s: %s\n", sub,
+				    de->d_name, d.msg);
+				k->quarantined++;
+			} else
+				k->counted++;
+			r = 0;
+		}
+		close(fd);
+	}
+	closedir(dp);
+	x402_buf_free(&b);
+	return r;
+}
+
+int
+po_count(struct po_ctx *c)
+{
+	struct counter k;
+	struct x402_spool *sp = NULL;
+	struct x402_detail d;
+	struct x402_buf content;
+	char name[X402_SPOOL_NAMEMAX + 1];
+	size_t i;
+	int r, inchunk;
+
+	memset(&k, 0, sizeof(k));
+	k.c = c;
+	x402_buf_init(&content, X402_RECEIPT_MAX);
+	if ((r = setup_rows(&k)) != 0)
+		goto out;
+	if (c->dry_run) {
+		if ((r = count_dry_dir(&k, "cur")) == 0)
+			r = count_dry_dir(&k, "new");
+		printf("would count %llu new receipts (%llu to quarantine)\n",
+		    (unsigned long long)k.counted,
+		    (unsigned long long)k.quarantined);
+		goto out;
+	}
+	if ((r = x402_spool_open(&sp, &d, c->conf->spool)) != 0) {
+		X402_LOG_ERR("spool: %s", d.msg);
+		goto out;
+	}
+	if ((r = recover_cur(c, sp)) != 0)
+		goto out;
+	for (;;) {
+		inchunk = 0;
+		while (c->ledger.ncounted < CHUNK) {
+			r = x402_spool_claim_next(sp, name, sizeof(name),
+			    &content, &d);
+			if (r == X402_ERR_NOTFOUND)
+				break;
+			po_crash_point("claim");
+			if (r != 0 && name[0] != '\0') {
+				if ((r = quarantine(&k, sp, name, d.msg)) != 0)
+					goto out;
+				inchunk++;
+				continue;
+			}
+			if (r != 0) {
+				X402_LOG_ERR("spool: %s", d.msg);
+				goto out;
+			}
+			r = credit(&k, &d, content.p, content.len);
+			if (r > 0) {
+				X402_LOG_ERR("%s", d.msg);
+				r = X402_ERR_INTERNAL;
+				goto out;
+			}
+			if (r < 0) {
+				if ((r = quarantine(&k, sp, name, d.msg)) != 0)
+					goto out;
+				inchunk++;
+				continue;
+			}
+			if ((r = po_ledger_counted_add(&c->ledger, name)) != 0)
+				goto out;
+			k.counted++;
+			inchunk++;
+			progress(&k, 0);
+		}
+		if (inchunk == 0)
+			break;
+		if (c->ledger.ncounted == 0)
+			continue;
+		po_crash_point("before-count");
+		if ((r = po_ledger_save(&c->ledger, &d, c->statefd)) != 0) {
+			X402_LOG_ERR("ledger: %s", d.msg);
+			goto out;
+		}
+		po_crash_point("counted");
+		for (i = 0; i < c->ledger.ncounted; i++) {
+			if ((r = x402_spool_done(sp, &d,
+			    c->ledger.counted[i])) != 0 &&
+			    r != X402_ERR_NOTFOUND) {
+				X402_LOG_ERR("spool: %s", d.msg);
+				goto out;
+			}
+			po_crash_point("done");
+		}
+		if (fsync_dir(c->conf->spool, "cur") != 0) {
+			X402_LOG_ERR("spool: fsync cur/: %s", strerror(errno));
+			r = X402_ERR_IO;
+			goto out;
+		}
+		c->ledger.ncounted = 0;
+	}
+	r = 0;
+	progress(&k, 1);
+	if (k.counted > 0 || k.quarantined > 0)
+		X402_LOG_INFO("counted %llu receipts, quarantined %llu",
+		    (unsigned long long)k.counted,
+		    (unsigned long long)k.quarantined);
+out:
+	x402_buf_free(&content);
+	x402_spool_close(sp);
+	return r;
+}
+
+/* ---- chain ----------------------------------------------------------- */
+
+static int
+token_u256(struct po_ctx *c, x402_u256 *v, struct x402_buf *call,
+    struct x402_detail *d)
+{
+	struct x402_buf ret;
+	int r;
+
+	x402_buf_init(&ret, 4096);
+	r = x402_rpc_eth_call(c->rpc, &ret, c->asset->address,
+	    (const uint8_t *)call->p, call->len, "latest", d);
+	if (r == 0 && x402_abi_decode_uint256(v, (const uint8_t *)ret.p,
+	    ret.len) != 0)
+		r = x402_fail(d, X402_ERR_BADREPLY, "token call: not a "
+		    "uint256");
+	x402_buf_free(&ret);
+	return r;
+}
+
+static int
+wallet_balance(struct po_ctx *c, x402_u256 *v, struct x402_detail *d)
+{
+	struct x402_buf call;
+	int r;
+
+	x402_buf_init(&call, 256);
+	if ((r = x402_abi_balance_of(&call, c->conf->wallet)) == 0)
+		r = token_u256(c, v, &call, d);
+	x402_buf_free(&call);
+	return r;
+}
+
+static int
+auth_used(struct po_ctx *c, int *used, const struct po_xfer *x,
+    struct x402_detail *d)
+{
+	struct x402_buf call;
+	x402_u256 v;
+	int r;
+
+	x402_buf_init(&call, 256);
+	if ((r = x402_abi_authorization_state(&call, x->auth.from,
+	    x->auth.nonce)) == 0 && (r = token_u256(c, &v, &call, d)) == 0)
+		*used = !x402_u256_is_zero(&v);
+	x402_buf_free(&call);
+	return r;
+}
+
+static void
+fmt_amount(char *out, size_t cap, const x402_u256 *v)
+{
+	(void)x402_u256_format_dec(out, cap, v);
+}
+
+/* Sends x as the wallet's own transaction.  Journals the hash first. */
+static int
+send_rpc(struct po_ctx *c, struct po_batch *bt, struct po_xfer *x,
+    struct x402_detail *d)
+{
+	struct x402_buf data, raw;
+	struct x402_tx1559 tx;
+	x402_u256 base, prio, t;
+	uint64_t gas, nonce;
+	int r;
+
+	x402_buf_init(&data, 1024);
+	x402_buf_init(&raw, 4096);
+	memset(&tx, 0, sizeof(tx));
+	if ((r = x402_abi_transfer_with_authorization(&data, &x->auth,
+	    x->sig)) != 0)
+		goto out;
+	if ((r = x402_rpc_estimate_gas(c->rpc, &gas, c->conf->wallet,
+	    c->asset->address, (const uint8_t *)data.p, data.len, d)) != 0)
+		goto out;
+	if ((r = x402_rpc_get_transaction_count(c->rpc, &nonce,
+	    c->conf->wallet, "pending", d)) != 0 ||
+	    (r = x402_rpc_fee_history(c->rpc, &base, &prio, 5, 50, d)) != 0)
+		goto out;
+	if (x402_u256_is_zero(&prio))
+		x402_u256_set_u64(&prio, 1000000);	/* 0.001 gwei */
+	if ((r = x402_u256_mul_u64(&t, &base, 2)) != 0 ||
+	    (r = x402_u256_add(&t, &t, &prio)) != 0)
+		goto out;
+	tx.chain_id = c->net->chain_id;
+	tx.nonce = nonce;
+	tx.max_priority_fee_per_gas = prio;
+	tx.max_fee_per_gas = t;
+	tx.gas_limit = gas + gas / 4 + 10000;
+	memcpy(tx.to, c->asset->address, 20);
+	tx.data = (const uint8_t *)data.p;
+	tx.data_len = data.len;
+	if ((r = x402_tx_sign(c->sig, &raw, x->tx, &tx, c->seckey)) != 0)
+		goto out;
+	x->has_tx = 1;
+	x->state = PO_X_SENT;
+	x->time = (uint64_t)time(NULL);
+	if ((r = po_batch_save(bt, d, c->batchfd)) != 0)
+		goto out;
+	po_crash_point("before-send");
+	r = x402_rpc_send_raw_transaction(c->rpc, x->tx,
+	    (const uint8_t *)raw.p, raw.len, d);
+	po_crash_point("sent");
+out:
+	x402_buf_free(&data);
+	x402_buf_free(&raw);
+	return r;
+}
+
+/* Submits x to the facilitator's /settle as an x402 v2 payment. */
+static int
+send_facilitator(struct po_ctx *c, struct po_batch *bt, struct po_xfer *x,
+    struct x402_detail *d)
+{
+	struct x402_offer o;
+	struct x402_settlement st;
+	struct json_object *req = NULL, *pay = NULL, *auth, *pl, *res;
+	char s[X402_U256_DECLEN + 1], a[X402_ADDR_STRLEN + 1];
+	char h[2 * X402_SIG_LEN + 3], url[96];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.scheme = X402_SCHEME_EXACT;
+	o.net = c->net;
+	o.asset = c->asset;
+	o.amount = x->auth.value;
+	memcpy(o.pay_to, x->auth.to, 20);
+	o.max_timeout_seconds = 300;
+	if ((r = x402_offer_v2_json(&req, &o)) != 0)
+		goto out;
+	pay = json_object_new_object();
+	auth = json_object_new_object();
+	pl = json_object_new_object();
+	res = json_object_new_object();
+	x402_addr_format(a, x->auth.from);
+	json_object_object_add(auth, "from", json_object_new_string(a));
+	x402_addr_format(a, x->auth.to);
+	json_object_object_add(auth, "to", json_object_new_string(a));
+	fmt_amount(s, sizeof(s), &x->auth.value);
+	json_object_object_add(auth, "value", json_object_new_string(s));
+	fmt_amount(s, sizeof(s), &x->auth.valid_after);
+	json_object_object_add(auth, "validAfter", json_object_new_string(s));
+	fmt_amount(s, sizeof(s), &x->auth.valid_before);
+	json_object_object_add(auth, "validBefore", json_object_new_string(s));
+	(void)x402_hex_encode(h, sizeof(h), x->auth.nonce, 32,
+	    X402_HEX_PREFIX_REQUIRED);
+	json_object_object_add(auth, "nonce", json_object_new_string(h));
+	json_object_object_add(pl, "authorization", auth);
+	(void)x402_hex_encode(h, sizeof(h), x->sig, X402_SIG_LEN,
+	    X402_HEX_PREFIX_REQUIRED);
+	json_object_object_add(pl, "signature", json_object_new_string(h));
+	snprintf(url, sizeof(url), "https://x402-payout.invalid/batch/%llu",
+	    (unsigned long long)bt->id);
+	json_object_object_add(res, "url", json_object_new_string(url));
+	json_object_object_add(res, "description",
+	    json_object_new_string("x402-payout"));
+	json_object_object_add(res, "mimeType", json_object_new_string(""));
+	json_object_object_add(pay, "x402Version", json_object_new_int(2));
+	json_object_object_add(pay, "payload", pl);
+	json_object_object_add(pay, "accepted", json_object_get(req));
+	json_object_object_add(pay, "resource", res);
+	x->state = PO_X_SENT;
+	x->time = (uint64_t)time(NULL);
+	if ((r = po_batch_save(bt, d, c->batchfd)) != 0)
+		goto out;
+	po_crash_point("before-send");
+	r = x402_facilitator_settle(c->fac, &st, NULL, d, 2, pay, req);
+	po_crash_point("sent");
+	if (r != 0)
+		goto out;
+	if (!st.success) {
+		r = x402_fail(d, X402_ERR_SETTLE, "facilitator refused: %s",
+		    st.error_reason);
+		goto out;
+	}
+	if (x402_hex_decode_exact(x->tx, 32, st.transaction,
+	    strlen(st.transaction)) == 0)
+		x->has_tx = 1;
+out:
+	json_object_put(req);
+	json_object_put(pay);
+	return r;
+}
+
+/* Waits until x's authorization is used on chain. */
+static int
+confirm(struct po_ctx *c, struct po_xfer *x, struct x402_detail *d)
+{
+	struct x402_rpc_receipt *rc = NULL;
+	time_t end = time(NULL) + (time_t)c->conf->timeout;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	int used = 0, r;
+
+	if ((rc = malloc(sizeof(*rc))) == NULL)
+		return X402_ERR_NOMEM;
+	for (;;) {
+		if ((r = auth_used(c, &used, x, d)) != 0)
+			goto out;
+		if (used)
+			break;
+		if (x->has_tx && c->conf->method == PO_METHOD_RPC) {
+			if ((r = x402_rpc_get_transaction_receipt(c->rpc, rc,
+			    x->tx, d)) != 0)
+				goto out;
+			if (rc->found && rc->status == 0) {
+				/* reverted: used meanwhile, or refused */
+				if ((r = auth_used(c, &used, x, d)) != 0)
+					goto out;
+				if (used)
+					break;
+				r = x402_fail(d, X402_ERR_SETTLE, "transfer "
+				    "to %s reverted", x->name);
+				goto out;
+			}
+		}
+		if (time(NULL) >= end) {
+			r = x402_fail(d, X402_ERR_PENDING, "transfer to %s "
+			    "not confirmed within %llu s", x->name,
+			    (unsigned long long)c->conf->timeout);
+			goto out;
+		}
+		nanosleep(&ts, NULL);
+	}
+	r = 0;
+out:
+	free(rc);
+	return r;
+}
+
+static int
+finish_batch(struct po_ctx *c, uint64_t id)
+{
+	struct po_batch *bt;
+	struct po_ledger *l = &c->ledger;
+	struct x402_detail d;
+	char amt[X402_U256_DECLEN + 1], txh[67];
+	x402_u256 vb;
+	size_t i;
+	int r, used, row;
+	uint64_t now;
+
+	if ((bt = calloc(1, sizeof(*bt))) == NULL)
+		return X402_ERR_NOMEM;
+	if ((r = po_batch_load(bt, &d, c->batchfd, id)) != 0) {
+		X402_LOG_ERR("open batch %llu: %s", (unsigned long long)id,
+		    d.msg);
+		goto out;
+	}
+	for (i = 0; i < bt->n; i++) {
+		struct po_xfer *x = &bt->x[i];
+
+		if (x->state == PO_X_PAID)
+			continue;
+		fmt_amount(amt, sizeof(amt), &x->auth.value);
+		if ((r = auth_used(c, &used, x, &d)) != 0)
+			goto chainerr;
+		if (!used) {
+			now = (uint64_t)time(NULL);
+			x402_u256_set_u64(&vb, now + 30);
+			if (x402_u256_cmp(&x->auth.valid_before, &vb) <= 0) {
+				X402_LOG_ERR("batch %llu: the authorization "
+				    "to %s expired unsent; it can no longer "
+				    "be paid by this batch",
+				    (unsigned long long)id, x->name);
+				r = X402_ERR_SETTLE;
+				goto out;
+			}
+			if (c->conf->method == PO_METHOD_RPC)
+				r = send_rpc(c, bt, x, &d);
+			else
+				r = send_facilitator(c, bt, x, &d);
+			if (r != 0 && r != X402_ERR_UPSTREAM &&
+			    r != X402_ERR_SETTLE)
+				goto chainerr;
+			if (r != 0)
+				X402_LOG_WARN("batch %llu: %s: %s (checking "
+				    "the chain)", (unsigned long long)id,
+				    x->name, d.msg);
+			if ((r = confirm(c, x, &d)) != 0)
+				goto chainerr;
+		}
+		po_crash_point("confirmed");
+		x->state = PO_X_PAID;
+		x->time = (uint64_t)time(NULL);
+		if ((r = po_batch_save(bt, &d, c->batchfd)) != 0) {
+			X402_LOG_ERR("%s", d.msg);
+			goto out;
+		}
+		if (x->has_tx)
+			(void)x402_hex_encode(txh, sizeof(txh), x->tx, 32,
+			    X402_HEX_PREFIX_REQUIRED);
+		else
+			snprintf(txh, sizeof(txh), "(by an earlier run)");
+		X402_LOG_INFO("batch %llu: paid %s %s, tx %s",
+		    (unsigned long long)id, x->name, amt, txh);
+		po_crash_point("between");
+	}
+	po_crash_point("close");
+	now = (uint64_t)time(NULL);
+	for (i = 0; i < bt->n; i++) {
+		struct po_xfer *x = &bt->x[i];
+
+		if ((row = po_ledger_row(l, x->name, NULL)) < 0 ||
+		    x402_u256_sub(&l->bal[row].inflight, &l->bal[row].inflight,
+		    &x->auth.value) != 0 ||
+		    x402_u256_add(&l->bal[row].paid, &l->bal[row].paid,
+		    &x->auth.value) != 0 ||
+		    po_ledger_day_add(l, (uint32_t)(now / 86400), (size_t)row,
+		    1, &x->auth.value) != 0) {
+			X402_LOG_ERR("batch %llu: ledger does not match the "
+			    "journal for %s", (unsigned long long)id, x->name);
+			r = X402_ERR_INTERNAL;
+			goto out;
+		}
+	}
+	l->open_batch = 0;
+	if ((r = po_ledger_save(l, &d, c->statefd)) != 0) {
+		X402_LOG_ERR("%s", d.msg);
+		goto out;
+	}
+	po_crash_point("closed");
+	bt->closed = now;
+	if ((r = po_batch_save(bt, &d, c->batchfd)) != 0)
+		X402_LOG_WARN("%s (the ledger has it closed)", d.msg);
+	X402_LOG_INFO("batch %llu closed: %zu transfers",
+	    (unsigned long long)id, bt->n);
+	r = 0;
+	goto out;
+chainerr:
+	X402_LOG_ERR("batch %llu: %s: %s (batch stays open; the next run "
+	    "finishes it)", (unsigned long long)id, x402_strerror(r), d.msg);
+out:
+	free(bt);
+	return r;
+}
+
+int
+po_batch_repair(struct po_ctx *c)
+{
+	struct po_ledger *l = &c->ledger;
+	struct po_batch *bt;
+	struct x402_detail d;
+	char name[24];
+	int r = 0;
+
+	/* A journal the ledger never took up: nothing of it was sent. */
+	po_batch_filename(name, l->next_batch);
+	if (unlinkat(c->batchfd, name, 0) == 0) {
+		X402_LOG_INFO("dropped unsent batch journal %s", name);
+		if (fsync(c->batchfd) != 0)
+			return X402_ERR_IO;
+	}
+	if (l->open_batch != 0 || l->next_batch <= 1 || c->dry_run)
+		return 0;
+	/* The last batch closed in the ledger but perhaps not its journal. */
+	if ((bt = calloc(1, sizeof(*bt))) == NULL)
+		return X402_ERR_NOMEM;
+	if (po_batch_load(bt, &d, c->batchfd, l->next_batch - 1) == 0 &&
+	    bt->closed == 0) {
+		bt->closed = (uint64_t)time(NULL);
+		r = po_batch_save(bt, &d, c->batchfd);
+	}
+	free(bt);
+	return r;
+}
+
+int
+po_pay(struct po_ctx *c)
+{
+	struct po_ledger *l = &c->ledger;
+	const struct po_conf *cf = c->conf;
+	struct po_batch *bt = NULL;
+	struct x402_detail d;
+	x402_u256 total, bal, min, shortv;
+	char s1[X402_U256_DECLEN + 1], s2[X402_U256_DECLEN + 1];
+	char s3[X402_U256_DECLEN + 1], a[X402_ADDR_STRLEN + 1];
+	size_t i;
+	int r, row;
+	uint64_t now;
+
+	if (l->open_batch != 0) {
+		if (c->dry_run) {
+			printf("would finish open batch %llu first\n",
+			    (unsigned long long)l->open_batch);
+		} else if ((r = finish_batch(c, l->open_batch)) != 0)
+			return r;
+	}
+	if ((bt = calloc(1, sizeof(*bt))) == NULL)
+		return X402_ERR_NOMEM;
+	x402_u256_set_u64(&total, 0);
+	now = (uint64_t)time(NULL);
+	bt->id = l->next_batch;
+	bt->created = now;
+	snprintf(bt->network, sizeof(bt->network), "%s", c->net->caip2);
+	memcpy(bt->asset, c->asset->address, 20);
+	for (i = 0; i < cf->npayees; i++) {
+		const struct po_payee_conf *p = &cf->payees[i];
+		struct po_xfer *x;
+
+		if ((row = po_ledger_row(l, p->name, p->addr)) < 0) {
+			r = row;
+			goto out;
+		}
+		x402_u256_set_u64(&min, p->minimum);
+		if (x402_u256_is_zero(&l->bal[row].owed) ||
+		    x402_u256_cmp(&l->bal[row].owed, &min) < 0)
+			continue;
+		x = &bt->x[bt->n++];
+		snprintf(x->name, sizeof(x->name), "%s", p->name);
+		memcpy(x->auth.from, cf->wallet, 20);
+		memcpy(x->auth.to, p->addr, 20);
+		x->auth.value = l->bal[row].owed;
+		x402_u256_set_u64(&x->auth.valid_after, 0);
+		x402_u256_set_u64(&x->auth.valid_before, now + cf->valid_for);
+		po_batch_nonce(x->auth.nonce, l->instance, bt->id, p->addr);
+		x->time = now;
+		if ((r = x402_u256_add(&total, &total, &x->auth.value)) != 0)
+			goto out;
+	}
+	if (bt->n == 0) {
+		if (c->dry_run)
+			printf("nothing to pay: no payee has reached its "
+			    "minimum\n");
+		X402_LOG_DEBUG("nothing to pay");
+		r = 0;
+		goto out;
+	}
+	fmt_amount(s1, sizeof(s1), &total);
+	r = wallet_balance(c, &bal, &d);
+	if (r != 0) {
+		X402_LOG_ERR("cannot read the wallet's balance: %s: %s",
+		    x402_strerror(r), d.msg);
+		if (!c->dry_run)
+			goto out;
+	} else if (x402_u256_cmp(&bal, &total) < 0) {
+		x402_addr_format(a, cf->wallet);
+		if (x402_u256_sub(&shortv, &total, &bal) != 0)
+			x402_u256_set_u64(&shortv, 0);
+		fmt_amount(s2, sizeof(s2), &bal);
+		fmt_amount(s3, sizeof(s3), &shortv);
+		X402_LOG_ERR("wallet %s holds %s %s but batch %llu needs %s: "
+		    "short by %s; nothing sent", a, s2, c->asset->symbol,
+		    (unsigned long long)bt->id, s1, s3);
+		if (c->dry_run)
+			printf("wallet short by %s: would stop here\n", s3);
+		r = X402_ERR_RANGE;
+		goto out;
+	}
+	if (c->dry_run) {
+		printf("would pay batch %llu: %zu payees, total %s\n",
+		    (unsigned long long)bt->id, bt->n, s1);
+		for (i = 0; i < bt->n; i++) {
+			x402_addr_format(a, bt->x[i].auth.to);
+			fmt_amount(s2, sizeof(s2), &bt->x[i].auth.value);
+			printf("  %-16s %s %s\n", bt->x[i].name, a, s2);
+		}
+		r = 0;
+		goto out;
+	}
+	for (i = 0; i < bt->n; i++)
+		if ((r = po_batch_sign(&bt->x[i], c->sig, c->domsep,
+		    c->seckey)) != 0) {
+			X402_LOG_ERR("signing failed: %s", x402_strerror(r));
+			goto out;
+		}
+	if ((r = po_batch_save(bt, &d, c->batchfd)) != 0) {
+		X402_LOG_ERR("%s", d.msg);
+		goto out;
+	}
+	po_crash_point("journal");
+	for (i = 0; i < bt->n; i++) {
+		struct po_xfer *x = &bt->x[i];
+
+		row = po_ledger_row(l, x->name, NULL);
+		if (row < 0 || x402_u256_sub(&l->bal[row].owed,
+		    &l->bal[row].owed, &x->auth.value) != 0 ||
+		    x402_u256_add(&l->bal[row].inflight,
+		    &l->bal[row].inflight, &x->auth.value) != 0) {
+			r = X402_ERR_INTERNAL;
+			goto out;
+		}
+	}
+	l->open_batch = bt->id;
+	l->next_batch = bt->id + 1;
+	if ((r = po_ledger_save(l, &d, c->statefd)) != 0) {
+		X402_LOG_ERR("%s", d.msg);
+		goto out;
+	}
+	X402_LOG_INFO("batch %llu: paying %zu payees, total %s %s",
+	    (unsigned long long)bt->id, bt->n, s1, c->asset->symbol);
+	po_crash_point("committed");
+	r = finish_batch(c, bt->id);
+out:
+	free(bt);
+	return r;
+}
