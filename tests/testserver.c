@@ -167,6 +167,174 @@ serve_rpc(int fd, const char *what, const char *body)
 	reply_str(fd, 200, j, out);
 }
 
+/* Appends s[0..n) as a JSON string body (quotes added) to out. */
+static size_t
+json_esc(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	out[k++] = '"';
+	for (i = 0; i < n && k + 8 < cap; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
+			out[k++] = '\\';
+			out[k++] = s[i];
+		} else if ((unsigned char)s[i] < 0x20)
+			k += (size_t)snprintf(out + k, cap - k, "\\u%04x",
+			    (unsigned char)s[i]);
+		else
+			out[k++] = s[i];
+	}
+	out[k++] = '"';
+	out[k] = '\0';
+	return k;
+}
+
+#define FAC_PAYER "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+#define FAC_TX "0x" \
+	"1111111111111111111111111111111111111111111111111111111111111111"
+
+/* /fac/<case>/<verify|settle|supported>: canned facilitator replies. */
+static void
+serve_fac(int fd, const char *what, const char *req, size_t hlen,
+    size_t total)
+{
+	const char *j = "application/json", *ep = strrchr(what, '/');
+	char c[64], out[8192], esc[4096];
+	size_t cl;
+	int v, st, sup, hasauth;
+
+	if (ep == NULL || (size_t)(ep - what) >= sizeof(c)) {
+		reply_str(fd, 404, "text/plain", "no such fac case\n");
+		return;
+	}
+	memcpy(c, what, (size_t)(ep - what));
+	c[ep - what] = '\0';
+	ep++;
+	v = strcmp(ep, "verify") == 0;
+	st = strcmp(ep, "settle") == 0;
+	sup = strcmp(ep, "supported") == 0;
+	if (!v && !st && !sup) {
+		reply_str(fd, 404, "text/plain", "no such endpoint\n");
+		return;
+	}
+	if (strcmp(c, "ok") == 0) {
+		if (v)
+			reply_str(fd, 200, j, "{\"isValid\":true,\"payer\":\""
+			    FAC_PAYER "\"}");
+		else if (st)
+			reply_str(fd, 200, j, "{\"success\":true,\"payer\":\""
+			    FAC_PAYER "\",\"transaction\":\"" FAC_TX "\","
+			    "\"network\":\"eip155:84532\",\"amount\":\"750\","
+			    "\"extensions\":{}}");
+		else
+			reply_str(fd, 200, j, "{\"kinds\":["
+			    "{\"x402Version\":2,\"scheme\":\"exact\","
+			    "\"network\":\"eip155:84532\"},"
+			    "{\"x402Version\":1,\"scheme\":\"exact\","
+			    "\"network\":\"base-sepolia\",\"extra\":{\"a\":1}},"
+			    "{\"x402Version\":2,\"scheme\":\"a-scheme-name-"
+			    "that-is-too-long\",\"network\":\"x:y\"}],"
+			    "\"extensions\":[],\"signers\":{\"eip155:*\":[\""
+			    FAC_PAYER "\"]}}");
+	} else if (strcmp(c, "nulls") == 0) {
+		if (v)
+			reply_str(fd, 200, j, "{\"isValid\":true,"
+			    "\"invalidReason\":null,\"invalidMessage\":null,"
+			    "\"payer\":null}");
+		else
+			reply_str(fd, 200, j, "{\"success\":false,"
+			    "\"errorReason\":null,\"payer\":null,"
+			    "\"transaction\":\"\",\"network\":\"eip155:84532\"}");
+	} else if (strcmp(c, "invalid") == 0) {
+		if (v)
+			reply_str(fd, 200, j, "{\"isValid\":false,"
+			    "\"invalidReason\":\"some_future_reason\","
+			    "\"invalidMessage\":\"the message\",\"payer\":\""
+			    FAC_PAYER "\"}");
+		else
+			reply_str(fd, 200, j, "{\"success\":false,"
+			    "\"errorReason\":\"some_settle_reason\","
+			    "\"payer\":\"" FAC_PAYER "\",\"transaction\":\"\","
+			    "\"network\":\"eip155:84532\"}");
+	} else if (strcmp(c, "e500json") == 0) {
+		if (v)
+			reply_str(fd, 500, j, "{\"error\":\"boom\","
+			    "\"isValid\":false,\"invalidReason\":"
+			    "\"unexpected_error\"}");
+		else if (st)
+			reply_str(fd, 500, j, "{\"error\":\"boom\","
+			    "\"success\":false,\"errorReason\":"
+			    "\"unexpected_error\"}");
+		else
+			reply_str(fd, 500, j, "{\"error\":\"boom\"}");
+	} else if (strcmp(c, "e400other") == 0) {
+		reply_str(fd, 400, j, "{\"errorType\":\"invalid_request\","
+		    "\"errorMessage\":\"doesn't match schema\"}");
+	} else if (strcmp(c, "e500html") == 0) {
+		reply_str(fd, 500, "text/html",
+		    "<html><body>Internal \x01 Server Error</body></html>");
+	} else if (strcmp(c, "garbage") == 0) {
+		reply_str(fd, 200, j, "{\"isValid\":true, oops");
+	} else if (strcmp(c, "array") == 0) {
+		reply_str(fd, 200, j, "[true]");
+	} else if (strcmp(c, "badtype") == 0) {
+		if (v)
+			reply_str(fd, 200, j, "{\"isValid\":\"true\"}");
+		else if (st)
+			reply_str(fd, 200, j, "{\"success\":1,\"transaction\":"
+			    "\"\",\"network\":\"eip155:84532\"}");
+		else
+			reply_str(fd, 200, j, "{\"kinds\":{}}");
+	} else if (strcmp(c, "badpayer") == 0) {
+		reply_str(fd, 200, j, v ? "{\"isValid\":true,\"payer\":\"0x12\"}" :
+		    "{\"success\":true,\"payer\":\"zz\",\"transaction\":\""
+		    FAC_TX "\",\"network\":\"eip155:84532\"}");
+	} else if (strcmp(c, "notx") == 0) {
+		reply_str(fd, 200, j, v ? "{\"invalidReason\":\"x\"}" :
+		    "{\"success\":true,\"network\":\"eip155:84532\"}");
+	} else if (strcmp(c, "shorttx") == 0) {
+		reply_str(fd, 200, j, "{\"success\":true,\"transaction\":"
+		    "\"0x1234\",\"network\":\"eip155:84532\"}");
+	} else if (strcmp(c, "nonet") == 0) {
+		reply_str(fd, 200, j, "{\"success\":true,\"transaction\":\""
+		    FAC_TX "\"}");
+	} else if (strcmp(c, "longreason") == 0) {
+		/* 200 'a's then a 2-byte UTF-8 character at the cut. */
+		memset(esc, 'a', 300);
+		esc[127] = '\xc3';
+		esc[128] = '\xa9';
+		esc[300] = '\0';
+		snprintf(out, sizeof(out), "{\"isValid\":false,"
+		    "\"invalidReason\":\"%s\"}", esc);
+		reply_str(fd, 200, j, out);
+	} else if (strcmp(c, "hang") == 0) {
+		pause();
+	} else if (strcmp(c, "close") == 0) {
+		return;
+	} else if (strcmp(c, "echo") == 0) {
+		/* The request body back, and which headers were seen. */
+		json_esc(esc, sizeof(esc), req + hlen, total - hlen);
+		hasauth = strcasestr(req, "\r\nauthorization: bearer ey") !=
+		    NULL;
+		cl = (size_t)snprintf(out, sizeof(out), "{%s\":false,"
+		    "\"%s\":\"ct=%d,auth=%d,cc=%d\",\"%s\":%s,"
+		    "\"transaction\":\"\",\"network\":\"n\",\"echo\":%s}",
+		    v ? "\"isValid" : "\"success", v ? "invalidReason" :
+		    "errorReason",
+		    strcasestr(req, "\r\ncontent-type: application/json\r\n")
+		    != NULL, hasauth,
+		    strstr(req, "\r\nCorrelation-Context: sdk_version=") !=
+		    NULL && strstr(req, ",sdk_language=c,source=x402-cgi,"
+		    "source_version=") != NULL,
+		    v ? "invalidMessage" : "method",
+		    v ? esc : (strncmp(req, "POST ", 5) == 0 ? "\"POST\"" :
+		    "\"other\""), esc);
+		reply(fd, 200, j, out, cl);
+	} else {
+		reply_str(fd, 404, "text/plain", "no such fac case\n");
+	}
+}
+
 /* Reads one request; returns 0 or -1 when the client closed. */
 static int
 read_request(int fd, char *buf, size_t cap, size_t *hlen, size_t *total)
@@ -272,6 +440,10 @@ serve_connection(int fd)
 			reply_str(fd, 500, "text/plain", "server broke\n");
 		} else if (strcmp(path, "/echo") == 0) {
 			serve_echo(fd, req, hlen, total);
+		} else if (strncmp(path, "/fac/", 5) == 0) {
+			serve_fac(fd, path + 5, req, hlen, total);
+			if (strncmp(path, "/fac/close/", 11) == 0)
+				break;
 		} else if (strncmp(path, "/rpc/", 5) == 0) {
 			serve_rpc(fd, path + 5, req + hlen);
 		} else {

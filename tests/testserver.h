@@ -21,6 +21,24 @@
  *                  deep (nesting 1000), big (11 MiB), http500 (HTTP 500
  *                  with a JSON-RPC error), trailing (valid reply + junk),
  *                  newline (valid reply + CRLF)
+ *                  with a JSON-RPC error), trailing (valid reply + junk)
+ *   /fac/<case>/<verify|settle|supported>  canned x402 facilitator
+ *                  replies: ok (valid; settle with payer, tx 0x11..11,
+ *                  network eip155:84532, amount "750"; supported lists 2
+ *                  exact eip155:84532, 1 exact base-sepolia, and a kind
+ *                  with a too-long scheme), nulls (optional fields null),
+ *                  invalid (isValid/success false with a reason),
+ *                  e500json (500 with an isValid/success body), e400other
+ *                  (400, CDP error envelope), e500html, garbage (200,
+ *                  broken JSON), array (200 [true]), badtype (isValid
+ *                  "true", success 1, kinds {}), badpayer, notx (verify:
+ *                  no isValid; settle: no transaction), shorttx, nonet,
+ *                  longreason (300-byte reason, a 2-byte UTF-8 character
+ *                  across byte 128), hang, close, echo (a negative
+ *                  verdict whose reason is "ct=0|1,auth=0|1,cc=0|1" for
+ *                  the Content-Type, Bearer JWT and Correlation-Context
+ *                  headers, the request body in invalidMessage (verify)
+ *                  and in an extra "echo" member)
  *   anything else  404
  */
 #ifndef X402_TESTSERVER_H

@@ -8,6 +8,8 @@
 #include <fcgiapp.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +153,13 @@ main(int argc, char *argv[])
 	if (x402_http_global_init() != 0) {
 		X402_LOG_ERR("libcurl initialisation failed");
 		return 1;
+	}
+	/* A worker may hold a relayer key: never in a core dump. */
+	{
+		struct rlimit rl = { 0, 0 };
+
+		(void)setrlimit(RLIMIT_CORE, &rl);
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
 	x402_detail_clear(&d);
 	if ((e = route_load(&r, &d, global, file, !test)) != 0) {

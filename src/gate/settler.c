@@ -97,11 +97,47 @@ facilitator_settler(struct route *r, struct x402_detail *d)
 	return x402_settler_new_facilitator(&r->settler, f, d);
 }
 
+/*
+ * Local settlement: one relayer on one chain, so every offer of the route
+ * must be on the same chain.
+ */
+static int
+local_settler(struct route *r, struct x402_detail *d)
+{
+	struct x402_local_opts lo;
+	char state[512];
+	size_t i;
+
+	for (i = 1; i < r->noffers; i++) {
+		if (r->offers[i].net->chain_id != r->offers[0].net->chain_id)
+			return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+			    "accept: settlement = local serves one chain; "
+			    "%s and %s differ", r->file,
+			    r->offers[0].net->caip2, r->offers[i].net->caip2);
+	}
+	if (r->c.relayer_state[0] != '\0')
+		snprintf(state, sizeof(state), "%s", r->c.relayer_state);
+	else
+		snprintf(state, sizeof(state), "%s/relayer", r->c.claims);
+	memset(&lo, 0, sizeof(lo));
+	lo.rpc_url = r->c.rpc_url;
+	lo.http.proxy = r->c.proxy[0] ? r->c.proxy : NULL;
+	lo.http.timeout_ms = (long)r->c.rpc_timeout * 1000;
+	lo.http.connect_timeout_ms = lo.http.timeout_ms < 5000 ?
+	    lo.http.timeout_ms : 5000;
+	lo.relayer_key_file = r->c.relayer_key;
+	lo.state_dir = state;
+	lo.receipt_timeout_ms = (unsigned)(r->c.receipt_timeout * 1000);
+	lo.check_chain = r->c.check_chain;
+	lo.clock_skew = (unsigned)r->c.clock_skew;
+	lo.expected_chain_id = r->offers[0].net->chain_id;
+	return x402_settler_new_local(&r->settler, r->sig, &lo, d);
+}
+
 int
 route_settler(struct route *r, struct x402_detail *d)
 {
 	if (r->c.mode == MODE_FACILITATOR)
 		return facilitator_settler(r, d);
-	return x402_fail(d, X402_ERR_UNSUPPORTED, "%s: settlement = local is "
-	    "not built yet", r->file);
+	return local_settler(r, d);
 }

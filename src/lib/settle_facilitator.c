@@ -42,7 +42,7 @@ fac_settle(void *impl, struct x402_settlement *out, struct x402_detail *d,
 		}
 		if (!json_object_is_type(rq, json_type_object) ||
 		    x402_u256_format_dec(amount, sizeof(amount),
-		    &req->amount) != 0) {
+		    &req->amount) < 0) {
 			r = x402_fail(d, X402_ERR_INVAL, "settle: requirement "
 			    "is not an object");
 			goto out;
