@@ -2,11 +2,15 @@
 # gate-lighttpd.sh - x402-gate as a FastCGI worker under a real lighttpd on
 # 127.0.0.1, with a real chain and the official x402 facilitator and
 # clients (v1 and v2): 402, paid requests, receipts, replays, and one
-# authorization sent 50 times at once.
+# authorization sent 50 times at once.  MODE=local settles on chain from a
+# relayer key instead of through the facilitator.
 . "$(dirname "$0")/lib.sh"
+MODE=${MODE:-facilitator}
 
 start_chain || exit 1
 start_facilitator || exit 1
+printf '%s\n' "${RELAYER_KEY#0x}" >"$X402_OUT/relayer.key"
+chmod 600 "$X402_OUT/relayer.key"
 PORT=$(freeport)
 BASE=http://127.0.0.1:$PORT
 
@@ -24,11 +28,16 @@ command_timeout = 10s
 workdir = $X402_OUT/work
 
 [gate]
-settlement = facilitator
+settlement = $MODE
 
 [facilitator]
 url = $FACILITATOR_URL
 timeout = 20s
+
+[local]
+rpc_url = $RPC_URL
+relayer_key = $X402_OUT/relayer.key
+receipt_timeout = 30s
 
 [paths]
 spool = $X402_OUT/spool
