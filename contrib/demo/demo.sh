@@ -81,13 +81,20 @@ header PAYMENT-REQUIRED "$X402_OUT/h" | base64 -d | node -e \
 
 b_buyer=$(balance "$PAYER")
 b_seller=$(balance "$PAYTO")
-say "2. Paying with the official x402 client (@x402/fetch) and sending text"
-node "$CHAIN/pay-v2.mjs" "$BASE/wordcount" --method POST \
-    --data "the quick brown fox jumps over the lazy dog" >"$X402_OUT/paid.json"
+say "2. Buying with x402 pay: sending text, paying at most \$0.01"
+printf '%s\n' "${PAYER_KEY#0x}" >"$X402_OUT/buyer.key"
+chmod 600 "$X402_OUT/buyer.key"
+echo "\$ x402 pay --key buyer.key --max '\$0.01' -d 'the quick brown fox jumps over the lazy dog' $BASE/wordcount"
+"$X402_BUILD/src/cli/x402" pay --key "$X402_OUT/buyer.key" --max '$0.01' \
+    -d "the quick brown fox jumps over the lazy dog" "$BASE/wordcount"
 rc=$?
+echo "(x402 pay exit status $rc: 0 = paid and served)"
+
+say "   ... and once more with the official x402 client (@x402/fetch)"
+node "$CHAIN/pay-v2.mjs" "$BASE/wordcount" --method POST \
+    --data "one two three" >"$X402_OUT/paid.json" || rc=1
 node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
-console.log("HTTP", r.status, "- answer:", r.body.trim());
-console.log("settlement:", JSON.stringify(r.paymentResponse, null, 2));' "$X402_OUT/paid.json"
+console.log("HTTP", r.status, "- answer:", r.body.trim(), "- tx", r.paymentResponse && r.paymentResponse.transaction);' "$X402_OUT/paid.json"
 
 say "3. On chain, to the atomic unit (USDC has 6 decimals)"
 a_buyer=$(balance "$PAYER")
@@ -101,8 +108,9 @@ for f in "$X402_OUT"/spool/new/*; do
 	[ -f "$f" ] && node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1])),null,2))' "$f"
 done
 
-if [ "$rc" -eq 0 ] && [ $((a_seller - b_seller)) -eq 1000 ]; then
-	say "Done: one paid request, 1000 atomic units (\$0.001) moved, one receipt."
+if [ "$rc" -eq 0 ] && [ $((a_seller - b_seller)) -eq 2000 ] &&
+    [ "$(ls "$X402_OUT"/spool/new | wc -l)" -eq 2 ]; then
+	say "Done: two paid requests, 2 x 1000 atomic units (\$0.001) moved, two receipts."
 	status=0
 else
 	say "FAILED: see $X402_OUT"
