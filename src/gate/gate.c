@@ -456,6 +456,8 @@ write_receipt(struct req *q)
 	snprintf(rc.transaction, sizeof(rc.transaction), "%s",
 	    q->st.transaction);
 	snprintf(rc.resource, sizeof(rc.resource), "%s", q->url);
+	/* The facilitator's own words, kept as received (borrowed). */
+	rc.settlement = x402_settler_facilitator_reply(q->r->settler);
 	x402_buf_init(&b, X402_RECEIPT_MAX);
 	if (x402_receipt_format(&b, &rc) != 0) {
 		X402_LOG_ERR("route %s: RECEIPT LOST: cannot format it (tx %s)",
