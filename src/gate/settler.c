@@ -77,21 +77,33 @@ facilitator_settler(struct route *r, struct x402_detail *d)
 	if ((e = x402_facilitator_new(&f, d, r->c.facilitator_url, &ho,
 	    key)) != 0)
 		return e;
-	/* Offer only what the facilitator can settle. */
+	/*
+	 * Offer only what the facilitator can settle: every offer in v2, and
+	 * in v1 too where the 402 advertises it (a network with a v1 name).
+	 */
 	for (i = 0; i < r->noffers; i++) {
 		const struct x402_offer *o = &r->offers[i];
+		int v;
 
-		if ((e = x402_facilitator_supports(f, &yes, d, 2,
-		    x402_scheme_name(o->scheme), o->net->caip2)) != 0) {
-			x402_facilitator_free(f);
-			return e;
-		}
-		if (!yes) {
-			x402_facilitator_free(f);
-			return x402_fail(d, X402_ERR_CONFIG, "%s: the "
-			    "facilitator does not support %s on %s",
-			    r->file, x402_scheme_name(o->scheme),
-			    o->net->caip2);
+		for (v = 2; v >= 1; v--) {
+			const char *net = v == 2 ? o->net->caip2 :
+			    o->net->v1_name;
+
+			if (v == 1 && (net[0] == '\0' ||
+			    o->scheme != X402_SCHEME_EXACT))
+				continue;
+			if ((e = x402_facilitator_supports(f, &yes, d, v,
+			    x402_scheme_name(o->scheme), net)) != 0) {
+				x402_facilitator_free(f);
+				return e;
+			}
+			if (!yes) {
+				x402_facilitator_free(f);
+				return x402_fail(d, X402_ERR_CONFIG, "%s: the "
+				    "facilitator does not support x402 v%d %s "
+				    "on %s (see its /supported)", r->file, v,
+				    x402_scheme_name(o->scheme), net);
+			}
 		}
 	}
 	return x402_settler_new_facilitator(&r->settler, f, d);
