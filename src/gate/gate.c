@@ -488,6 +488,24 @@ out:
 	x402_buf_free(&b);
 }
 
+/*
+ * With settle = after, the authorization must still be valid when the
+ * command is done: validBefore >= now + command timeout + the 6 s every
+ * facilitator demands.  Otherwise the work would run and never be paid.
+ */
+static int
+outlives_command(const struct req *q)
+{
+	x402_u256 need, t;
+
+	if (q->r->c.settle != SETTLE_AFTER)
+		return 1;
+	x402_u256_set_u64(&need, (uint64_t)time(NULL) +
+	    q->r->c.command_timeout + X402_VALID_BEFORE_MARGIN);
+	t = q->pay.exact.auth.valid_before;
+	return x402_u256_cmp(&t, &need) >= 0;
+}
+
 static void
 paid(struct req *q)
 {
@@ -552,6 +570,14 @@ paid(struct req *q)
 	}
 	if (!q->vr.valid) {
 		payment_required(q, q->vr.reason, q->vr.reason, NULL, NULL);
+		goto out;
+	}
+	if (!outlives_command(q)) {
+		static const char why[] = X402_R_VALID_BEFORE ": the "
+		    "authorization expires before the command could finish "
+		    "and settle";
+
+		payment_required(q, why, why, NULL, NULL);
 		goto out;
 	}
 

@@ -151,6 +151,10 @@ eq "underpayment refused" "$code" 402
 H=$(node "$CHAIN/payment-header.mjs" "$PR" --tamper-value 1000 --value 1)
 code=$(curl -s -o "$X402_OUT/b-bad2" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" "$BASE/counter")
 eq "tampered signature refused" "$code" 402
+H=$(node "$CHAIN/payment-header.mjs" "$PR" --valid-before $(( $(date +%s) + 12 )))
+code=$(curl -s -o "$X402_OUT/b-short" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" "$BASE/counter")
+eq "authorization expiring before the command could finish refused" "$code" 402
+check "the refusal says why" grep -q "expires before the command" "$X402_OUT/b-short"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "PAYMENT-SIGNATURE: not base64!" "$BASE/counter")
 eq "garbage header refused" "$code" 402
 eq "refusals ran nothing" "$(wc -l <"$X402_OUT/work/runs.log")" 4
