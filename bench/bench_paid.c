@@ -70,7 +70,11 @@ main(int argc, char **argv)
 
 	if (argc < 3)
 		die("usage: bench_paid ROUTE_FILE HEADERS_FILE [N]", NULL);
-	if (route_load(&r, &d, NULL, argv[1], 0) != 0)
+	/* Not deep: no settler (none is used); the spool and claims as the
+	   gate opens them. */
+	if (route_load(&r, &d, NULL, argv[1], 0) != 0 ||
+	    x402_spool_open(&r.spool, &d, r.c.spool) != 0 ||
+	    x402_claim_open(&r.claims, &d, r.c.claims) != 0)
 		die(argv[1], &d);
 	if ((f = fopen(argv[2], "r")) == NULL)
 		die(argv[2], NULL);
