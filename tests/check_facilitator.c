@@ -106,6 +106,8 @@ static const struct fault {
 	{ "badpayer", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
 	{ "notx", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
 	{ "shorttx", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
+	{ "zerotx", 0, 1, "", 0, 1, "" },
+	{ "emptytx", 0, 1, "", X402_ERR_BADREPLY, 0, "" },
 	{ "nonet", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
 	{ "hang", X402_ERR_TIMEOUT, 0, "", X402_ERR_TIMEOUT, 0, "" },
 	{ "close", X402_ERR_NET, 0, "", X402_ERR_NET, 0, "" },

@@ -292,6 +292,16 @@ serve_fac(int fd, const char *what, const char *req, size_t hlen,
 	} else if (strcmp(c, "notx") == 0) {
 		reply_str(fd, 200, j, v ? "{\"invalidReason\":\"x\"}" :
 		    "{\"success\":true,\"network\":\"eip155:84532\"}");
+	} else if (strcmp(c, "zerotx") == 0) {
+		/* upto settled with zero: success, no transaction. */
+		reply_str(fd, 200, j, v ? "{\"isValid\":true}" :
+		    "{\"success\":true,\"transaction\":\"\",\"network\":"
+		    "\"eip155:84532\",\"amount\":\"0\"}");
+	} else if (strcmp(c, "emptytx") == 0) {
+		/* "" with an amount above zero is not a settlement. */
+		reply_str(fd, 200, j, v ? "{\"isValid\":true}" :
+		    "{\"success\":true,\"transaction\":\"\",\"network\":"
+		    "\"eip155:84532\",\"amount\":\"5\"}");
 	} else if (strcmp(c, "shorttx") == 0) {
 		reply_str(fd, 200, j, "{\"success\":true,\"transaction\":"
 		    "\"0x1234\",\"network\":\"eip155:84532\"}");

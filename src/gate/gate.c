@@ -51,6 +51,7 @@ struct req {
 	struct x402_claim_token tok;
 	int claimed;
 	struct timespec t0;
+	x402_u256 charge;		/* upto: the metered amount */
 };
 
 static const char *
@@ -407,6 +408,55 @@ reserved_header(const char *name)
 	return 0;
 }
 
+/* The payer and the single-use nonce of the payment (claim, receipt). */
+static void
+pay_ids(const struct req *q, uint8_t payer[X402_ADDR_LEN], uint8_t nonce[32])
+{
+	if (q->r->offers[q->offer].scheme == X402_SCHEME_UPTO) {
+		memcpy(payer, q->pay.upto.from, X402_ADDR_LEN);
+		x402_u256_to_be(nonce, &q->pay.upto.permit.nonce);
+	} else {
+		memcpy(payer, q->pay.exact.auth.from, X402_ADDR_LEN);
+		memcpy(nonce, q->pay.exact.auth.nonce, 32);
+	}
+}
+
+/*
+ * Usage-based pricing (upto): what the command reported in its CGI
+ * headers (X402-Charge: atomic units, or X402-Units), capped at the
+ * signed maximum, or the route's default.  Sets q->charge.  Returns 0 or
+ * X402_ERR_SYNTAX (a report that cannot be charged).
+ */
+static int
+meter(struct req *q, const struct x402_cgi *cgi)
+{
+	char amt[X402_U256_DECLEN + 1], max[X402_U256_DECLEN + 1];
+	struct x402_detail d;
+	int capped, e;
+
+	x402_detail_clear(&d);
+	if ((e = route_meter(q->r, q->offer, &q->charge, &capped, &d,
+	    x402_cgi_get(cgi, "X402-Charge"), x402_cgi_get(cgi,
+	    "X402-Units"))) != 0) {
+		X402_LOG_ERR("route %s: bad usage report: %s", q->r->name,
+		    d.msg);
+		return e;
+	}
+	if (x402_u256_format_dec(amt, sizeof(amt), &q->charge) < 0 ||
+	    x402_u256_format_dec(max, sizeof(max),
+	    &q->r->offers[q->offer].amount) < 0)
+		return X402_ERR_INTERNAL;
+	if (capped)
+		X402_LOG_WARN("route %s: usage above the maximum: charging "
+		    "the maximum %s (charge %s, units %s)", q->r->name, max,
+		    x402_cgi_get(cgi, "X402-Charge") ? x402_cgi_get(cgi,
+		    "X402-Charge") : "-", x402_cgi_get(cgi, "X402-Units") ?
+		    x402_cgi_get(cgi, "X402-Units") : "-");
+	X402_LOG_INFO("route %s: metered %s of at most %s", q->r->name, amt,
+	    max);
+	return 0;
+}
+
 static int
 settle(struct req *q, const char *when)
 {
@@ -420,12 +470,20 @@ settle(struct req *q, const char *when)
 	sr.requirement = q->req_json;
 	sr.domain_separator = q->r->domain_sep[q->offer];
 	sr.now = (uint64_t)time(NULL);
+	if (sr.offer->scheme == X402_SCHEME_UPTO) {
+		sr.has_amount = 1;
+		sr.amount = q->charge;
+	}
 	x402_detail_clear(&d);
 	e = x402_settler_settle(q->r->settler, &q->st, &d, &sr);
 	if (e != 0) {
 		X402_LOG_ERR("route %s: settlement %s the command failed: "
 		    "%s: %s", q->r->name, when, x402_strerror(e), d.msg);
 		return e;
+	}
+	if (sr.has_amount && q->st.success && !q->st.has_amount) {
+		q->st.has_amount = 1;
+		q->st.amount = q->charge;
 	}
 	return 0;
 }
@@ -448,11 +506,10 @@ write_receipt(struct req *q)
 	    x402_scheme_name(o->scheme));
 	snprintf(rc.network, sizeof(rc.network), "%s", o->net->caip2);
 	memcpy(rc.asset, o->asset->address, X402_ADDR_LEN);
-	memcpy(rc.payer, q->pay.exact.auth.from, X402_ADDR_LEN);
+	pay_ids(q, rc.payer, rc.nonce);
 	memcpy(rc.pay_to, o->pay_to, X402_ADDR_LEN);
 	rc.amount = q->st.has_amount ? q->st.amount : o->amount;
 	rc.max_amount = o->amount;
-	memcpy(rc.nonce, q->pay.exact.auth.nonce, 32);
 	snprintf(rc.transaction, sizeof(rc.transaction), "%s",
 	    q->st.transaction);
 	snprintf(rc.resource, sizeof(rc.resource), "%s", q->url);
@@ -585,8 +642,7 @@ paid(struct req *q)
 	memset(&key, 0, sizeof(key));
 	snprintf(key.network, sizeof(key.network), "%s", o->net->caip2);
 	memcpy(key.asset, o->asset->address, X402_ADDR_LEN);
-	memcpy(key.payer, q->pay.exact.auth.from, X402_ADDR_LEN);
-	memcpy(key.nonce, q->pay.exact.auth.nonce, 32);
+	pay_ids(q, key.payer, key.nonce);
 	e = x402_claim_acquire(r->claims, &q->tok, &d, &key);
 	if (e == X402_ERR_DUPLICATE) {
 		payment_required(q, X402_R_NONCE_USED, X402_R_NONCE_USED, NULL,
@@ -682,6 +738,12 @@ paid(struct req *q)
 	}
 
 	/* 6b. Settle after the work: no output without a settled payment. */
+	if (o->scheme == X402_SCHEME_UPTO && meter(q, &cgi) != 0) {
+		release(q);
+		fail(q, 502, "the command reported its usage in a malformed "
+		    "way; you were not charged");
+		goto out;
+	}
 	if (r->c.settle == SETTLE_AFTER) {
 		if ((e = settle(q, "after")) != 0) {
 			if (e != X402_ERR_PENDING)

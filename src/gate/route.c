@@ -21,6 +21,12 @@ static const struct x402_cfg_key route_keys[] = {
 	K("price", X402_CFG_PRICE, price, 1, X402_PRICE_MAXLEN),
 	K("pay_to", X402_CFG_ADDRESS, pay_to, 0, 0),
 	K("accept", X402_CFG_ARGV, accept, 1, ROUTE_MAX_OFFERS),
+	K("accept_upto", X402_CFG_ARGV, accept_upto, 1, ROUTE_MAX_OFFERS),
+	K("max_price", X402_CFG_PRICE, max_price, 1, X402_PRICE_MAXLEN),
+	K("price_per_unit", X402_CFG_PRICE, price_per_unit, 1,
+	    X402_PRICE_MAXLEN),
+	K("default_units", X402_CFG_UINT, default_units, 0,
+	    ROUTE_UNITS_MAX - 1),
 	K("max_timeout", X402_CFG_DURATION, max_timeout, 10, 86400),
 	K("command_timeout", X402_CFG_DURATION, command_timeout, 1, 3600),
 	K("max_input", X402_CFG_SIZE, max_input, 0, (uint64_t)1 << 30),
@@ -96,6 +102,7 @@ defaults(struct route_conf *c)
 	c->rpc_timeout = 10;
 	c->receipt_timeout = 60;
 	c->check_chain = 1;
+	c->default_units = ROUTE_UNITS_MAX;
 }
 
 static int
@@ -107,8 +114,36 @@ zero_addr(const uint8_t a[X402_ADDR_LEN])
 }
 
 /* "base-sepolia" or "base-sepolia/USDC" or "eip155:8453/0x833..." */
+/* A price of the route for one asset, in its atomic units. */
 static int
-add_offer(struct route *r, struct x402_detail *d, const char *word)
+route_price(x402_u256 *out, struct route *r, struct x402_detail *d,
+    const char *key, const char *price, const struct x402_asset *asset,
+    const char *netname)
+{
+	int e;
+
+	if (price[0] == '$' && !asset->usd)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] %s: a "
+		    "dollar price needs a dollar-pegged asset (%s on %s is "
+		    "not)", r->file, key, asset->symbol, netname);
+	if ((e = x402_price_parse(out, d, price, strlen(price),
+	    asset->decimals, asset->symbol)) != 0) {
+		char why[X402_DETAIL_MAX];
+
+		snprintf(why, sizeof(why), "%s", d ? d->msg : "");
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] %s: %s "
+		    "(for %s on %s)", r->file, key, why, asset->symbol,
+		    netname);
+	}
+	if (x402_u256_is_zero(out))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] %s: must "
+		    "be above zero", r->file, key);
+	return 0;
+}
+
+static int
+add_offer(struct route *r, struct x402_detail *d, const char *word,
+    enum x402_scheme scheme)
 {
 	char netname[X402_NET_CAIP2_MAX + 1];
 	const char *slash = strchr(word, '/');
@@ -135,32 +170,30 @@ add_offer(struct route *r, struct x402_detail *d, const char *word)
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: "
 		    "network %s has no asset \"%s\"", r->file, netname,
 		    slash ? slash + 1 : "(default)");
-	if (asset->transfer != X402_TRANSFER_EIP3009)
+	if (scheme == X402_SCHEME_EXACT &&
+	    asset->transfer != X402_TRANSFER_EIP3009)
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: "
 		    "%s on %s is not an EIP-3009 token", r->file,
 		    asset->symbol, netname);
 	o = &r->offers[r->noffers];
 	memset(o, 0, sizeof(*o));
-	o->scheme = X402_SCHEME_EXACT;
+	o->scheme = scheme;
 	o->net = net;
 	o->asset = asset;
 	memcpy(o->pay_to, r->c.pay_to, X402_ADDR_LEN);
 	o->max_timeout_seconds = (unsigned)r->c.max_timeout;
-	if (r->c.price[0] == '$' && !asset->usd)
-		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: a "
-		    "dollar price needs a dollar-pegged asset (%s on %s is "
-		    "not)", r->file, asset->symbol, netname);
-	if ((e = x402_price_parse(&o->amount, d, r->c.price,
-	    strlen(r->c.price), asset->decimals, asset->symbol)) != 0) {
-		char why[X402_DETAIL_MAX];
-
-		snprintf(why, sizeof(why), "%s", d ? d->msg : "");
-		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: %s "
-		    "(for %s on %s)", r->file, why, asset->symbol, netname);
-	}
-	if (x402_u256_is_zero(&o->amount))
-		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: must "
-		    "be above zero", r->file);
+	if (scheme == X402_SCHEME_UPTO && r->c.max_price[0] != '\0')
+		e = route_price(&o->amount, r, d, "max_price", r->c.max_price,
+		    asset, netname);
+	else
+		e = route_price(&o->amount, r, d, "price", r->c.price, asset,
+		    netname);
+	if (e != 0)
+		return e;
+	if (scheme == X402_SCHEME_UPTO && r->c.price_per_unit[0] != '\0' &&
+	    (e = route_price(&r->unit_price[r->noffers], r, d,
+	    "price_per_unit", r->c.price_per_unit, asset, netname)) != 0)
+		return e;
 	if ((e = x402_offer_v2_json(&r->v2_accepts[r->noffers], o)) != 0)
 		return e;
 	{
@@ -216,15 +249,21 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 	if (r->c.command.argc == 0)
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] command: "
 		    "missing", file);
-	if (r->c.price[0] == '\0')
+	if (r->c.price[0] == '\0' && (r->c.accept.argc > 0 ||
+	    r->c.max_price[0] == '\0'))
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] price: "
 		    "missing", file);
 	if (zero_addr(r->c.pay_to))
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] pay_to: "
 		    "missing", file);
-	if (r->c.accept.argc == 0)
+	if (r->c.accept.argc == 0 && r->c.accept_upto.argc == 0)
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] accept: "
 		    "missing (e.g. accept = base-sepolia)", file);
+	if (r->c.accept_upto.argc > 0 && r->c.settle == SETTLE_BEFORE)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+		    "accept_upto: usage is known only after the command ran: "
+		    "needs settle = after", file);
+	r->has_unit_price = r->c.price_per_unit[0] != '\0';
 	if ((e = x402_cfg_argv_vec(vec, X402_CFG_ARGV_MAX + 1,
 	    &r->c.command)) != 0)
 		return e;
@@ -243,7 +282,14 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 	    &r->c.accept)) != 0)
 		return e;
 	for (i = 0; i < r->c.accept.argc; i++) {
-		if ((e = add_offer(r, d, vec[i])) != 0)
+		if ((e = add_offer(r, d, vec[i], X402_SCHEME_EXACT)) != 0)
+			return e;
+	}
+	if ((e = x402_cfg_argv_vec(vec, X402_CFG_ARGV_MAX + 1,
+	    &r->c.accept_upto)) != 0)
+		return e;
+	for (i = 0; i < r->c.accept_upto.argc; i++) {
+		if ((e = add_offer(r, d, vec[i], X402_SCHEME_UPTO)) != 0)
 			return e;
 	}
 	if (r->c.mode == MODE_FACILITATOR && r->c.facilitator_url[0] == '\0')
@@ -279,4 +325,59 @@ route_free(struct route *r)
 	x402_sig_ctx_free(r->sig);
 	x402_networks_free(r->networks);
 	memset(r, 0, sizeof(*r));
+}
+
+/* A decimal count or amount reported by the command: digits only. */
+static int
+parse_report(x402_u256 *v, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 78 || strspn(s, "0123456789") != n)
+		return X402_ERR_SYNTAX;
+	return x402_u256_parse_dec(v, s, n);
+}
+
+int
+route_meter(const struct route *r, size_t i, x402_u256 *amount,
+    int *capped, struct x402_detail *d, const char *charge,
+    const char *units)
+{
+	const struct x402_offer *o = &r->offers[i];
+	x402_u256 n, a;
+	uint64_t u64;
+
+	*capped = 0;
+	if (charge != NULL && units != NULL)
+		return x402_fail(d, X402_ERR_SYNTAX, "the command reported "
+		    "both X402-Charge and X402-Units");
+	if (charge != NULL) {
+		if (parse_report(&a, charge) != 0)
+			return x402_fail(d, X402_ERR_SYNTAX, "X402-Charge "
+			    "\"%.40s\" is not a decimal amount", charge);
+	} else if (units != NULL || r->c.default_units != ROUTE_UNITS_MAX) {
+		if (!r->has_unit_price)
+			return x402_fail(d, X402_ERR_SYNTAX, "units reported "
+			    "or defaulted but the route has no price_per_unit");
+		if (units != NULL) {
+			if (parse_report(&n, units) != 0)
+				return x402_fail(d, X402_ERR_SYNTAX,
+				    "X402-Units \"%.40s\" is not a decimal "
+				    "count", units);
+		} else
+			x402_u256_set_u64(&n, r->c.default_units);
+		/* units * price, capped: a product past 64 bits is over. */
+		if (!x402_u256_get_u64(&n, &u64) ||
+		    x402_u256_mul_u64(&a, &r->unit_price[i], u64) != 0) {
+			a = o->amount;
+			*capped = 1;
+		}
+	} else
+		a = o->amount;
+	if (x402_u256_cmp(&a, &o->amount) > 0) {
+		a = o->amount;
+		*capped = 1;
+	}
+	*amount = a;
+	return 0;
 }

@@ -15,6 +15,7 @@
 #define ROUTE_MAX_OFFERS 8
 #define ROUTE_URL_MAX 197
 #define ROUTE_TEXT_MAX 197
+#define ROUTE_UNITS_MAX UINT64_MAX	/* default_units: charge the maximum */
 
 enum route_settle_when { SETTLE_AFTER = 0, SETTLE_BEFORE = 1 };
 enum route_mode { MODE_FACILITATOR = 0, MODE_LOCAL = 1 };
@@ -28,6 +29,11 @@ struct route_conf {
 	char price[X402_PRICE_MAXLEN + 1];
 	uint8_t pay_to[X402_ADDR_LEN];
 	struct x402_cfg_argv accept;	/* "NETWORK" or "NETWORK/ASSET" */
+	/* usage-based pricing, the upto scheme (Permit2) */
+	struct x402_cfg_argv accept_upto;	/* upto offers, as accept */
+	char max_price[X402_PRICE_MAXLEN + 1];	/* upto maximum; "" = price */
+	char price_per_unit[X402_PRICE_MAXLEN + 1];	/* "" = none */
+	uint64_t default_units;		/* no report; ROUTE_UNITS_MAX = max */
 	uint64_t max_timeout;		/* maxTimeoutSeconds */
 	uint64_t command_timeout;	/* seconds */
 	uint64_t max_input;		/* request body cap, bytes */
@@ -71,6 +77,8 @@ struct route {
 	struct x402_offer offers[ROUTE_MAX_OFFERS];
 	struct json_object *v2_accepts[ROUTE_MAX_OFFERS];
 	uint8_t domain_sep[ROUTE_MAX_OFFERS][32];
+	x402_u256 unit_price[ROUTE_MAX_OFFERS];	/* upto, atomic per unit */
+	int has_unit_price;
 	size_t noffers;
 	struct x402_sig_ctx *sig;
 	struct x402_settler *settler;
@@ -88,6 +96,17 @@ int route_load(struct route *r, struct x402_detail *d, const char *global,
     const char *file, int deep);
 
 void route_free(struct route *r);
+
+/*
+ * The amount to settle for an upto offer i once the command has run:
+ * X402-Charge (atomic units) or X402-Units (times price_per_unit) from
+ * the command's CGI headers, else the route's default (default_units, or
+ * the maximum); capped at the maximum (*capped set).  Returns 0, or
+ * X402_ERR_SYNTAX (a malformed or unusable report, in *d).
+ */
+int route_meter(const struct route *r, size_t i, x402_u256 *amount,
+    int *capped, struct x402_detail *d, const char *charge,
+    const char *units);
 
 /* Builds r->settler for the configured mode (settler.c). */
 int route_settler(struct route *r, struct x402_detail *d);

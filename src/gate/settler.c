@@ -44,6 +44,56 @@ out:
 	return e;
 }
 
+/*
+ * Upto offers name the address that may settle them (extra
+ * .facilitatorAddress): the facilitator's, from its /supported kind for
+ * (2, upto, network), as the official upto server copies it.  The v2
+ * requirements of those offers are rebuilt with it.
+ */
+static int
+upto_facilitator_address(struct route *r, struct x402_facilitator *f,
+    struct x402_detail *d)
+{
+	const struct x402_facilitator_supported *sup;
+	struct json_object *v;
+	size_t i, k;
+	int e;
+
+	for (i = 0; i < r->noffers; i++) {
+		struct x402_offer *o = &r->offers[i];
+
+		if (o->scheme != X402_SCHEME_UPTO)
+			continue;
+		if ((e = x402_facilitator_supported(f, &sup, d)) != 0)
+			return e;
+		for (k = 0; k < sup->nkinds; k++) {
+			const struct x402_facilitator_kind *kd = &sup->kinds[k];
+
+			if (kd->version == 2 && strcmp(kd->scheme, "upto") == 0 &&
+			    strcmp(kd->network, o->net->caip2) == 0 &&
+			    kd->extra != NULL && json_object_object_get_ex(
+			    kd->extra, "facilitatorAddress", &v) &&
+			    json_object_is_type(v, json_type_string) &&
+			    x402_addr_parse(o->facilitator,
+			    json_object_get_string(v),
+			    (size_t)json_object_get_string_len(v)) == 0) {
+				o->has_facilitator = 1;
+				break;
+			}
+		}
+		if (!o->has_facilitator)
+			return x402_fail(d, X402_ERR_CONFIG, "%s: the "
+			    "facilitator's /supported upto kind on %s has no "
+			    "usable extra.facilitatorAddress", r->file,
+			    o->net->caip2);
+		json_object_put(r->v2_accepts[i]);
+		r->v2_accepts[i] = NULL;
+		if ((e = x402_offer_v2_json(&r->v2_accepts[i], o)) != 0)
+			return e;
+	}
+	return 0;
+}
+
 static int
 facilitator_settler(struct route *r, struct x402_detail *d)
 {
@@ -106,6 +156,10 @@ facilitator_settler(struct route *r, struct x402_detail *d)
 			}
 		}
 	}
+	if ((e = upto_facilitator_address(r, f, d)) != 0) {
+		x402_facilitator_free(f);
+		return e;
+	}
 	return x402_settler_new_facilitator(&r->settler, f, d);
 }
 
@@ -126,6 +180,12 @@ local_settler(struct route *r, struct x402_detail *d)
 			    "accept: settlement = local serves one chain; "
 			    "%s and %s differ", r->file,
 			    r->offers[0].net->caip2, r->offers[i].net->caip2);
+	}
+	for (i = 0; i < r->noffers; i++) {
+		if (r->offers[i].scheme == X402_SCHEME_UPTO)
+			return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+			    "accept_upto: settlement = local does not settle "
+			    "upto payments yet (use a facilitator)", r->file);
 	}
 	if (r->c.relayer_state[0] != '\0')
 		snprintf(state, sizeof(state), "%s", r->c.relayer_state);

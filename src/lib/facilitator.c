@@ -377,7 +377,7 @@ parse_settle(struct x402_settlement *out, struct x402_detail *d,
 	const char *w = "settle reply", *s;
 	uint8_t payer[X402_ADDR_LEN];
 	size_t n;
-	int ok = 0, have, r;
+	int ok = 0, have, r, bad_tx = 0;
 
 	if (x402_json_bool(&ok, d, o, w, "success") != 0)
 		return X402_ERR_BADREPLY;
@@ -398,8 +398,7 @@ parse_settle(struct x402_settlement *out, struct x402_detail *d,
 	if (r == 0 && is_tx_hash(s, n))
 		memcpy(out->transaction, s, n + 1);
 	else if (r == 0 && strict && out->success)
-		return x402_fail(d, X402_ERR_BADREPLY, "settle reply: "
-		    "transaction is not a 0x + 64 hex hash");
+		bad_tx = n == 0 ? 1 : 2;
 	r = x402_json_string(&s, &n, d, o, w, "network", X402_NET_CAIP2_MAX);
 	if (r != 0 && strict)
 		return x402_fail(d, X402_ERR_BADREPLY, "settle reply: network "
@@ -419,6 +418,11 @@ parse_settle(struct x402_settlement *out, struct x402_detail *d,
 			return x402_fail(d, X402_ERR_BADREPLY, "settle reply: "
 			    "amount is not a decimal integer");
 	}
+	/* "" is a success only for an upto settlement of zero (no tx). */
+	if (bad_tx == 2 || (bad_tx == 1 && (!out->has_amount ||
+	    !x402_u256_is_zero(&out->amount))))
+		return x402_fail(d, X402_ERR_BADREPLY, "settle reply: "
+		    "transaction is not a 0x + 64 hex hash");
 	if (!out->success && out->error_reason[0] == '\0')
 		copy_reason(out->error_reason, sizeof(out->error_reason),
 		    "unexpected_settle_error", 23);

@@ -13,6 +13,15 @@
 #define NUM_FIELD_MAX 78
 #define SIG_FIELD_MAX 4096	/* hex characters of a smart-wallet signature */
 
+const uint8_t x402_permit2_address[X402_ADDR_LEN] = {
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x22, 0xd4, 0x73, 0x03, 0x0f,
+	0x11, 0x6d, 0xde, 0xe9, 0xf6, 0xb4, 0x3a, 0xc7, 0x8b, 0xa3
+};
+const uint8_t x402_upto_proxy_address[X402_ADDR_LEN] = {
+	0x40, 0x20, 0xa4, 0xf3, 0xb7, 0xb9, 0x0c, 0xca, 0x42, 0x3b,
+	0x9f, 0xab, 0xcc, 0x0c, 0xe5, 0x7c, 0x6c, 0x24, 0x00, 0x02
+};
+
 const char *
 x402_scheme_name(enum x402_scheme s)
 {
@@ -65,7 +74,11 @@ add_extra(struct json_object *obj, const struct x402_offer *o)
 	if (extra == NULL)
 		return X402_ERR_NOMEM;
 	if ((r = add_str(extra, "name", o->asset->eip712_name)) != 0 ||
-	    (r = add_str(extra, "version", o->asset->eip712_version)) != 0) {
+	    (r = add_str(extra, "version", o->asset->eip712_version)) != 0 ||
+	    (o->scheme == X402_SCHEME_UPTO &&
+	    (r = add_str(extra, "assetTransferMethod", "permit2")) != 0) ||
+	    (o->scheme == X402_SCHEME_UPTO && o->has_facilitator &&
+	    (r = add_addr(extra, "facilitatorAddress", o->facilitator)) != 0)) {
 		json_object_put(extra);
 		return r;
 	}
@@ -325,6 +338,83 @@ decode_exact(struct x402_exact_payload *e, struct x402_detail *d,
 	return 0;
 }
 
+static int
+decode_sig(uint8_t sig[X402_SIG_LEN], int *eoa, struct x402_detail *d,
+    struct json_object *payload)
+{
+	uint8_t tmp[SIG_FIELD_MAX / 2];
+	const char *s;
+	size_t n, got;
+
+	if (x402_json_string(&s, &n, d, payload, "payload", "signature",
+	    SIG_FIELD_MAX) != 0)
+		return X402_ERR_PROTOCOL;
+	if (n == 2 + 2 * X402_SIG_LEN) {
+		if (x402_hex_decode_exact(sig, X402_SIG_LEN, s, n) != 0)
+			return x402_fail(d, X402_ERR_PROTOCOL,
+			    "payload.signature is not hex");
+		*eoa = 1;
+		return 0;
+	}
+	if (n < 2 + 2 * 64 || x402_hex_decode(tmp, sizeof(tmp), &got, s, n,
+	    X402_HEX_PREFIX_REQUIRED) != 0)
+		return x402_fail(d, X402_ERR_PROTOCOL, "payload.signature "
+		    "must be 0x and at least 128 hex digits");
+	*eoa = 0;
+	return 0;
+}
+
+/* A uint256 given as a decimal string or as 0x-hex (the nonce). */
+static int
+get_dec_or_hex(x402_u256 *v, struct x402_detail *d, struct json_object *o,
+    const char *what, const char *key)
+{
+	const char *s;
+	size_t n;
+
+	if (x402_json_string(&s, &n, d, o, what, key, NUM_FIELD_MAX) != 0)
+		return X402_ERR_PROTOCOL;
+	if ((n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ?
+	    x402_u256_parse_hex(v, s, n) != 0 :
+	    x402_u256_parse_dec(v, s, n) != 0)
+		return x402_fail(d, X402_ERR_PROTOCOL, "%s.%s is not a "
+		    "uint256 (decimal or 0x-hex string)", what, key);
+	return 0;
+}
+
+static int
+decode_upto(struct x402_upto_payload *u, struct x402_detail *d,
+    struct json_object *payload)
+{
+	struct json_object *auth, *perm, *wit;
+	struct x402_permit2 *pm = &u->permit;
+
+	pm->upto = 1;
+	if (x402_json_object(&auth, d, payload, "payload",
+	    "permit2Authorization") != 0 ||
+	    x402_json_object(&perm, d, auth, "permit2Authorization",
+	    "permitted") != 0 ||
+	    x402_json_object(&wit, d, auth, "permit2Authorization",
+	    "witness") != 0)
+		return X402_ERR_PROTOCOL;
+	if (get_addr(u->from, d, auth, "permit2Authorization", "from") ||
+	    get_addr(pm->token, d, perm, "permitted", "token") ||
+	    get_dec(&pm->amount, d, perm, "permitted", "amount") ||
+	    get_addr(pm->spender, d, auth, "permit2Authorization",
+	    "spender") ||
+	    get_dec_or_hex(&pm->nonce, d, auth, "permit2Authorization",
+	    "nonce") ||
+	    get_dec(&pm->deadline, d, auth, "permit2Authorization",
+	    "deadline") ||
+	    get_addr(pm->witness_to, d, wit, "witness", "to") ||
+	    get_addr(pm->witness_facilitator, d, wit, "witness",
+	    "facilitator") ||
+	    get_dec(&pm->witness_valid_after, d, wit, "witness",
+	    "validAfter"))
+		return X402_ERR_PROTOCOL;
+	return decode_sig(u->sig, &u->eoa_sig, d, payload);
+}
+
 int
 x402_payment_decode(struct x402_payment *p, struct x402_detail *d,
     const char *hdr, size_t len)
@@ -405,6 +495,9 @@ x402_payment_decode(struct x402_payment *p, struct x402_detail *d,
 	memcpy(p->network, s, n + 1);
 	if (strcmp(p->scheme, "exact") == 0 &&
 	    (r = decode_exact(&p->exact, d, p->payload)) != 0)
+		goto out;
+	if (strcmp(p->scheme, "upto") == 0 && p->version == 2 &&
+	    (r = decode_upto(&p->upto, d, p->payload)) != 0)
 		goto out;
 	r = 0;
 out:

@@ -39,6 +39,17 @@ enum x402_scheme {
 	X402_SCHEME_UPTO = 1,
 };
 
+/*
+ * Canonical Permit2 and the x402 upto proxy (notes §4.5): the same
+ * address on every chain.  The upto scheme (notes §8.1) is Permit2 only:
+ * the payer signs a PermitWitnessTransferFrom for the maximum with the
+ * upto proxy as spender and a witness {to, facilitator, validAfter}; the
+ * facilitator (the only sender the proxy accepts) later settles any
+ * amount up to the maximum, once.
+ */
+extern const uint8_t x402_permit2_address[X402_ADDR_LEN];
+extern const uint8_t x402_upto_proxy_address[X402_ADDR_LEN];
+
 struct x402_offer {
 	enum x402_scheme scheme;
 	const struct x402_network *net;		/* borrowed */
@@ -46,6 +57,9 @@ struct x402_offer {
 	x402_u256 amount;			/* atomic units */
 	uint8_t pay_to[X402_ADDR_LEN];
 	unsigned max_timeout_seconds;
+	/* upto: amount is the maximum; the facilitator that may settle */
+	int has_facilitator;
+	uint8_t facilitator[X402_ADDR_LEN];
 };
 
 /* What is being sold (the `resource` of a requirement). */
@@ -61,8 +75,10 @@ const char *x402_scheme_name(enum x402_scheme s);
 
 /*
  * The v2 requirement object of an offer: {scheme, network, amount, asset,
- * payTo, maxTimeoutSeconds, extra:{name, version}}.  Out: *out (caller
- * puts).  Returns 0 or X402_ERR_NOMEM.
+ * payTo, maxTimeoutSeconds, extra:{name, version}}; for upto, extra is
+ * {name, version, assetTransferMethod:"permit2", facilitatorAddress} (the
+ * last only when has_facilitator), as the official upto server builds it.
+ * Out: *out (caller puts).  Returns 0 or X402_ERR_NOMEM.
  */
 int x402_offer_v2_json(struct json_object **out, const struct x402_offer *o)
     X402_WARN_UNUSED;
@@ -95,6 +111,19 @@ struct x402_exact_payload {
 				   wallet, ERC-1271/6492), not in sig[] */
 };
 
+/*
+ * A decoded Permit2 `upto` payload: {signature, permit2Authorization:
+ * {from, permitted:{token, amount}, spender, nonce, deadline,
+ * witness:{to, facilitator, validAfter}}}.  nonce is a decimal string (the
+ * official clients) or 0x-hex (the spec's example).
+ */
+struct x402_upto_payload {
+	uint8_t from[X402_ADDR_LEN];
+	struct x402_permit2 permit;	/* .upto = 1 */
+	uint8_t sig[X402_SIG_LEN];
+	int eoa_sig;		/* 1: 65-byte signature; 0: other length */
+};
+
 struct x402_payment {
 	int version;				/* 1 or 2 */
 	char scheme[X402_SCHEME_MAX + 1];
@@ -104,6 +133,7 @@ struct x402_payment {
 	struct json_object *payload;		/* borrowed from root */
 	struct json_object *extensions;		/* v2, may be NULL */
 	struct x402_exact_payload exact;	/* scheme "exact" */
+	struct x402_upto_payload upto;		/* scheme "upto" (v2) */
 };
 
 /*

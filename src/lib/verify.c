@@ -75,3 +75,66 @@ x402_verify_exact(struct x402_verify_result *res,
 	res->valid = 1;
 	return 0;
 }
+
+int
+x402_verify_upto(struct x402_verify_result *res,
+    const struct x402_sig_ctx *ctx, const struct x402_payment *p,
+    const struct x402_offer *o, uint64_t now, unsigned skew)
+{
+	const struct x402_upto_payload *u = &p->upto;
+	struct x402_eip712_domain dom;
+	uint8_t sep[32], sh[32], digest[32], signer[X402_ADDR_LEN];
+	x402_u256 limit, margin;
+
+	memset(res, 0, sizeof(*res));
+	if (ctx == NULL || p == NULL || o == NULL)
+		return X402_ERR_INVAL;
+	memcpy(res->payer, u->from, X402_ADDR_LEN);
+	if (p->version != 2 || strcmp(p->scheme, "upto") != 0 ||
+	    o->scheme != X402_SCHEME_UPTO)
+		return invalid(res, X402_R_UPTO_SCHEME);
+	if (strcmp(p->network, o->net->caip2) != 0)
+		return invalid(res, X402_R_UPTO_NETWORK);
+	if (memcmp(u->permit.spender, x402_upto_proxy_address,
+	    X402_ADDR_LEN) != 0)
+		return invalid(res, X402_R_PERMIT2_SPENDER);
+	if (memcmp(u->permit.witness_to, o->pay_to, X402_ADDR_LEN) != 0)
+		return invalid(res, X402_R_PERMIT2_RECIPIENT);
+	if (o->has_facilitator && memcmp(u->permit.witness_facilitator,
+	    o->facilitator, X402_ADDR_LEN) != 0)
+		return invalid(res, X402_R_UPTO_FACILITATOR);
+
+	/* deadline >= now + 6 (less the allowed skew). */
+	x402_u256_set_u64(&limit, now);
+	x402_u256_set_u64(&margin, X402_VALID_BEFORE_MARGIN > skew ?
+	    X402_VALID_BEFORE_MARGIN - skew : 0);
+	if (x402_u256_add(&limit, &limit, &margin) != 0 ||
+	    x402_u256_cmp(&u->permit.deadline, &limit) < 0)
+		return invalid(res, X402_R_PERMIT2_DEADLINE);
+	/* validAfter <= now (plus the allowed skew). */
+	x402_u256_set_u64(&limit, now);
+	x402_u256_set_u64(&margin, skew);
+	if (x402_u256_add(&limit, &limit, &margin) != 0 ||
+	    x402_u256_cmp(&u->permit.witness_valid_after, &limit) > 0)
+		return invalid(res, X402_R_PERMIT2_NOT_YET_VALID);
+	if (x402_u256_cmp(&u->permit.amount, &o->amount) != 0)
+		return invalid(res, X402_R_PERMIT2_AMOUNT);
+	if (memcmp(u->permit.token, o->asset->address, X402_ADDR_LEN) != 0)
+		return invalid(res, X402_R_PERMIT2_TOKEN);
+
+	if (!u->eoa_sig)
+		return invalid(res, X402_R_PERMIT2_SIGNATURE);
+	memset(&dom, 0, sizeof(dom));
+	snprintf(dom.name, sizeof(dom.name), "Permit2");
+	dom.has_version = 0;
+	dom.chain_id = o->net->chain_id;
+	memcpy(dom.verifying_contract, x402_permit2_address, X402_ADDR_LEN);
+	x402_eip712_domain_separator(sep, &dom);
+	x402_eip712_permit2_hash(sh, &u->permit);
+	x402_eip712_digest(digest, sep, sh);
+	if (x402_sig_recover(ctx, signer, digest, u->sig) != 0 ||
+	    x402_memeq_ct(signer, u->from, X402_ADDR_LEN) != 0)
+		return invalid(res, X402_R_PERMIT2_SIGNATURE);
+	res->valid = 1;
+	return 0;
+}

@@ -33,6 +33,22 @@
 #define X402_R_NONCE_USED "invalid_exact_evm_nonce_already_used"
 #define X402_R_BALANCE "insufficient_funds"
 
+/* upto (notes §8.1; @x402/evm upto facilitator names). */
+#define X402_R_UPTO_SCHEME "invalid_upto_evm_scheme"
+#define X402_R_UPTO_NETWORK "invalid_upto_evm_network_mismatch"
+#define X402_R_PERMIT2_SPENDER "invalid_permit2_spender"
+#define X402_R_PERMIT2_RECIPIENT "invalid_permit2_recipient_mismatch"
+#define X402_R_UPTO_FACILITATOR "upto_facilitator_mismatch"
+#define X402_R_PERMIT2_DEADLINE "permit2_deadline_expired"
+#define X402_R_PERMIT2_NOT_YET_VALID "permit2_not_yet_valid"
+#define X402_R_PERMIT2_AMOUNT "permit2_amount_mismatch"
+#define X402_R_PERMIT2_TOKEN "permit2_token_mismatch"
+#define X402_R_PERMIT2_SIGNATURE "invalid_permit2_signature"
+#define X402_R_PERMIT2_ALLOWANCE "permit2_allowance_required"
+#define X402_R_PERMIT2_BALANCE "permit2_insufficient_balance"
+#define X402_R_PERMIT2_NONCE "permit2_invalid_nonce"
+#define X402_R_UPTO_EXCEEDS "invalid_upto_evm_payload_settlement_exceeds_amount"
+
 /* Seconds validBefore must lie beyond now (facilitators use 6). */
 #define X402_VALID_BEFORE_MARGIN 6
 
@@ -54,5 +70,23 @@ int x402_verify_exact(struct x402_verify_result *res,
     const struct x402_sig_ctx *ctx, const struct x402_payment *p,
     const struct x402_offer *o, const uint8_t *dom_sep, uint64_t now,
     unsigned skew) X402_WARN_UNUSED;
+
+/*
+ * Verifies an `upto` Permit2 payment p (v2, decoded and matched to offer
+ * o, o->scheme upto, o->amount the maximum) at time `now` with `skew`
+ * seconds of allowed clock difference, in the official facilitator's
+ * order (notes §8.1): scheme, network, spender == the upto proxy,
+ * witness.to == payTo, witness.facilitator == o->facilitator (when
+ * o->has_facilitator), deadline >= now + 6, validAfter <= now,
+ * permitted.amount == o->amount, token == asset, then the Permit2 EIP-712
+ * signature (domain {"Permit2", chain id, Permit2 address}; a signature
+ * that is not 65 bytes is refused: contract wallets cannot be checked
+ * offline).  On-chain checks (allowance, balance, nonce bitmap) are the
+ * settler's.  Out: *res, payer = permit2Authorization.from.
+ */
+int x402_verify_upto(struct x402_verify_result *res,
+    const struct x402_sig_ctx *ctx, const struct x402_payment *p,
+    const struct x402_offer *o, uint64_t now, unsigned skew)
+    X402_WARN_UNUSED;
 
 #endif /* X402_VERIFY_H */

@@ -37,6 +37,8 @@ export const USDC_ADDRESS = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 export const USDC_NAME = "USDC";
 export const USDC_VERSION = "2";
 export const MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11";
+export const PERMIT2_ADDRESS = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
+export const UPTO_PROXY_ADDRESS = "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002";
 /** 1000 USDC in atomic units (6 decimals). */
 export const DEFAULT_MINT = 1000_000000n;
 
@@ -110,6 +112,8 @@ export const erc20Abi = parseAbi([
   "function decimals() view returns (uint8)",
   "function authorizationState(address authorizer, bytes32 nonce) view returns (bool)",
   "function DOMAIN_SEPARATOR() view returns (bytes32)",
+  "function approve(address spender, uint256 amount) returns (bool)",
+  "function allowance(address owner, address spender) view returns (uint256)",
 ]);
 
 // ------------------------------------------------------------------ JSON-RPC
@@ -158,7 +162,7 @@ export async function waitForRpc(rpcUrl, { timeoutMs = 10000, pid } = {}) {
 
 // ------------------------------------------------------------------ compile (cached)
 
-const CONTRACT_FILES = ["TestUSDC.sol", "Multicall3.sol"];
+const CONTRACT_FILES = ["TestUSDC.sol", "Multicall3.sol", "Permit2Test.sol", "UptoProxyTest.sol"];
 const SOLC_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",
@@ -203,6 +207,8 @@ export async function compileContracts({ buildDir = join(HERE, "build") } = {}) 
   for (const [file, name] of [
     ["TestUSDC.sol", "TestUSDC"],
     ["Multicall3.sol", "Multicall3"],
+    ["Permit2Test.sol", "Permit2Test"],
+    ["UptoProxyTest.sol", "UptoProxyTest"],
   ]) {
     const c = out.contracts[file][name];
     result[name] = {
@@ -238,6 +244,10 @@ export async function setupChain({ rpcUrl, buildDir, mintAmount = DEFAULT_MINT }
   const runtime = await rpc(rpcUrl, "eth_getCode", [receipt.contractAddress, "latest"]);
   await rpc(rpcUrl, "anvil_setCode", [USDC_ADDRESS, runtime]);
   await rpc(rpcUrl, "anvil_setCode", [MULTICALL3_ADDRESS, compiled.Multicall3.deployedBytecode]);
+  // Permit2 and the x402 upto proxy: test contracts with the canonical ABI and hashing, at the
+  // canonical addresses (neither keeps constructor state, so the runtime code is all they need).
+  await rpc(rpcUrl, "anvil_setCode", [PERMIT2_ADDRESS, compiled.Permit2Test.deployedBytecode]);
+  await rpc(rpcUrl, "anvil_setCode", [UPTO_PROXY_ADDRESS, compiled.UptoProxyTest.deployedBytecode]);
 
   // Mint at the canonical address (storage is not copied by setCode).
   const mintHashes = [];
@@ -248,6 +258,18 @@ export async function setupChain({ rpcUrl, buildDir, mintAmount = DEFAULT_MINT }
         abi: erc20Abi,
         functionName: "mint",
         args: [addressOf(role), mintAmount],
+      }),
+    );
+  }
+  // Each funded payer approves Permit2 for the maximum (what a wallet does once per token).
+  for (const role of FUNDED_ROLES) {
+    const w = walletClientFor(keyOf(role), rpcUrl);
+    mintHashes.push(
+      await w.writeContract({
+        address: USDC_ADDRESS,
+        abi: erc20Abi,
+        functionName: "approve",
+        args: [PERMIT2_ADDRESS, 2n ** 256n - 1n],
       }),
     );
   }
@@ -286,6 +308,8 @@ export function envText(info, extra = {}) {
     USDC_DECIMALS: "6",
     USDC_DEPLOYED_AT: info.deployedAt,
     MULTICALL3: MULTICALL3_ADDRESS,
+    PERMIT2: PERMIT2_ADDRESS,
+    UPTO_PROXY: UPTO_PROXY_ADDRESS,
     MINT_AMOUNT: String(info.mintAmount),
   };
   for (const role of Object.keys(ROLES)) {

@@ -32,6 +32,7 @@ import express from "express";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { registerExactEvmScheme } from "@x402/evm/exact/facilitator";
+import { UptoEvmScheme } from "@x402/evm/upto/facilitator";
 import { verify as legacyVerify, settle as legacySettle } from "x402/facilitator";
 import { NETWORK_V1, NETWORK_V2, parseArgs, walletClientFor } from "./chain.mjs";
 
@@ -57,6 +58,9 @@ const signer = toFacilitatorEvmSigner({ ...client, address: client.account.addre
 
 const facilitator = new x402Facilitator();
 registerExactEvmScheme(facilitator, { signer, networks: NETWORK_V2 });
+// The upto scheme (Permit2 via the x402 upto proxy; needs the test contracts start-chain.sh
+// places): /supported advertises kind upto with extra.facilitatorAddress = this signer.
+facilitator.register(NETWORK_V2, new UptoEvmScheme(signer));
 
 // registerExactEvmScheme also registers the v1 scheme for every EVM v1 network name; this chain
 // is only base-sepolia, so /supported advertises only what this chain can really serve.

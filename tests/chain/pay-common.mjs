@@ -10,7 +10,7 @@ export const USAGE_OPTS =
 export function clientArgs(script) {
   let a;
   try {
-    a = parseArgs(process.argv.slice(2), { flags: ["include-headers", "v1", "help"], multi: ["header"] });
+    a = parseArgs(process.argv.slice(2), { flags: ["include-headers", "v1", "upto", "help"], multi: ["header"] });
   } catch (e) {
     usage(script, e.message);
   }

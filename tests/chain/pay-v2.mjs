@@ -8,6 +8,8 @@
 //             allowed; per-payment caps are disabled)
 //   --v1      also register @x402/evm's v1 client scheme for base-sepolia (the new SDK's v1 path),
 //             so a server answering with only a v1 JSON 402 body gets paid too
+//   --upto    also register @x402/evm's upto client scheme (Permit2, needs the payer's Permit2
+//             allowance: start-chain.sh approves it for the funded payers)
 //   --include-headers  add "headers" (final response headers) to the JSON output
 //   env RPC_URL is handed to the scheme as its rpcUrl (only used for on-chain reads, if any)
 //
@@ -16,6 +18,7 @@
 import { wrapFetchWithPayment, x402Client, decodePaymentResponseHeader } from "@x402/fetch";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/v1";
+import { UptoEvmScheme } from "@x402/evm/upto/client";
 import { privateKeyToAccount } from "viem/accounts";
 import { NETWORK_V1, NETWORK_V2, USDC_ADDRESS } from "./chain.mjs";
 import { clientArgs, runAndReport } from "./pay-common.mjs";
@@ -26,6 +29,7 @@ const schemeOpts = opts.rpcUrl ? { rpcUrl: opts.rpcUrl } : undefined;
 
 const client = new x402Client();
 client.register(NETWORK_V2, new ExactEvmScheme(account, schemeOpts));
+if (opts.raw.upto) client.register(NETWORK_V2, new UptoEvmScheme(account, schemeOpts));
 if (opts.raw.v1) client.registerV1(NETWORK_V1, new ExactEvmSchemeV1(account, schemeOpts));
 
 // Spend controls (local-chain-bench gotcha 2): allow our token(s), no USD cap.

@@ -1,0 +1,188 @@
+#!/bin/sh
+# upto.sh - usage-based pricing (issue 9): x402-gate under lighttpd sells a
+# metered command (fixtures/meter, priced per byte of input like a
+# text-to-speech per character) with the `upto` scheme: Permit2 test
+# contracts at their canonical addresses, the official facilitator's upto
+# scheme, the official v2 client's upto scheme.  Checks the requirements,
+# then that the chain moves exactly the metered amount, nothing for zero
+# usage, the maximum for usage above it or no report, and that a replayed
+# authorization is refused; receipts record the maximum and the amount.
+. "$(dirname "$0")/lib.sh"
+
+if [ ! -f "$CHAIN/node_modules/@x402/evm/dist/esm/upto/client/index.mjs" ]; then
+	echo "upto: no @x402/evm upto client in $CHAIN/node_modules; skipped"
+	exit 77
+fi
+start_chain || exit 1
+start_facilitator || exit 1
+PORT=$(freeport)
+BASE=http://127.0.0.1:$PORT
+
+mkdir -p "$X402_OUT/work"
+route() {
+	cat <<CONF
+[route]
+command = $X402_TOP/tests/integration/fixtures/meter
+description = Speaks text, priced per character
+mime_type = text/plain
+pay_to = $PAYTO
+max_timeout = 300
+command_timeout = 10s
+workdir = $X402_OUT/work
+$1
+
+[gate]
+settlement = facilitator
+
+[facilitator]
+url = $FACILITATOR_URL
+timeout = 20s
+
+[paths]
+spool = $X402_OUT/spool-$2
+claims = $X402_OUT/claims
+fallback = $X402_OUT/fallback
+CONF
+}
+route "accept_upto = base-sepolia
+max_price = \$0.05
+price_per_unit = \$0.00002" tts >"$X402_OUT/tts.conf"
+route "accept = base-sepolia
+accept_upto = base-sepolia
+price = 1000
+max_price = 50000
+price_per_unit = 20
+default_units = 10" both >"$X402_OUT/both.conf"
+route "accept_upto = base-sepolia
+price = 5000
+settle = before" bad >"$X402_OUT/bad.conf"
+
+check "x402-gate -t accepts the metered route" "$GATE" -t -c "$X402_OUT/tts.conf"
+check "x402-gate -t accepts exact and upto on one route" "$GATE" -t -c "$X402_OUT/both.conf"
+check "upto with settle = before is refused" sh -c "! '$GATE' -t -c '$X402_OUT/bad.conf' 2>/dev/null"
+
+cat >"$X402_OUT/lighttpd.conf" <<CONF
+server.bind = "127.0.0.1"
+server.port = $PORT
+server.document-root = "$X402_OUT"
+server.errorlog = "$X402_OUT/lighttpd-error.log"
+server.pid-file = "$X402_OUT/lighttpd.pid"
+server.modules = ( "mod_fastcgi" )
+fastcgi.server = (
+	"/tts" => ((
+		"socket" => "$X402_OUT/tts.sock",
+		"bin-path" => "$GATE -c $X402_OUT/tts.conf",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)),
+	"/both" => ((
+		"socket" => "$X402_OUT/both.sock",
+		"bin-path" => "$GATE -c $X402_OUT/both.conf",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)),
+)
+CONF
+/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_http "$BASE/tts" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
+
+# 1. The requirements, as the official upto server builds them.
+code=$(curl -s -D "$X402_OUT/h402" -o "$X402_OUT/b402" -w '%{http_code}' "$BASE/tts")
+eq "unpaid request gets 402" "$code" 402
+PR=$(header PAYMENT-REQUIRED "$X402_OUT/h402")
+eq "one offer" "$(echo "$PR" | b64json accepts.length)" 1
+eq "scheme upto" "$(echo "$PR" | b64json accepts.0.scheme)" '"upto"'
+eq "amount is the maximum (\$0.05)" "$(echo "$PR" | b64json accepts.0.amount)" '"50000"'
+eq "extra as the official upto server" "$(echo "$PR" | b64json accepts.0.extra)" \
+    "{\"name\":\"USDC\",\"version\":\"2\",\"assetTransferMethod\":\"permit2\",\"facilitatorAddress\":\"$FACILITATOR\"}"
+eq "no v1 offer for upto" "$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).accepts.length)' "$X402_OUT/b402")" 0
+code=$(curl -s -D "$X402_OUT/h402b" -o /dev/null -w '%{http_code}' "$BASE/both")
+PRB=$(header PAYMENT-REQUIRED "$X402_OUT/h402b")
+eq "exact and upto side by side" "$(echo "$PRB" | b64json accepts | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).map(a=>a.scheme+":"+a.amount).join(",")))')" \
+    "exact:1000,upto:50000"
+
+# pay TEXT NAME: the official v2 client (upto scheme) pays /tts with TEXT.
+pay() {
+	node "$CHAIN/pay-v2.mjs" "$BASE/${3:-tts}" --upto --data "$1" --include-headers \
+	    >"$X402_OUT/pay-$2.json" 2>"$X402_OUT/pay-$2.err"
+}
+jf() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const v=('"$2"');console.log(typeof v==="object"?JSON.stringify(v):String(v))' "$1"; }
+
+# 2. Usage in the middle: 11 characters at 20 = 220.
+p0=$(balance "$PAYER"); t0=$(balance "$PAYTO")
+pay "hello world" mid
+eq "official client pays the metered route (exit status)" "$?" 0
+eq "client got the spoken text" "$(jf "$X402_OUT/pay-mid.json" j.body)" "spoken: hello world"
+eq "X402-Units was stripped" "$(jf "$X402_OUT/pay-mid.json" 'Object.keys(j.headers).filter(k=>/^x402-/i.test(k)).length')" 0
+eq "PAYMENT-RESPONSE amount is the metered amount" "$(jf "$X402_OUT/pay-mid.json" j.paymentResponse.amount)" 220
+p1=$(balance "$PAYER"); t1=$(balance "$PAYTO")
+eq "payee got exactly 220" "$((t1 - t0))" 220
+eq "payer paid exactly 220" "$((p0 - p1))" 220
+R=$(ls -t "$X402_OUT/spool-tts/new" | head -1)
+check "receipt records the maximum" grep -q '50000' "$X402_OUT/spool-tts/new/$R"
+check "receipt records the amount settled" grep -q '220' "$X402_OUT/spool-tts/new/$R"
+check "facilitator was asked to settle 220" grep -q '"path":"/settle".*"amount":"220"' "$X402_OUT/facilitator.jsonl"
+
+# 3. Zero usage: no transaction at all.
+n0=$(node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:"eth_blockNumber",params:[]})}).then(r=>r.json()).then(j=>console.log(Number(j.result)))' "$RPC_URL")
+pay "" zero
+eq "zero usage: paid request answered" "$?" 0
+eq "zero usage: settlement success" "$(jf "$X402_OUT/pay-zero.json" j.paymentResponse.success)" true
+eq "zero usage: no transaction" "$(jf "$X402_OUT/pay-zero.json" j.paymentResponse.transaction)" ""
+eq "zero usage: nothing moved" "$(balance "$PAYTO")" "$t1"
+n1=$(node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:"eth_blockNumber",params:[]})}).then(r=>r.json()).then(j=>console.log(Number(j.result)))' "$RPC_URL")
+eq "zero usage: no block mined" "$n1" "$n0"
+
+# 4. Usage over the maximum: 3000 characters = 60000 > 50000: the maximum.
+big=$(head -c 3000 /dev/zero | tr '\0' a)
+pay "$big" over
+eq "over the maximum: paid" "$?" 0
+t2=$(balance "$PAYTO")
+eq "over the maximum: exactly the maximum moved" "$((t2 - t1))" 50000
+check "over the maximum: logged" grep -q "usage above the maximum: charging the maximum 50000" "$X402_OUT/lighttpd.out"
+
+# 5. No report: the route's default (the maximum); a direct charge.
+pay "silent please" silent
+t3=$(balance "$PAYTO")
+eq "no usage report: the maximum" "$((t3 - t2))" 50000
+pay "charge 1234" charge
+t4=$(balance "$PAYTO")
+eq "X402-Charge: exactly 1234" "$((t4 - t3))" 1234
+H=$(node "$CHAIN/payment-header.mjs" "$PRB" --index 1)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'silent' "$BASE/both")
+eq "upto offer of a mixed route paid" "$code" 200
+t5=$(balance "$PAYTO")
+eq "default_units = 10 at 20: 200" "$((t5 - t4))" 200
+pay "exact" both-exact both
+t5b=$(balance "$PAYTO")
+eq "exact offer of the mixed route: its price" "$((t5b - t5))" 1000
+t5=$t5b
+
+# 6. A hand-signed upto payment, then the same again: refused, not run.
+runs=$(wc -l <"$X402_OUT/work/runs.log")
+H=$(node "$CHAIN/payment-header.mjs" "$PR")
+code=$(curl -s -o "$X402_OUT/b-first" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
+eq "hand-signed upto payment accepted" "$code" 200
+t6=$(balance "$PAYTO")
+eq "hand-signed: 3 characters, 60" "$((t6 - t5))" 60
+code=$(curl -s -o "$X402_OUT/b-replay" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
+eq "replayed upto authorization refused" "$code" 402
+eq "replay ran nothing" "$(wc -l <"$X402_OUT/work/runs.log")" "$((runs + 1))"
+eq "replay moved nothing" "$(balance "$PAYTO")" "$t6"
+
+# 7. Refusals of the facilitator's verify (§8.1) reach the client.
+H=$(node "$CHAIN/payment-header.mjs" "$PR" --facilitator "$PAYTO2")
+code=$(curl -s -o "$X402_OUT/b-fac" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
+eq "another facilitator in the witness: refused" "$code" 402
+check "reason upto_facilitator_mismatch" grep -q upto_facilitator_mismatch "$X402_OUT/b-fac"
+H=$(node "$CHAIN/payment-header.mjs" "$PR" --tamper-value 50000 --value 10)
+code=$(curl -s -o "$X402_OUT/b-tamper" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
+eq "tampered maximum refused" "$code" 402
+eq "refusals ran nothing" "$(wc -l <"$X402_OUT/work/runs.log")" "$((runs + 1))"
+
+# 8. Chain-level proof of the test contracts (KAT-3/KAT-4, replay on chain).
+check "Permit2/upto proxy contracts prove KAT-3/KAT-4 and settle" \
+    sh -c "node '$CHAIN/permit2-test.mjs' >'$X402_OUT/permit2-test.out' 2>&1"
+
+finish
