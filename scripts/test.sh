@@ -47,7 +47,7 @@ unit() {
 
 sanitizers() {
 	"$top/scripts/build.sh" "$top/build-san" --enable-sanitizers &&
-	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    X402_TEST_SCALE=3 CK_TIMEOUT_MULTIPLIER=3 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    make -C "$top/build-san" -j"$(nproc)" check >/dev/null 2>&1 ||
 	    show_logs "$top/build-san"

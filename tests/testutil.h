@@ -32,6 +32,20 @@ tu_hex(uint8_t *out, size_t cap, const char *hex)
 	ck_assert_str_eq(tu_buf_, (hex));				\
 } while (0)
 
+/*
+ * How much slower than usual this run may be: X402_TEST_SCALE (the
+ * valgrind and sanitizer runs set it), else 1.  Time bounds and timeouts
+ * in tests are multiplied by it; they only guard against hangs.
+ */
+static inline unsigned
+tu_scale(void)
+{
+	const char *e = getenv("X402_TEST_SCALE");
+	long v = e ? strtol(e, NULL, 10) : 1;
+
+	return v >= 1 && v <= 100 ? (unsigned)v : 1;
+}
+
 #define TU_MAIN(suite_fn)						\
 int									\
 main(void)								\
