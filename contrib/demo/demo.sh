@@ -103,23 +103,18 @@ for r in ocr tts stt; do
 done
 echo "(each file checked with x402-gate -t; the commands are in contrib/demo/commands/)"
 
+# contrib/lighttpd/x402.conf is the production file; run it with our paths.
+mkdir -p "$D/run"
+sed -e "s|/usr/sbin/x402-gate|$GATE|g" -e "s|/etc/x402|$D/etc|g" \
+    -e "s|/run/x402|$D/run|g" "$top/contrib/lighttpd/x402.conf" \
+    >"$D/routes.conf"
 cat >"$D/lighttpd.conf" <<CONF
 server.bind = "127.0.0.1"
 server.port = $PORT
 server.document-root = "$D"
 server.errorlog = "$D/lighttpd-error.log"
-server.modules = ( "mod_fastcgi" )
 include "$D/routes.conf"
 CONF
-{
-	echo 'fastcgi.server = ('
-	for r in ocr tts stt; do
-		echo "  \"/$r\" => (( \"socket\" => \"$D/$r.sock\","
-		echo "    \"bin-path\" => \"$GATE -g $D/etc/x402.conf -c $D/etc/$r.conf\","
-		echo '    "max-procs" => 1, "check-local" => "disable" )),'
-	done
-	echo ')'
-} >"$D/routes.conf"
 
 say "4. Starting lighttpd on $BASE with x402-gate behind each route"
 /usr/sbin/lighttpd -D -f "$D/lighttpd.conf" >"$D/lighttpd.out" 2>&1 &
@@ -127,7 +122,7 @@ PIDS="$PIDS $!"
 for r in ocr tts stt; do
 	wait_http "$BASE/$r" || die "lighttpd did not answer on /$r"
 done
-echo "lighttpd up (config: $D/lighttpd.conf, FastCGI sockets in $D)"
+echo "lighttpd up: contrib/lighttpd/x402.conf with the demo's paths ($D/routes.conf)"
 
 say "5. Asking without paying: HTTP 402 and what each route costs"
 for r in ocr tts stt; do
