@@ -280,7 +280,13 @@ if [ "${KEEP:-0}" = 1 ]; then
 	echo "  curl -i $BASE/ocr"
 	echo "  $X402 pay --key $D/buyer.key --max '\$0.05' -d 'good morning' $BASE/tts -o out.wav"
 	echo "  $PAYOUT -c $D/etc/payout.conf status"
-	while :; do sleep 3600; done
+	# INT or TERM: leave; the EXIT trap (lib.sh) stops everything.
+	trap 'kill "$sleeper" 2>/dev/null; exit 0' INT TERM
+	while :; do
+		sleep 3600 &
+		sleeper=$!
+		wait "$sleeper"
+	done
 fi
 echo "Everything the demo started has been stopped (chain, facilitator, lighttpd, gates)."
 echo "Run it again with:        sh contrib/demo/demo.sh"
