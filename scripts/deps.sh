@@ -16,6 +16,9 @@ libinih-dev"
 test_pkgs="valgrind clang lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
 curl procps wrk"
 demo_pkgs="lighttpd curl procps"
+curl procps nginx-light man-db groff-base"
+demo_pkgs="lighttpd curl procps tesseract-ocr tesseract-ocr-eng espeak-ng
+pocketsphinx pocketsphinx-en-us sox imagemagick fonts-dejavu-core"
 
 case $what in
 build) pkgs=$build_pkgs ;;

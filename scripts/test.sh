@@ -4,7 +4,8 @@
 #   scripts/test.sh unit       only the plain unit suites
 # Stages: unit (make check), sanitizers (ASan+UBSan build, make check),
 # valgrind (make check-valgrind), integration (tests/integration/*.sh
-# against the plain build), distcheck.  Exits non-zero if any stage fails.
+# against the plain build), demo (contrib/demo/demo.sh must exit 0),
+# distcheck.  Exits non-zero if any stage fails.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 only=${1:-all}
@@ -79,6 +80,13 @@ integration() {
 	return $rc
 }
 
+demo() {
+	mkdir -p "$out"
+	sh "$top/contrib/demo/demo.sh" >"$out/demo.log" 2>&1 &&
+	    grep -q '^.*== Done in' "$out/demo.log" ||
+	    { tail -40 "$out/demo.log"; return 1; }
+}
+
 distcheck() {
 	make -C "$top/build" distcheck >"$out-distcheck.log" 2>&1 ||
 	    { tail -40 "$out-distcheck.log"; return 1; }
@@ -90,6 +98,7 @@ if [ "$only" = all ]; then
 	stage sanitizers sanitizers
 	stage valgrind valgrind_stage
 	stage integration integration
+	stage demo demo
 	stage distcheck distcheck
 fi
 

@@ -1,18 +1,26 @@
 #!/bin/sh
 # demo.sh - the whole value chain, offline, in one command:
 # a local chain with a USDC-like EIP-3009 token, the official x402
-# facilitator, lighttpd serving a command through x402-gate, a 402, a real
-# paid request, the transfer on chain and the receipt in the spool.
+# facilitator, lighttpd selling three inference commands from Debian's
+# packages through x402-gate (OCR, text to speech, speech to text), each at
+# its own price; `x402 pay` buys from each (the speech fed back to the
+# speech-to-text route), and `x402-payout run` splits the revenue 10% kept,
+# 30/30/30 to three collaborators, paid on chain.
 #
-#   contrib/demo/demo.sh          (as root on Debian 12; installs what it needs)
-#   KEEP=1 contrib/demo/demo.sh   leaves everything running until Ctrl-C
+#   sh contrib/demo/demo.sh          (as root on Debian 12; installs what it needs)
+#   KEEP=1 sh contrib/demo/demo.sh   leaves everything running until Ctrl-C
+#
+# Exit status: 0 when every step worked, 1 when any failed.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
+t0=$(date +%s)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; }
 
-say "Installing what the demo needs and building x402-cgi"
-"$top/scripts/deps.sh" demo || exit 1
-"$top/scripts/build.sh" "$top/build" || exit 1
+say "0. Installing what the demo needs and building x402-cgi"
+sh "$top/scripts/deps.sh" demo || exit 1
+sh "$top/scripts/build.sh" "$top/build" || exit 1
+echo "built in $top/build"
 
 X402_TOP=$top
 X402_BUILD=$top/build
@@ -20,106 +28,267 @@ X402_OUT=$top/build/demo
 export X402_TOP X402_BUILD X402_OUT
 . "$top/tests/integration/lib.sh"
 set +e
+X402=$X402_BUILD/src/cli/x402
+PAYOUT=$X402_BUILD/src/payout/x402-payout
+CMDS=$top/contrib/demo/commands
+D=$X402_OUT
 
-say "Starting a local chain (anvil, chain id 84532) with a test USDC"
-start_chain || exit 1
-echo "chain at $RPC_URL; USDC at $USDC; buyer $PAYER; seller $PAYTO"
+die() {
+	printf '\n\033[1;31m== FAILED: %s\033[0m\n' "$*"
+	echo "Logs and files are in $D (lighttpd-error.log, facilitator.log, ...)."
+	echo "Everything the demo started has been stopped."
+	exit 1
+}
 
-say "Starting the official x402 facilitator (from npm) on 127.0.0.1"
-start_facilitator || exit 1
-echo "facilitator at $FACILITATOR_URL"
+say "1. Starting a local chain (anvil, chain id 84532) with a test USDC"
+start_chain || die "the chain did not start"
+echo "chain   $RPC_URL"
+echo "USDC    $USDC (6 decimals: 1 USDC = 1000000 atomic units)"
+echo "buyer   $PAYER"
+echo "seller  $PAYTO (also the payout wallet)"
+
+say "2. Starting the official x402 facilitator (from npm) on 127.0.0.1"
+start_facilitator || die "the facilitator did not start"
+echo "facilitator $FACILITATOR_URL (verifies and settles on the local chain)"
 
 PORT=$(freeport)
 BASE=http://127.0.0.1:$PORT
-mkdir -p "$X402_OUT/work"
-cat >"$X402_OUT/wordcount.conf" <<CONF
-; A legacy command for sale: count the words of whatever you send.
-[route]
-command = /usr/bin/wc -w
-description = Word count: send text, get the number of words
-mime_type = text/plain
-price = \$0.001
-pay_to = $PAYTO
-accept = base-sepolia
-command_timeout = 10s
-workdir = $X402_OUT/work
+mkdir -p "$D/etc" "$D/work" "$D/spool"
 
+say "3. Three routes for sale, one route file each, shared settings in x402.conf"
+cat >"$D/etc/x402.conf" <<CONF
+; Shared by every route: how payments settle, where receipts go.
 [gate]
 settlement = facilitator
 
 [facilitator]
 url = $FACILITATOR_URL
+timeout = 20s
 
 [paths]
-spool = $X402_OUT/spool
-claims = $X402_OUT/claims
-fallback = $X402_OUT/fallback
+spool = $D/spool
+claims = $D/claims
+fallback = $D/fallback
 CONF
-cat >"$X402_OUT/lighttpd.conf" <<CONF
+# route NAME COMMAND PRICE MIME DESCRIPTION
+route() {
+	cat >"$D/etc/$1.conf" <<CONF
+[route]
+command = $2
+description = $5
+mime_type = $4
+price = $3
+pay_to = $PAYTO
+accept = base-sepolia
+command_timeout = 30s
+max_input = 2M
+workdir = $D/work
+CONF
+}
+route ocr "$CMDS/ocr" '$0.01' text/plain \
+    'OCR (tesseract): send an image, get its text'
+route tts "$CMDS/tts" '$0.002' audio/wav \
+    'Text to speech (espeak-ng): send English text, get a WAV'
+route stt "$CMDS/stt" '$0.005' text/plain \
+    'Speech to text (pocketsphinx): send a WAV, get the words'
+printf '%-5s %-8s %-10s %s\n' route price atomic command
+for r in ocr tts stt; do
+	"$GATE" -t -g "$D/etc/x402.conf" -c "$D/etc/$r.conf" >/dev/null ||
+	    die "x402-gate -t refused $r.conf"
+	p=$(sed -n 's/^price = //p' "$D/etc/$r.conf")
+	a=$("$X402" price "$p" --network base-sepolia -q) ||
+	    die "x402 price refused $p"
+	printf '%-5s %-8s %-10s %s\n' "/$r" "$p" "$a" \
+	    "$(sed -n 's/^command = //p' "$D/etc/$r.conf")"
+done
+echo "(each file checked with x402-gate -t; the commands are in contrib/demo/commands/)"
+
+# contrib/lighttpd/x402.conf is the production file; run it with our paths.
+mkdir -p "$D/run"
+sed -e "s|/usr/sbin/x402-gate|$GATE|g" -e "s|/etc/x402|$D/etc|g" \
+    -e "s|/run/x402|$D/run|g" "$top/contrib/lighttpd/x402.conf" \
+    >"$D/routes.conf"
+cat >"$D/lighttpd.conf" <<CONF
 server.bind = "127.0.0.1"
 server.port = $PORT
-server.document-root = "$X402_OUT"
-server.errorlog = "$X402_OUT/lighttpd-error.log"
-server.modules = ( "mod_fastcgi" )
-fastcgi.server = ( "/wordcount" => ((
-	"socket" => "$X402_OUT/gate.sock",
-	"bin-path" => "$GATE -c $X402_OUT/wordcount.conf",
-	"max-procs" => 2,
-	"check-local" => "disable",
-)))
+server.document-root = "$D"
+server.errorlog = "$D/lighttpd-error.log"
+include "$D/routes.conf"
 CONF
-say "Starting lighttpd with x402-gate selling 'wc -w' at \$0.001 on $BASE/wordcount"
-sed 's/^/    /' "$X402_OUT/wordcount.conf"
-/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" &
-PIDS="$PIDS $!"
-wait_http "$BASE/wordcount" || exit 1
 
-say "1. Asking without paying: HTTP 402 and what it costs"
-curl -s -D "$X402_OUT/h" -o "$X402_OUT/b" -w 'HTTP %{http_code}\n' "$BASE/wordcount"
-header PAYMENT-REQUIRED "$X402_OUT/h" | base64 -d | node -e \
-    'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(JSON.parse(s),null,2)))'
+say "4. Starting lighttpd on $BASE with x402-gate behind each route"
+/usr/sbin/lighttpd -D -f "$D/lighttpd.conf" >"$D/lighttpd.out" 2>&1 &
+PIDS="$PIDS $!"
+for r in ocr tts stt; do
+	wait_http "$BASE/$r" || die "lighttpd did not answer on /$r"
+done
+echo "lighttpd up: contrib/lighttpd/x402.conf with the demo's paths ($D/routes.conf)"
+
+say "5. Asking without paying: HTTP 402 and what each route costs"
+for r in ocr tts stt; do
+	run "curl -i $BASE/$r"
+	code=$(curl -s -D "$D/h402-$r" -o "$D/b402-$r" -w '%{http_code}' \
+	    "$BASE/$r")
+	[ "$code" = 402 ] || die "/$r answered $code without payment, not 402"
+	header PAYMENT-REQUIRED "$D/h402-$r" | base64 -d | node -e '
+let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+  const o = JSON.parse(s), a = o.accepts[0];
+  console.log("  HTTP 402 Payment Required, PAYMENT-REQUIRED decoded:");
+  console.log("  x402Version", o.x402Version, "| scheme", a.scheme,
+    "| network", a.network, "| amount", a.amount, "atomic units");
+  console.log("  asset", a.asset, "(" + a.extra.name + ") | payTo", a.payTo);
+  console.log("  " + o.resource.description);
+});' || die "cannot decode the 402 of /$r"
+done
 
 b_buyer=$(balance "$PAYER")
 b_seller=$(balance "$PAYTO")
-say "2. Buying with x402 pay: sending text, paying at most \$0.01"
-printf '%s\n' "${PAYER_KEY#0x}" >"$X402_OUT/buyer.key"
-chmod 600 "$X402_OUT/buyer.key"
-echo "\$ x402 pay --key buyer.key --max '\$0.01' -d 'the quick brown fox jumps over the lazy dog' $BASE/wordcount"
-"$X402_BUILD/src/cli/x402" pay --key "$X402_OUT/buyer.key" --max '$0.01' \
-    -d "the quick brown fox jumps over the lazy dog" "$BASE/wordcount"
-rc=$?
-echo "(x402 pay exit status $rc: 0 = paid and served)"
+printf '%s\n' "${PAYER_KEY#0x}" >"$D/buyer.key"
+chmod 600 "$D/buyer.key"
 
-say "   ... and once more with the official x402 client (@x402/fetch)"
-node "$CHAIN/pay-v2.mjs" "$BASE/wordcount" --method POST \
-    --data "one two three" >"$X402_OUT/paid.json" || rc=1
-node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
-console.log("HTTP", r.status, "- answer:", r.body.trim(), "- tx", r.paymentResponse && r.paymentResponse.transaction);' "$X402_OUT/paid.json"
+# pay NAME ARGS...: x402 pay, its settlement line kept in D/NAME.paid.
+pay() {
+	n=$1
+	shift
+	printf "$ x402 pay --key buyer.key --max '\$0.05'"
+	for a in "$@"; do
+		case $a in
+		*' '*) printf " '%s'" "$a" ;;
+		*) printf ' %s' "$a" ;;
+		esac
+	done | sed "s|$D/||g"
+	echo
+	"$X402" pay --key "$D/buyer.key" --max '$0.05' "$@" 2>"$D/$n.paid"
+	rc=$?
+	sed 's/^/  /' "$D/$n.paid"
+	[ $rc -eq 0 ] || die "x402 pay for $n failed (exit status $rc)"
+}
 
-say "3. On chain, to the atomic unit (USDC has 6 decimals)"
+say "6. Buying OCR: an image drawn now, its text back"
+/usr/bin/convert -size 820x150 xc:white -font DejaVu-Sans -pointsize 44 \
+    -fill black -annotate +30+95 'Pay per request with x402' \
+    "png:$D/scan.png" || die "ImageMagick could not draw the test image"
+echo "scan.png: $(wc -c <"$D/scan.png") bytes, says 'Pay per request with x402'"
+pay ocr -o "$D/ocr.txt" --data-binary "@$D/scan.png" "$BASE/ocr"
+printf '  the text: %s\n' "$(cat "$D/ocr.txt")"
+grep -qi 'pay per request' "$D/ocr.txt" || die "OCR did not read the image"
+
+say "7. Buying text to speech: 'hello world' in, a WAV out"
+pay tts -o "$D/speech.wav" -d 'hello world' "$BASE/tts"
+head -c 4 "$D/speech.wav" | grep -q RIFF || die "TTS did not return a WAV"
+wavlen=$(wc -c <"$D/speech.wav")
+printf '  speech.wav: %s bytes, %s s of 16-bit mono audio at 22050 Hz\n' \
+    "$wavlen" "$(awk -v n="$wavlen" 'BEGIN { printf "%.1f", (n - 44) / 44100 }')"
+
+say "8. Buying speech to text with that WAV: the round trip"
+pay stt -o "$D/heard.txt" --data-binary "@$D/speech.wav" "$BASE/stt"
+heard=$(tr -d '\n' <"$D/heard.txt")
+printf '  heard: "%s"\n' "$heard"
+[ -n "$heard" ] || die "speech to text heard nothing"
+
+say "9. The payments on chain, to the atomic unit"
 a_buyer=$(balance "$PAYER")
 a_seller=$(balance "$PAYTO")
-printf '%-8s %-44s %14s %14s %8s\n' who address before after change
-printf '%-8s %-44s %14s %14s %8s\n' buyer "$PAYER" "$b_buyer" "$a_buyer" "$((a_buyer - b_buyer))"
-printf '%-8s %-44s %14s %14s %8s\n' seller "$PAYTO" "$b_seller" "$a_seller" "$((a_seller - b_seller))"
-
-say "4. The receipt x402-gate wrote before releasing the answer"
-for f in "$X402_OUT"/spool/new/*; do
-	[ -f "$f" ] && node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1])),null,2))' "$f"
+printf '%-7s %-42s %12s %12s %8s\n' who address before after change
+printf '%-7s %-42s %12s %12s %8s\n' buyer "$PAYER" "$b_buyer" "$a_buyer" \
+    "$((a_buyer - b_buyer))"
+printf '%-7s %-42s %12s %12s %8s\n' seller "$PAYTO" "$b_seller" "$a_seller" \
+    "+$((a_seller - b_seller))"
+earned=$((a_seller - b_seller))
+[ "$earned" -eq 17000 ] || die "the seller got $earned, not 17000 (10000 + 2000 + 5000)"
+echo "transactions:"
+for r in ocr tts stt; do
+	tx=$(sed -n 's/.*tx \(0x[0-9a-fA-F]*\).*/\1/p' "$D/$r.paid")
+	curl -s -H 'Content-Type: application/json' "$RPC_URL" -d \
+	    '{"jsonrpc":"2.0","id":1,"method":"eth_getTransactionReceipt","params":["'"$tx"'"]}' |
+	    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+const r=JSON.parse(s).result; if(!r){console.log("  '"$r"' '"$tx"' NOT FOUND");process.exit(1)}
+console.log("  '"$r"'", r.transactionHash, "block", parseInt(r.blockNumber),
+  "status", r.status === "0x1" ? "success" : "REVERTED", "gas", parseInt(r.gasUsed));
+process.exit(r.status === "0x1" ? 0 : 1)})' || die "transaction of $r not on chain"
 done
 
-if [ "$rc" -eq 0 ] && [ $((a_seller - b_seller)) -eq 2000 ] &&
-    [ "$(ls "$X402_OUT"/spool/new | wc -l)" -eq 2 ]; then
-	say "Done: two paid requests, 2 x 1000 atomic units (\$0.001) moved, two receipts."
-	status=0
-else
-	say "FAILED: see $X402_OUT"
-	status=1
-fi
+say "10. The receipts x402-gate wrote (durably, before releasing each answer)"
+n=0
+for f in "$D"/spool/new/*; do
+	[ -f "$f" ] || continue
+	n=$((n + 1))
+	node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
+console.log("  " + r.route.padEnd(4), r.amount.padStart(6), "from", r.payer, "tx", r.transaction);' "$f"
+done
+[ "$n" -eq 3 ] || die "$n receipts in the spool, not 3"
+echo "  (one JSON file each in $D/spool/new; x402-payout collects them)"
+
+say "11. Paying the collaborators: x402-payout run, 10% kept, 30/30/30"
+printf '%s\n' "${PAYTO_KEY#0x}" >"$D/payout.key"
+chmod 600 "$D/payout.key"
+mkdir -p "$D/spool/quarantine"
+ALICE=0x00000000000000000000000000000000000a11ce
+BOB=0x0000000000000000000000000000000000000b0b
+CAROL=0x00000000000000000000000000000000000ca201
+cat >"$D/etc/payout.conf" <<CONF
+[payout]
+wallet = $PAYTO
+key = $D/payout.key
+spool = $D/spool
+state = $D/payout
+network = eip155:84532
+rpc = $RPC_URL
+minimum = 1
+default_split = team
+timeout = 30
+
+[payee alice]
+address = $ALICE
+[payee bob]
+address = $BOB
+[payee carol]
+address = $CAROL
+
+[split team]
+shares = retain:10% alice:30% bob:30% carol:30%
+CONF
+sed -n '/^\[split/,$p' "$D/etc/payout.conf" | sed 's/^/  /'
+run "x402-payout -c payout.conf run"
+"$PAYOUT" -c "$D/etc/payout.conf" run >"$D/payout.out" 2>&1
+rc=$?
+sed 's/^/  /' "$D/payout.out"
+[ $rc -eq 0 ] || die "x402-payout run failed (exit status $rc)"
+run "x402-payout -c payout.conf status"
+"$PAYOUT" -c "$D/etc/payout.conf" status 2>&1 | sed 's/^/  /'
+
+say "12. The payees' balances on chain (USDC atomic units)"
+ok=1
+# 17000 received: 30% = 5100 each, 1700 retained in the payout wallet.
+printf '%-8s %-42s %6s %10s %10s\n' payee address share expected "on chain"
+for p in alice:$ALICE bob:$BOB carol:$CAROL; do
+	name=${p%%:*} addr=${p#*:}
+	got=$(balance "$addr")
+	printf '%-8s %-42s %6s %10s %10s\n' "$name" "$addr" 30% 5100 "$got"
+	[ "$got" = 5100 ] || ok=0
+done
+kept=$(balance "$PAYTO")
+printf '%-8s %-42s %6s %10s %10s\n' retained "$PAYTO" 10% \
+    "$((b_seller + 1700))" "$kept"
+[ "$kept" = "$((b_seller + 1700))" ] || ok=0
+[ $ok = 1 ] || die "the balances on chain are not the split"
+
+secs=$(( $(date +%s) - t0 ))
+say "Done in ${secs}s: 3 routes sold, 3 payments settled (17000 atomic units), 3 receipts, 3 payouts of 5100, 1700 kept."
 if [ "${KEEP:-0}" = 1 ]; then
-	echo "Still running: curl -i $BASE/wordcount   (Ctrl-C to stop everything)"
-	while :; do sleep 3600; done
+	echo "Still running (Ctrl-C stops everything):"
+	echo "  curl -i $BASE/ocr"
+	echo "  $X402 pay --key $D/buyer.key --max '\$0.05' -d 'good morning' $BASE/tts -o out.wav"
+	echo "  $PAYOUT -c $D/etc/payout.conf status"
+	# INT or TERM: leave; the EXIT trap (lib.sh) stops everything.
+	trap 'kill "$sleeper" 2>/dev/null; exit 0' INT TERM
+	while :; do
+		sleep 3600 &
+		sleeper=$!
+		wait "$sleeper"
+	done
 fi
-echo "Everything the demo started has been stopped. Run it again with: contrib/demo/demo.sh"
-echo "(KEEP=1 contrib/demo/demo.sh keeps it running so you can try it yourself.)"
-exit $status
+echo "Everything the demo started has been stopped (chain, facilitator, lighttpd, gates)."
+echo "Run it again with:        sh contrib/demo/demo.sh"
+echo "Keep it running to play:  KEEP=1 sh contrib/demo/demo.sh"
+exit 0
