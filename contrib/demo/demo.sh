@@ -118,6 +118,7 @@ else
 fi
 if [ "${KEEP:-0}" = 1 ]; then
 	echo "Still running: curl -i $BASE/wordcount   (Ctrl-C to stop everything)"
+	echo "In a browser: open $BASE/wordcount and pay with a wallet (e.g. MetaMask) holding the buyer's public anvil test key $PAYER_KEY on chain 84532"
 	while :; do sleep 3600; done
 fi
 echo "Everything the demo started has been stopped. Run it again with: contrib/demo/demo.sh"

@@ -113,6 +113,7 @@ offer(struct x402_buf *b, const struct route *r, size_t i, char *paylabel,
 	    "type=\"radio\" name=\"offer\" value=\"%zu\"%s", i,
 	    i == 0 ? " checked" : "")) != 0 ||
 	    (e = esc3(b, " data-price=\"", price, "\"")) != 0 ||
+	    (e = esc3(b, " data-symbol=\"", o->asset->symbol, "\"")) != 0 ||
 	    (e = esc3(b, " data-chain=\"", netname, "\"")) != 0 ||
 	    (e = esc3(b, " data-explorer=\"", n->explorer_tx, "\"")) != 0 ||
 	    (e = esc3(b, " data-rpc=\"", r->c.wallet_rpc_url, "\"")) != 0 ||

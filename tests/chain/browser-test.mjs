@@ -138,6 +138,18 @@ function makeWallet(opt) {
 	return st;
 }
 
+// Half a second of a 440 Hz tone, 8 kHz 8-bit mono WAV.
+function tone() {
+	const n = 4000, b = Buffer.alloc(44 + n);
+	b.write("RIFF", 0); b.writeUInt32LE(36 + n, 4); b.write("WAVEfmt ", 8);
+	b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
+	b.writeUInt32LE(8000, 24); b.writeUInt32LE(8000, 28); b.writeUInt16LE(1, 32);
+	b.writeUInt16LE(8, 34); b.write("data", 36); b.writeUInt32LE(n, 40);
+	for (let i = 0; i < n; i++)
+		b[44 + i] = 128 + Math.round(60 * Math.sin(2 * Math.PI * 440 * i / 8000));
+	return b;
+}
+
 const browser = await chromium.launch({
 	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
 	headless: true,
@@ -203,7 +215,7 @@ try {
 		    !/unsafe-inline|unsafe-eval/.test(csp), "strict CSP (hash, no unsafe-inline)", csp);
 		ok(!!h["payment-required"], "the page carries PAYMENT-REQUIRED too");
 		const text = await s.page.textContent("main");
-		ok(/Shouts what you send/.test(text), "page shows the description");
+		ok(/Shouts what you send <loud> & clear/.test(text), "page shows the description");
 		ok(/\$0\.001/.test(text) && /1000 atomic units/.test(text), "page shows the price in dollars and atomic units");
 		ok(/base-sepolia/.test(text) && /eip155:84532/.test(text), "page shows the network");
 		ok(await s.page.isVisible("textarea#input"), "text route has a text box");
@@ -278,6 +290,37 @@ try {
 		await s.ctx.close();
 	}
 
+	// 3b. Audio comes back as a player, anything else as a download.
+	{
+		const wav = join(OUT, "tone.wav");
+		writeFileSync(wav, tone());
+		const s = await open("/audio", { key: PAYER_KEY, chainId: CHAIN });
+		await s.page.setInputFiles("#input", wav);
+		await s.page.click("#pay");
+		await statusOf(s.page, "ok");
+		await s.page.waitForFunction(() => {
+			const a = document.querySelector("audio#output");
+			return a && a.readyState >= 1;
+		}, null, { timeout: 10000 }).catch(() => {});
+		const d = await s.page.$eval("audio#output", (a) => a.duration).catch(() => -1);
+		ok(Math.abs(d - 0.5) < 0.01, "audio: the page shows a player for the returned sound", d);
+		await shot(s.page, "06b-paid-audio");
+		clean("audio route", s);
+		await s.ctx.close();
+
+		const t = await open("/data", { key: PAYER_KEY, chainId: CHAIN });
+		await t.page.setInputFiles("#input", wav);
+		await t.page.click("#pay");
+		await statusOf(t.page, "ok");
+		ok(await t.page.$("#output") === null && /result/.test(
+		    await t.page.getAttribute("a.download", "download")),
+		    "other types: only a download link");
+		const size = await t.page.textContent("a.download");
+		ok(size.includes(`${tone().length} bytes`), "download: the whole answer", size);
+		clean("download route", t);
+		await t.ctx.close();
+	}
+
 	// 4. The command fails: the page says so and nothing was charged.
 	{
 		const b0 = await balance(PAYER), r0 = receipts();
@@ -327,7 +370,7 @@ try {
 		await s.page.fill("#input", "no money");
 		await s.page.click("#pay");
 		const st = await statusOf(s.page, "err");
-		ok(/Payment refused/.test(st) && /does not hold enough/.test(st) && /Nothing was charged/.test(st),
+		ok(/Payment refused/.test(st) && /does not hold enough USDC to pay \$0\.001 USDC/.test(st) && /Nothing was charged/.test(st),
 		    "unfunded wallet: insufficient funds explained, nothing charged", st);
 		await shot(s.page, "10-unfunded");
 		ok((await balance(PAYTO)) === b0 && receipts() === r0, "unfunded wallet: no transfer, no receipt");

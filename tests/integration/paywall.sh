@@ -40,7 +40,7 @@ CONF
 cat >"$X402_OUT/echo.conf" <<CONF
 [route]
 command = $X402_TOP/tests/integration/fixtures/counter
-description = Shouts what you send (a test command)
+description = Shouts what you send <loud> & clear
 mime_type = text/plain
 price = \$0.001
 pay_to = $PAYTO
@@ -62,6 +62,26 @@ accept = base-sepolia
 input = file
 input_accept = image/png
 CONF
+cat >"$X402_OUT/audio.conf" <<CONF
+[route]
+command = /bin/cat
+description = Returns the WAV sound you upload
+mime_type = audio/wav
+price = 1000
+pay_to = $PAYTO
+accept = base-sepolia
+input = file
+CONF
+cat >"$X402_OUT/data.conf" <<CONF
+[route]
+command = /bin/cat
+description = Returns the bytes you upload
+mime_type = application/octet-stream
+price = 1000
+pay_to = $PAYTO
+accept = base-sepolia
+input = file
+CONF
 cat >"$X402_OUT/fail.conf" <<CONF
 [route]
 command = /bin/false
@@ -80,7 +100,7 @@ accept = base-sepolia
 input = query
 CONF
 
-for r in echo image fail; do
+for r in echo image audio data fail; do
 	check "x402-gate -t accepts $r.conf" \
 	    "$GATE" -t -g "$X402_OUT/x402.conf" -c "$X402_OUT/$r.conf"
 done
@@ -103,6 +123,8 @@ server.modules = ( "mod_fastcgi" )
 fastcgi.server = (
 $(fcgi echo)
 $(fcgi image)
+$(fcgi audio)
+$(fcgi data)
 $(fcgi fail)
 )
 CONF
@@ -118,7 +140,7 @@ curl -s -D "$X402_OUT/hhtml" -o "$X402_OUT/page.html" \
 check "the page embeds its script inline" grep -q "<script>" "$X402_OUT/page.html"
 check "the page loads nothing from elsewhere" sh -c \
     "! grep -Eq '(src|href)=\"(https?:)?//' '$X402_OUT/page.html'"
-check "the description is HTML-escaped" grep -q "Shouts what you send" "$X402_OUT/page.html"
+check "the description is HTML-escaped" grep -q "Shouts what you send &lt;loud&gt; &amp; clear" "$X402_OUT/page.html"
 
 SPOOL=$X402_OUT/spool OUT=$X402_OUT BASE=$BASE CHROMIUM=$CHROMIUM \
     node "$CHAIN/browser-test.mjs" >"$X402_OUT/browser-test.log" 2>&1

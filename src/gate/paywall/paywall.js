@@ -292,7 +292,7 @@
 
 	var REASONS = [
 		[/insufficient_(funds|balance)/, "Your wallet does not hold " +
-		    "enough of the token to pay this price."],
+		    "enough %SYMBOL% to pay %PRICE%."],
 		[/nonce_(already_)?used|duplicate_settlement/, "This payment " +
 		    "authorization was already used. Press pay again to sign " +
 		    "a new one."],
@@ -319,9 +319,13 @@
 	function reasonWords(reason) {
 		var i;
 
+		var info = offerInfo();
+
 		for (i = 0; i < REASONS.length; i++)
 			if (REASONS[i][0].test(reason))
-				return REASONS[i][1];
+				return REASONS[i][1]
+				    .replace("%SYMBOL%", info.symbol || "money")
+				    .replace("%PRICE%", info.price || "the price");
 		return "The payment was refused.";
 	}
 
