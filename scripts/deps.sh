@@ -14,7 +14,7 @@ build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check
 libinih-dev"
 test_pkgs="valgrind clang lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-curl procps"
+curl procps chromium"
 demo_pkgs="lighttpd curl procps"
 
 case $what in

@@ -453,6 +453,12 @@
 			return;
 		if (account === null && !await connect())
 			return;
+		if (required === null || !required.accepts ||
+		    !required.accepts[offerIndex()]) {
+			say("err", "This page could not read the payment terms. " +
+			    "Reload it and try again.");
+			return;
+		}
 		var eth = provider();
 		var accepted = required.accepts[offerIndex()];
 		var input;
