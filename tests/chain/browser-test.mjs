@@ -186,15 +186,20 @@ async function open(path, walletOpt, viewport = DESKTOP) {
 		await page.addInitScript(PROVIDER);
 	}
 	const resp = await page.goto(BASE + path);
-	await page.waitForSelector("main.ready", { timeout: 10000 });
+	await page.waitForSelector("main.ready", { timeout: 30000 });
 	return { ctx, page, wallet, problems, resp };
 }
 
 async function shot(page, name) {
 	await page.screenshot({ path: join(SHOTS, name + ".png"), fullPage: true });
 }
-async function statusOf(page, cls) {
-	await page.waitForSelector(`#status.${cls}`, { timeout: 30000 });
+// Waits (60 s at most) until the status line has class cls and its text
+// matches re (a final state, not a passing one), then returns the text.
+async function statusOf(page, cls, re = /./) {
+	await page.waitForFunction(([c, src]) => {
+		const s = document.getElementById("status");
+		return s && s.classList.contains(c) && new RegExp(src).test(s.textContent);
+	}, [cls, re.source], { timeout: 60000 }).catch(() => {});
 	return page.textContent("#status");
 }
 function clean(name, s) {
@@ -219,11 +224,11 @@ try {
 		ok(/\$0\.001/.test(text) && /1000 atomic units/.test(text), "page shows the price in dollars and atomic units");
 		ok(/base-sepolia/.test(text) && /eip155:84532/.test(text), "page shows the network");
 		ok(await s.page.isVisible("textarea#input"), "text route has a text box");
-		const st = await statusOf(s.page, "info");
+		const st = await statusOf(s.page, "info", /wallet/);
 		ok(/need a browser wallet/.test(st), "no wallet: the page says a wallet is needed", st);
 		await shot(s.page, "01-page-no-wallet-desktop");
 		await s.page.click("#pay");
-		const st2 = await statusOf(s.page, "err");
+		const st2 = await statusOf(s.page, "err", /No wallet/);
 		ok(/No wallet found/.test(st2), "no wallet: pressing pay explains it", st2);
 		await shot(s.page, "02-no-wallet-pay");
 		clean("page", s);
@@ -237,14 +242,14 @@ try {
 		const s = await open("/echo", { key: PAYER_KEY, chainId: 1 }, PHONE);
 		await shot(s.page, "03-page-phone");
 		await s.page.click("#connect");
-		const st = await statusOf(s.page, "ok");
+		const st = await statusOf(s.page, "ok", /Wallet connected/);
 		ok(/Wallet connected/.test(st), "connect: wallet connected", st);
 		ok(s.wallet.calls.includes("wallet_switchEthereumChain") && s.wallet.chainId === CHAIN,
 		    "connect: asked the wallet to switch to chain 84532", s.wallet.calls.join(","));
 		await shot(s.page, "04-connected-phone");
 		await s.page.fill("#input", "hello from the browser");
 		await s.page.click("#pay");
-		const st2 = await statusOf(s.page, "ok");
+		const st2 = await statusOf(s.page, "ok", /paid and served/);
 		ok(/paid and served/.test(st2), "pay: done", st2);
 		const out = await s.page.textContent("#output");
 		ok(/paid content/.test(out) && /HELLO FROM THE BROWSER/.test(out),
@@ -278,7 +283,7 @@ try {
 		ok(await s.page.isVisible("input[type=file]#input"), "file route has a file input");
 		await s.page.setInputFiles("#input", join(SHOTS, "03-page-phone.png"));
 		await s.page.click("#pay");
-		const st = await statusOf(s.page, "ok");
+		const st = await statusOf(s.page, "ok", /paid and served/);
 		ok(/paid and served/.test(st), "file: paid and served", st);
 		const w = await s.page.$eval("img#output", (i) => i.complete ? i.naturalWidth : -1);
 		ok(w === 390, "file: the page shows the returned image", w);
@@ -297,7 +302,7 @@ try {
 		const s = await open("/audio", { key: PAYER_KEY, chainId: CHAIN });
 		await s.page.setInputFiles("#input", wav);
 		await s.page.click("#pay");
-		await statusOf(s.page, "ok");
+		await statusOf(s.page, "ok", /paid and served/);
 		await s.page.waitForFunction(() => {
 			const a = document.querySelector("audio#output");
 			return a && a.readyState >= 1;
@@ -311,7 +316,7 @@ try {
 		const t = await open("/data", { key: PAYER_KEY, chainId: CHAIN });
 		await t.page.setInputFiles("#input", wav);
 		await t.page.click("#pay");
-		await statusOf(t.page, "ok");
+		await statusOf(t.page, "ok", /paid and served/);
 		ok(await t.page.$("#output") === null && /result/.test(
 		    await t.page.getAttribute("a.download", "download")),
 		    "other types: only a download link");
@@ -327,7 +332,7 @@ try {
 		const s = await open("/fail", { key: PAYER_KEY, chainId: CHAIN });
 		ok(await s.page.isHidden("#input"), "route with input = none has no input box");
 		await s.page.click("#pay");
-		const st = await statusOf(s.page, "err");
+		const st = await statusOf(s.page, "err", /command failed/);
 		ok(/command failed, and nothing was charged/.test(st), "failing command: explained, nothing charged", st);
 		await shot(s.page, "07-command-failed");
 		ok((await balance(PAYER)) === b0 && receipts() === r0, "failing command: no transfer, no receipt");
@@ -339,7 +344,7 @@ try {
 	{
 		const s = await open("/echo", { key: PAYER_KEY, chainId: 1, refuseSwitch: true });
 		await s.page.click("#pay");
-		const st = await statusOf(s.page, "err");
+		const st = await statusOf(s.page, "err", /Wrong network/);
 		ok(/Wrong network/.test(st) && /Ethereum \(chain 1\)/.test(st) && /base-sepolia/.test(st),
 		    "wrong network: the page says which network to switch to", st);
 		ok(!s.wallet.calls.includes("eth_signTypedData_v4"), "wrong network: nothing was signed");
@@ -354,7 +359,7 @@ try {
 		const s = await open("/echo", { key: PAYER_KEY, chainId: CHAIN, rejectSign: true });
 		await s.page.fill("#input", "never sent");
 		await s.page.click("#pay");
-		const st = await statusOf(s.page, "err");
+		const st = await statusOf(s.page, "err", /rejected/);
 		ok(/rejected the signature request/.test(st) && /Nothing was charged/.test(st),
 		    "rejected signature: explained, nothing charged", st);
 		await shot(s.page, "09-rejected-signature");
@@ -369,7 +374,7 @@ try {
 		const s = await open("/echo", { key: UNFUNDED_KEY, chainId: CHAIN });
 		await s.page.fill("#input", "no money");
 		await s.page.click("#pay");
-		const st = await statusOf(s.page, "err");
+		const st = await statusOf(s.page, "err", /refused/);
 		ok(/Payment refused/.test(st) && /does not hold enough USDC to pay \$0\.001 USDC/.test(st) && /Nothing was charged/.test(st),
 		    "unfunded wallet: insufficient funds explained, nothing charged", st);
 		await shot(s.page, "10-unfunded");

@@ -167,7 +167,8 @@
 		return false;
 	}
 
-	async function connect() {
+	/* quiet: part of a payment, say nothing when all is well. */
+	async function connect(quiet) {
 		var eth = provider();
 
 		if (eth === null) {
@@ -194,6 +195,8 @@
 			if (!await ensureChain(eth, required.accepts[offerIndex()]))
 				return false;
 			connectBtn.textContent = "Wallet connected";
+			if (quiet === true)
+				return true;
 			say("ok", "Wallet connected. Press \u201c" +
 			    payBtn.textContent + "\u201d to pay and get the " +
 			    "result.");
@@ -451,7 +454,8 @@
 			ev.preventDefault();
 		if (busy)
 			return;
-		if (account === null && !await connect())
+		say("busy", "Preparing the payment...");
+		if (account === null && !await connect(true))
 			return;
 		if (required === null || !required.accepts ||
 		    !required.accepts[offerIndex()]) {
