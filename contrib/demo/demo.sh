@@ -280,6 +280,7 @@ if [ "${KEEP:-0}" = 1 ]; then
 	echo "  curl -i $BASE/ocr"
 	echo "  $X402 pay --key $D/buyer.key --max '\$0.05' -d 'good morning' $BASE/tts -o out.wav"
 	echo "  $PAYOUT -c $D/etc/payout.conf status"
+	echo "In a browser: open $BASE/tts and pay with a wallet (e.g. MetaMask) holding the buyer's public anvil test key $PAYER_KEY on chain 84532"
 	# INT or TERM: leave; the EXIT trap (lib.sh) stops everything.
 	trap 'kill "$sleeper" 2>/dev/null; exit 0' INT TERM
 	while :; do

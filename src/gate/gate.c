@@ -211,10 +211,14 @@ payment_required(struct req *q, const char *error_v1, const char *error_v2,
 	if (settle_name != NULL)
 		hdr(&rp, settle_name, "%s", settle_value);
 	if (q->browser && q->r->c.browser_page && q->hdr == NULL) {
+		char csp[PAGE_CSP_MAX];
+
 		x402_buf_reset(&rp.body);
-		if (page_paywall(&rp.body, q->r, &q->res) == 0) {
+		if (page_paywall(&rp.body, csp, sizeof(csp), q->r, &q->res,
+		    v2.p) == 0) {
 			hdr(&rp, "Content-Type", "text/html; charset=utf-8");
-			hdr(&rp, "Content-Security-Policy", "%s", PAGE_CSP);
+			hdr(&rp, "Content-Security-Policy", "%s", csp);
+			hdr(&rp, "X-Content-Type-Options", "nosniff");
 		} else {
 			x402_buf_reset(&rp.body);
 			e = x402_payment_required(&rp.body, &v2, &d, &q->res,

@@ -9,6 +9,8 @@
 
 static const char *const settle_choices[] = { "after", "before", NULL };
 static const char *const mode_choices[] = { "facilitator", "local", NULL };
+static const char *const input_choices[] = { "text", "none", "file",
+    "query", NULL };
 static const char *const level_choices[] = { "error", "warning", "info",
     "debug", NULL };
 
@@ -35,6 +37,13 @@ static const struct x402_cfg_key route_keys[] = {
 	    settle_choices),
 	K("resource_url", X402_CFG_STRING, resource_url, 0, ROUTE_URL_MAX),
 	K("workdir", X402_CFG_PATH, workdir, 1, 255),
+	X402_CFG_ENUM_KEY("input", 0, struct route_conf, input,
+	    input_choices),
+	K("input_label", X402_CFG_STRING, input_label, 1, ROUTE_TEXT_MAX),
+	K("input_accept", X402_CFG_STRING, input_accept, 1, 127),
+	K("input_params", X402_CFG_ARGV, input_params, 1, ROUTE_PARAMS_MAX),
+	K("wallet_rpc_url", X402_CFG_STRING, wallet_rpc_url, 1,
+	    ROUTE_URL_MAX),
 };
 
 static const struct x402_cfg_key gate_keys[] = {
@@ -206,6 +215,44 @@ add_offer(struct route *r, struct x402_detail *d, const char *word,
 	return 0;
 }
 
+/* The browser page keys: consistent, and safe in a URL and in HTML. */
+static int
+check_page(struct route *r, struct x402_detail *d)
+{
+	char *vec[X402_CFG_ARGV_MAX + 1];
+	const char *u = r->c.wallet_rpc_url;
+	size_t i, j;
+	int e;
+
+	if (u[0] != '\0' && strncmp(u, "https://", 8) != 0 &&
+	    strncmp(u, "http://", 7) != 0)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+		    "wallet_rpc_url: not an http(s) URL", r->file);
+	if (r->c.input != INPUT_QUERY) {
+		if (r->c.input_params.argc > 0)
+			return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+			    "input_params: only with input = query", r->file);
+		return 0;
+	}
+	if (r->c.input_params.argc == 0)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+		    "input_params: missing (input = query needs the "
+		    "parameter names)", r->file);
+	if ((e = x402_cfg_argv_vec(vec, X402_CFG_ARGV_MAX + 1,
+	    &r->c.input_params)) != 0)
+		return e;
+	for (i = 0; i < r->c.input_params.argc; i++)
+		for (j = 0; vec[i][j] != '\0'; j++)
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			    vec[i][j]) == NULL || j >= 64)
+				return x402_fail(d, X402_ERR_CONFIG, "%s: "
+				    "[route] input_params: \"%s\": use "
+				    "letters, digits, _ . - (at most 64)",
+				    r->file, vec[i]);
+	return 0;
+}
+
 static void
 route_name(char *out, size_t cap, const char *file)
 {
@@ -264,6 +311,8 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 		    "accept_upto: usage is known only after the command ran: "
 		    "needs settle = after", file);
 	r->has_unit_price = r->c.price_per_unit[0] != '\0';
+	if ((e = check_page(r, d)) != 0)
+		return e;
 	if ((e = x402_cfg_argv_vec(vec, X402_CFG_ARGV_MAX + 1,
 	    &r->c.command)) != 0)
 		return e;

@@ -19,6 +19,10 @@
 
 enum route_settle_when { SETTLE_AFTER = 0, SETTLE_BEFORE = 1 };
 enum route_mode { MODE_FACILITATOR = 0, MODE_LOCAL = 1 };
+/* What the browser page's form sends (page.c). */
+enum route_input { INPUT_TEXT = 0, INPUT_NONE = 1, INPUT_FILE = 2,
+	INPUT_QUERY = 3 };
+#define ROUTE_PARAMS_MAX 16
 
 /* Everything the files say, as parsed (plain data). */
 struct route_conf {
@@ -41,6 +45,12 @@ struct route_conf {
 	int settle;			/* enum route_settle_when */
 	char resource_url[ROUTE_URL_MAX + 1];	/* public URL, or "" */
 	char workdir[256];
+	/* [route] the browser page */
+	int input;			/* enum route_input */
+	char input_label[ROUTE_TEXT_MAX + 1];
+	char input_accept[128];		/* file input: "image/png" etc. */
+	struct x402_cfg_argv input_params;	/* input = query: names */
+	char wallet_rpc_url[ROUTE_URL_MAX + 1];	/* wallet_addEthereumChain */
 	/* [gate] */
 	int mode;			/* enum route_mode */
 	uint64_t clock_skew;
