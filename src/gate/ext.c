@@ -127,7 +127,8 @@ bazaar_decl(const struct route *r, const char *method)
 	} else {
 		bad |= put(sp, "queryParams", parse("{\"type\":\"object\","
 		    "\"properties\":{}}")) != 0;
-		bad |= put(sin, "required", parse("[\"type\",\"method\"]")) != 0;
+		bad |= put(sin, "required",
+		    parse("[\"type\",\"method\"]")) != 0;
 	}
 	bad |= put(sin, "additionalProperties",
 	    json_object_new_boolean(0)) != 0;
