@@ -62,6 +62,45 @@ START_TEST(v2_header_matches_official)
 }
 END_TEST
 
+/* extensions go last in PAYMENT-REQUIRED, verbatim; none: no key. */
+START_TEST(v2_header_extensions_last)
+{
+	struct x402_offer o;
+	struct x402_resource res = { "https://a.example/x", "", "", "GET" };
+	struct x402_buf v1, v2;
+	struct x402_detail d;
+	struct json_object *ext = json_tokener_parse(
+	    "{\"payment-identifier\":{\"info\":{\"required\":true}}}");
+	uint8_t raw[4096];
+	size_t n;
+	const char *tail = "}}],\"extensions\":{\"payment-identifier\":"
+	    "{\"info\":{\"required\":true}}}}";
+
+	offer(&o, 300);
+	x402_buf_init(&v1, 65536);
+	x402_buf_init(&v2, 65536);
+	ck_assert_int_eq(x402_payment_required_ext(&v1, &v2, &d, &res, &o,
+	    NULL, 1, NULL, NULL, ext), 0);
+	ck_assert_int_eq(x402_base64_decode(raw, sizeof(raw) - 1, &n, v2.p,
+	    v2.len), 0);
+	raw[n] = '\0';
+	ck_assert_uint_gt(n, strlen(tail));
+	ck_assert_str_eq((char *)raw + n - strlen(tail), tail);
+	ck_assert_ptr_null(strstr(v1.p, "extensions"));
+	x402_buf_reset(&v1);
+	x402_buf_reset(&v2);
+	ck_assert_int_eq(x402_payment_required_ext(&v1, &v2, &d, &res, &o,
+	    NULL, 1, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(x402_base64_decode(raw, sizeof(raw) - 1, &n, v2.p,
+	    v2.len), 0);
+	raw[n] = '\0';
+	ck_assert_ptr_null(strstr((char *)raw, "extensions"));
+	json_object_put(ext);
+	x402_buf_free(&v1);
+	x402_buf_free(&v2);
+}
+END_TEST
+
 /* notes §3.1: the legacy x402-express body, byte for byte. */
 START_TEST(v1_body_matches_legacy)
 {
@@ -341,6 +380,7 @@ protocol_suite(void)
 
 	tcase_add_test(tc, v2_header_matches_official);
 	tcase_add_test(tc, v1_body_matches_legacy);
+	tcase_add_test(tc, v2_header_extensions_last);
 	tcase_add_test(tc, v1_skips_networks_without_v1_name);
 	tcase_add_test(tc, decode_official_v2_payload);
 	tcase_add_test(tc, decode_official_v1_payload);

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ext.h"
 #include "gate.h"
 #include "log.h"
 #include "page.h"
@@ -50,6 +51,7 @@ struct req {
 	struct x402_settlement st;
 	struct x402_claim_token tok;
 	int claimed;
+	struct ext_payid pid;		/* payment-identifier reservation */
 	struct timespec t0;
 	x402_u256 charge;		/* upto: the metered amount */
 };
@@ -192,12 +194,18 @@ payment_required(struct req *q, const char *error_v1, const char *error_v2,
 	struct reply rp;
 	struct x402_buf v2;
 	struct x402_detail d;
+	struct json_object *ext = NULL;
 	int e;
 
 	reply_init(&rp, 402);
 	x402_buf_init(&v2, HEADERS_MAX - 1024);
-	e = x402_payment_required(&rp.body, &v2, &d, &q->res, q->r->offers,
-	    q->r->v2_accepts, q->r->noffers, error_v1, error_v2);
+	if ((e = ext_declare(&ext, q->r, q->res.method)) == 0)
+		e = x402_payment_required_ext(&rp.body, &v2, &d, &q->res,
+		    q->r->offers, q->r->v2_accepts, q->r->noffers, error_v1,
+		    error_v2, ext);
+	else
+		x402_fail(&d, e, "cannot build the extensions");
+	json_object_put(ext);
 	if (e != 0) {
 		x402_buf_free(&v2);
 		x402_buf_free(&rp.head);
@@ -221,6 +229,7 @@ payment_required(struct req *q, const char *error_v1, const char *error_v2,
 			hdr(&rp, "X-Content-Type-Options", "nosniff");
 		} else {
 			x402_buf_reset(&rp.body);
+			x402_buf_reset(&v2);
 			e = x402_payment_required(&rp.body, &v2, &d, &q->res,
 			    q->r->offers, q->r->v2_accepts, q->r->noffers,
 			    error_v1, error_v2);
@@ -563,8 +572,66 @@ outlives_command(const struct req *q)
 		return 1;
 	x402_u256_set_u64(&need, (uint64_t)time(NULL) +
 	    q->r->c.command_timeout + X402_VALID_BEFORE_MARGIN);
-	t = q->pay.exact.auth.valid_before;
+	/* exact: validBefore; upto: the Permit2 deadline. */
+	t = strcmp(q->pay.scheme, "upto") == 0 ?
+	    q->pay.upto.permit.deadline : q->pay.exact.auth.valid_before;
 	return x402_u256_cmp(&t, &need) >= 0;
+}
+
+/*
+ * Offline checks of an exact EIP-3009 payment before a facilitator is
+ * asked (local settlement runs them in the settler): cheaper, and the
+ * same reasons in both modes.  The facilitator's verdict stays final.
+ * Returns 0 to go on, -1 when the request was answered.
+ */
+static int
+precheck(struct req *q, uint64_t now)
+{
+	const struct x402_offer *o = &q->r->offers[q->offer];
+	struct x402_verify_result vr;
+
+	if (q->r->c.mode != MODE_FACILITATOR ||
+	    o->scheme != X402_SCHEME_EXACT ||
+	    strcmp(q->pay.scheme, "exact") != 0 || !q->pay.exact.eoa_sig)
+		return 0;
+	if (x402_verify_exact(&vr, q->r->sig, &q->pay, o,
+	    q->r->domain_sep[q->offer], now,
+	    (unsigned)q->r->c.clock_skew) != 0 || vr.valid)
+		return 0;
+	payment_required(q, vr.reason, vr.reason, NULL, NULL);
+	return -1;
+}
+
+/*
+ * payment-identifier: a kept response is sent again, a conflicting or
+ * missing id refused.  Returns 0 to go on, -1 when answered.
+ */
+static int
+payid(struct req *q)
+{
+	struct ext_cached c;
+	struct reply rp;
+	char why[256];
+	int status, e;
+
+	e = ext_payid_begin(&q->pid, &c, &status, why, sizeof(why), q->r,
+	    &q->pay, q->hdr, strlen(q->hdr));
+	if (e == EXT_REFUSE)
+		fail(q, status, "%s", why);
+	else if (e == EXT_REPLAY) {
+		X402_LOG_INFO("route %s: payment identifier %s: the kept "
+		    "response again", q->r->name, q->pid.id);
+		reply_init(&rp, c.status);
+		cors(q, &rp);
+		hdr(&rp, "Content-Type", "%s", c.type);
+		hdr(&rp, "Cache-Control", "private");
+		hdr(&rp, c.settle_name, "%s", c.settle_value);
+		rp.ext = c.body.p;
+		rp.ext_len = c.body.len;
+		reply_send(q, &rp);
+	}
+	ext_cached_free(&c);
+	return e == EXT_GO ? 0 : -1;
 }
 
 static void
@@ -613,16 +680,18 @@ paid(struct req *q)
 		fail(q, 500, "cannot build the v1 requirement");
 		goto out;
 	}
-	if (read_body(q) != 0)
+	if (payid(q) != 0 || read_body(q) != 0)
 		goto out;
 
-	/* 3. Verify. */
+	/* 3. Verify: the offline checks first, then the settler's verdict. */
 	memset(&sr, 0, sizeof(sr));
 	sr.payment = &q->pay;
 	sr.offer = o;
 	sr.requirement = q->req_json;
 	sr.domain_separator = r->domain_sep[q->offer];
 	sr.now = (uint64_t)time(NULL);
+	if (precheck(q, sr.now) != 0)
+		goto out;
 	if ((e = x402_settler_verify(r->settler, &q->vr, &d, &sr)) != 0) {
 		fail(q, upstream_status(e), "payment verification unavailable: "
 		    "%s", x402_strerror(e));
@@ -803,8 +872,14 @@ paid(struct req *q)
 	}
 	rp.ext = cgi.body;
 	rp.ext_len = cgi.body_len;
+	ext_payid_store(&q->pid, rp.status, cgi.content_type ?
+	    cgi.content_type : r->c.mime_type[0] ? r->c.mime_type :
+	    "application/octet-stream", q->pay.version == 1 ?
+	    "X-PAYMENT-RESPONSE" : "PAYMENT-RESPONSE", sh.p, cgi.body,
+	    cgi.body_len);
 	reply_send(q, &rp);
 out:
+	ext_payid_end(&q->pid);
 	release(q);
 	x402_cgi_free(&cgi);
 	x402_env_free(&cenv);

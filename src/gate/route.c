@@ -11,6 +11,10 @@ static const char *const settle_choices[] = { "after", "before", NULL };
 static const char *const mode_choices[] = { "facilitator", "local", NULL };
 static const char *const input_choices[] = { "text", "none", "file",
     "query", NULL };
+static const char *const payid_choices[] = { "off", "optional",
+    "required", NULL };
+static const char *const body_choices[] = { "none", "json", "form-data",
+    "text", NULL };
 static const char *const level_choices[] = { "error", "warning", "info",
     "debug", NULL };
 
@@ -44,6 +48,14 @@ static const struct x402_cfg_key route_keys[] = {
 	K("input_params", X402_CFG_ARGV, input_params, 1, ROUTE_PARAMS_MAX),
 	K("wallet_rpc_url", X402_CFG_STRING, wallet_rpc_url, 1,
 	    ROUTE_URL_MAX),
+	X402_CFG_ENUM_KEY("payment_identifier", 0, struct route_conf,
+	    payment_identifier, payid_choices),
+	K("bazaar", X402_CFG_BOOL, bazaar, 0, 0),
+	K("bazaar_query", X402_CFG_STRING, bazaar_query, 0, ROUTE_TEXT_MAX),
+	X402_CFG_ENUM_KEY("bazaar_body_type", 0, struct route_conf,
+	    bazaar_body_type, body_choices),
+	K("bazaar_body", X402_CFG_STRING, bazaar_body, 0, ROUTE_TEXT_MAX),
+	K("bazaar_output", X402_CFG_STRING, bazaar_output, 0, ROUTE_TEXT_MAX),
 };
 
 static const struct x402_cfg_key gate_keys[] = {
@@ -250,6 +262,23 @@ check_page(struct route *r, struct x402_detail *d)
 				    "[route] input_params: \"%s\": use "
 				    "letters, digits, _ . - (at most 64)",
 				    r->file, vec[i]);
+/* A bazaar_* value: a JSON object (or, for the output, any JSON value). */
+static int
+bazaar_json(struct json_object **out, struct x402_detail *d, const char *file,
+    const char *key, const char *text, int object)
+{
+	struct x402_detail jd;
+
+	*out = NULL;
+	if (text[0] == '\0')
+		return 0;
+	if (x402_json_parse(out, &jd, text, strlen(text),
+	    X402_JSON_MAX_DEPTH) != 0)
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] %s: not "
+		    "JSON (%s)", file, key, jd.msg);
+	if (object && !json_object_is_type(*out, json_type_object))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] %s: must be "
+		    "a JSON object", file, key);
 	return 0;
 }
 
@@ -341,6 +370,16 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 		if ((e = add_offer(r, d, vec[i], X402_SCHEME_UPTO)) != 0)
 			return e;
 	}
+	if ((e = bazaar_json(&r->bz_query, d, file, "bazaar_query",
+	    r->c.bazaar_query, 1)) != 0 ||
+	    (e = bazaar_json(&r->bz_body, d, file, "bazaar_body",
+	    r->c.bazaar_body, 1)) != 0 ||
+	    (e = bazaar_json(&r->bz_output, d, file, "bazaar_output",
+	    r->c.bazaar_output, 0)) != 0)
+		return e;
+	if (r->bz_query != NULL || r->bz_body != NULL || r->bz_output != NULL ||
+	    r->c.bazaar_body_type != BODY_NONE)
+		r->c.bazaar = 1;
 	if (r->c.mode == MODE_FACILITATOR && r->c.facilitator_url[0] == '\0')
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [facilitator] url: "
 		    "missing (settlement = facilitator)", file);
@@ -368,6 +407,9 @@ route_free(struct route *r)
 		return;
 	for (i = 0; i < r->noffers; i++)
 		json_object_put(r->v2_accepts[i]);
+	json_object_put(r->bz_query);
+	json_object_put(r->bz_body);
+	json_object_put(r->bz_output);
 	x402_settler_free(r->settler);
 	x402_spool_close(r->spool);
 	x402_claim_close(r->claims);

@@ -23,6 +23,8 @@ enum route_mode { MODE_FACILITATOR = 0, MODE_LOCAL = 1 };
 enum route_input { INPUT_TEXT = 0, INPUT_NONE = 1, INPUT_FILE = 2,
 	INPUT_QUERY = 3 };
 #define ROUTE_PARAMS_MAX 16
+enum route_payid { PAYID_OFF = 0, PAYID_OPTIONAL = 1, PAYID_REQUIRED = 2 };
+enum route_body_type { BODY_NONE = 0, BODY_JSON, BODY_FORM, BODY_TEXT };
 
 /* Everything the files say, as parsed (plain data). */
 struct route_conf {
@@ -51,6 +53,12 @@ struct route_conf {
 	char input_accept[128];		/* file input: "image/png" etc. */
 	struct x402_cfg_argv input_params;	/* input = query: names */
 	char wallet_rpc_url[ROUTE_URL_MAX + 1];	/* wallet_addEthereumChain */
+	int payment_identifier;		/* enum route_payid */
+	int bazaar;			/* declare the bazaar extension */
+	char bazaar_query[ROUTE_TEXT_MAX + 1];	/* JSON object, or "" */
+	int bazaar_body_type;		/* enum route_body_type */
+	char bazaar_body[ROUTE_TEXT_MAX + 1];	/* JSON object, or "" */
+	char bazaar_output[ROUTE_TEXT_MAX + 1];	/* JSON example, or "" */
 	/* [gate] */
 	int mode;			/* enum route_mode */
 	uint64_t clock_skew;
@@ -94,6 +102,8 @@ struct route {
 	struct x402_settler *settler;
 	struct x402_spool *spool;
 	struct x402_claim_store *claims;
+	/* bazaar_* values, parsed (NULL when not set) */
+	struct json_object *bz_query, *bz_body, *bz_output;
 };
 
 /*

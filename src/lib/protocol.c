@@ -185,6 +185,17 @@ x402_payment_required(struct x402_buf *v1_body, struct x402_buf *v2_header,
     const struct x402_offer *offers, struct json_object *const *v2_accepts,
     size_t n, const char *error_v1, const char *error_v2)
 {
+	return x402_payment_required_ext(v1_body, v2_header, d, res, offers,
+	    v2_accepts, n, error_v1, error_v2, NULL);
+}
+
+int
+x402_payment_required_ext(struct x402_buf *v1_body,
+    struct x402_buf *v2_header, struct x402_detail *d,
+    const struct x402_resource *res, const struct x402_offer *offers,
+    struct json_object *const *v2_accepts, size_t n, const char *error_v1,
+    const char *error_v2, struct json_object *extensions)
+{
 	struct json_object *v1 = NULL, *v2 = NULL, *acc1 = NULL, *acc2 = NULL;
 	struct json_object *resource = NULL, *e;
 	size_t i;
@@ -240,6 +251,9 @@ x402_payment_required(struct x402_buf *v1_body, struct x402_buf *v2_header,
 	r = add(v2, "accepts", acc2);
 	acc2 = NULL;
 	if (r != 0)
+		goto out;
+	if (extensions != NULL && (r = add(v2, "extensions",
+	    json_object_get(extensions))) != 0)
 		goto out;
 	if ((r = x402_json_append(v1_body, v1)) != 0 ||
 	    (r = x402_protocol_b64json(v2_header, v2)) != 0) {

@@ -103,6 +103,16 @@ int x402_payment_required(struct x402_buf *v1_body,
     struct json_object *const *v2_accepts, size_t n, const char *error_v1,
     const char *error_v2) X402_WARN_UNUSED;
 
+/*
+ * As x402_payment_required, with a v2 `extensions` object (borrowed; NULL
+ * for none) added last to PAYMENT-REQUIRED, as the official server does.
+ */
+int x402_payment_required_ext(struct x402_buf *v1_body,
+    struct x402_buf *v2_header, struct x402_detail *d,
+    const struct x402_resource *res, const struct x402_offer *offers,
+    struct json_object *const *v2_accepts, size_t n, const char *error_v1,
+    const char *error_v2, struct json_object *extensions) X402_WARN_UNUSED;
+
 /* A decoded EIP-3009 `exact` payload. */
 struct x402_exact_payload {
 	struct x402_eip3009_auth auth;

@@ -11,6 +11,9 @@
 //   --upto    also register @x402/evm's upto client scheme (Permit2, needs the payer's Permit2
 //             allowance: start-chain.sh approves it for the funded payers)
 //   --include-headers  add "headers" (final response headers) to the JSON output
+//   --payment-id ID  send the payment-identifier extension with this id when the 402
+//             declares it (a client extension calling appendPaymentIdentifierToExtensions)
+//   --save-payment FILE  write the PAYMENT-SIGNATURE value sent to FILE (to replay it)
 //   env RPC_URL is handed to the scheme as its rpcUrl (only used for on-chain reads, if any)
 //
 // stdout: {"status":N,"body":"<text>","paymentResponse":<decoded PAYMENT-RESPONSE or null>}
@@ -20,6 +23,8 @@ import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/v1";
 import { UptoEvmScheme } from "@x402/evm/upto/client";
 import { privateKeyToAccount } from "viem/accounts";
+import { writeFileSync } from "node:fs";
+import { appendPaymentIdentifierToExtensions, PAYMENT_IDENTIFIER } from "@x402/extensions";
 import { NETWORK_V1, NETWORK_V2, USDC_ADDRESS } from "./chain.mjs";
 import { clientArgs, runAndReport } from "./pay-common.mjs";
 
@@ -37,7 +42,27 @@ const allowedAssets = [{ network: NETWORK_V2, asset: USDC_ADDRESS }];
 if (opts.asset) allowedAssets.push({ network: NETWORK_V2, asset: opts.asset });
 client.setSpendControls({ maxAmountPerPayment: false, allowedAssets });
 
-const payingFetch = wrapFetchWithPayment(fetch, client);
+if (opts.raw["payment-id"]) {
+  const id = opts.raw["payment-id"];
+  client.registerExtension({
+    key: PAYMENT_IDENTIFIER,
+    enrichPaymentPayload: async (payload) => ({
+      ...payload,
+      extensions: appendPaymentIdentifierToExtensions(structuredClone(payload.extensions ?? {}), id),
+    }),
+  });
+}
+
+let baseFetch = fetch;
+if (opts.raw["save-payment"]) {
+  baseFetch = async (input, init) => {
+    const h = new Headers(input instanceof Request ? input.headers : init?.headers);
+    const v = h.get("PAYMENT-SIGNATURE");
+    if (v) writeFileSync(opts.raw["save-payment"], v + "\n");
+    return fetch(input, init);
+  };
+}
+const payingFetch = wrapFetchWithPayment(baseFetch, client);
 await runAndReport("pay-v2.mjs", opts, payingFetch, decodePaymentResponseHeader, [
   "PAYMENT-RESPONSE",
   "X-PAYMENT-RESPONSE",

@@ -11,6 +11,10 @@
 //   --amount       atomic USDC amount (overrides --price; uses the token at $USDC / default asset)
 //   --path         protected path, any method (default /ocr); everything else is 404
 //   --body         the handler's fixed response text (default "paid content\n")
+//   --payment-identifier optional|required
+//                  declare the payment-identifier extension (@x402/extensions)
+//   --bazaar JSON  declare the bazaar extension: JSON is the config object of
+//                  declareDiscoveryExtension (e.g. {"input":{"q":"x"},"output":{"example":{}}})
 //
 // Route: "<path>" with accepts {scheme:"exact", network:"eip155:84532", payTo, price}.
 // The resource server uses HTTPFacilitatorClient({url}) and @x402/evm's ExactEvmScheme (server).
@@ -19,6 +23,12 @@ import express from "express";
 import { paymentMiddleware, x402ResourceServer } from "@x402/express";
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import {
+  bazaarResourceServerExtension,
+  declareDiscoveryExtension,
+  declarePaymentIdentifierExtension,
+  paymentIdentifierResourceServerExtension,
+} from "@x402/extensions";
 import { NETWORK_V2, USDC_ADDRESS, USDC_NAME, USDC_VERSION, parseArgs } from "./chain.mjs";
 
 const a = parseArgs(process.argv.slice(2));
@@ -43,6 +53,16 @@ const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: f
   new ExactEvmScheme(),
 );
 
+const extensions = {};
+if (a.bazaar) {
+  Object.assign(extensions, declareDiscoveryExtension(JSON.parse(a.bazaar)));
+  resourceServer.registerExtension(bazaarResourceServerExtension);
+}
+if (a["payment-identifier"]) {
+  extensions["payment-identifier"] = declarePaymentIdentifierExtension(a["payment-identifier"] === "required");
+  resourceServer.registerExtension(paymentIdentifierResourceServerExtension);
+}
+
 const routes = {
   [path]: {
     accepts: {
@@ -54,6 +74,7 @@ const routes = {
     },
     description: a.description ?? "",
     mimeType: "text/plain",
+    ...(Object.keys(extensions).length ? { extensions } : {}),
   },
 };
 
