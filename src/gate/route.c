@@ -262,6 +262,9 @@ check_page(struct route *r, struct x402_detail *d)
 				    "[route] input_params: \"%s\": use "
 				    "letters, digits, _ . - (at most 64)",
 				    r->file, vec[i]);
+	return 0;
+}
+
 /* A bazaar_* value: a JSON object (or, for the output, any JSON value). */
 static int
 bazaar_json(struct json_object **out, struct x402_detail *d, const char *file,
