@@ -112,7 +112,7 @@ wrong EIP-712 version|counter|402|invalid_exact_evm_signature|ph --domain-versio
 wrong asset|counter|402|No matching payment requirements|ph --asset $OTHER_ASSET
 network not offered (v2)|counter|402|No matching payment requirements|ph --accepted '{"network":"eip155:8453"}'
 network not offered (v1)|counter|402|Unable to find matching payment requirements|ph --v1 base
-scheme not offered|counter|402|No matching payment requirements|ph --accepted '{"scheme":"upto"}'
+scheme not offered|counter|402|No matching payment requirements|ph --accepted '{"scheme":"deferred"}'
 x402Version 0|counter|402|x402Version 0 is not supported|ph --version 0
 x402Version 3|counter|402|x402Version 3 is not supported|ph --version 3
 accepted.amount differs|counter|402|No matching payment requirements|ph --accepted '{"amount":"1001"}'
