@@ -82,6 +82,92 @@ START_TEST(depth_and_size)
 }
 END_TEST
 
+/* Appends an object of n keys "PREFIXi" (inner at the end when given). */
+static void
+keys_obj(struct x402_buf *b, const char *prefix, int n, const char *inner)
+{
+	int i;
+
+	ck_assert_int_eq(x402_buf_adds(b, "{"), 0);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(x402_buf_printf(b, "%s\"%s%d\":%d",
+		    i ? "," : "", prefix, i, i), 0);
+	if (inner != NULL)
+		ck_assert_int_eq(x402_buf_printf(b, ",%s", inner), 0);
+	ck_assert_int_eq(x402_buf_adds(b, "}"), 0);
+}
+
+/*
+ * Keys of nested objects past the scanner's stack arrays (128 open keys,
+ * 32 levels): duplicates are still found in the right object only, and
+ * the per-object cap of X402_JSON_MAX_KEYS holds.
+ */
+START_TEST(many_keys)
+{
+	static const struct {
+		const char *tail;	/* after 3 x 60 nested keys */
+		int err;
+	} t[] = {
+		{ "", 0 },
+		{ ",\"k3\":0", X402_ERR_JSON },	/* outer key again */
+		{ ",\"x\":{\"k3\":0}", 0 },		/* in a new object */
+		{ ",\"x\":{\"a\":0,\"a\":1}", X402_ERR_JSON },
+	};
+	struct json_object *o = NULL;
+	struct x402_detail d;
+	struct x402_buf a, b;
+	size_t i;
+	char *deep;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		x402_buf_init(&a, 1 << 16);
+		x402_buf_init(&b, 1 << 16);
+		keys_obj(&a, "m", 60, NULL);
+		ck_assert_int_eq(x402_buf_printf(&b, "\"in\":%s", a.p), 0);
+		x402_buf_reset(&a);
+		keys_obj(&a, "j", 60, b.p);
+		x402_buf_reset(&b);
+		ck_assert_int_eq(x402_buf_printf(&b, "\"in\":%s%s", a.p,
+		    t[i].tail), 0);
+		x402_buf_reset(&a);
+		keys_obj(&a, "k", 60, b.p);
+		ck_assert_int_eq(x402_json_parse(&o, &d, a.p, a.len,
+		    X402_JSON_MAX_DEPTH), t[i].err);
+		json_object_put(o);
+		o = NULL;
+		x402_buf_free(&a);
+		x402_buf_free(&b);
+	}
+	/* X402_JSON_MAX_KEYS keys pass, one more does not. */
+	x402_buf_init(&a, 1 << 16);
+	keys_obj(&a, "k", X402_JSON_MAX_KEYS, NULL);
+	ck_assert_int_eq(x402_json_parse(&o, &d, a.p, a.len, 4), 0);
+	json_object_put(o);
+	o = NULL;
+	x402_buf_reset(&a);
+	keys_obj(&a, "k", X402_JSON_MAX_KEYS + 1, NULL);
+	ck_assert_int_eq(x402_json_parse(&o, &d, a.p, a.len, 4),
+	    X402_ERR_JSON);
+	ck_assert_msg(strstr(d.msg, "more than") != NULL, "%s", d.msg);
+	x402_buf_free(&a);
+	/* 40 levels of objects, each with key "a", duplicate at the top. */
+	deep = malloc(40 * 6 + 40 + 16);
+	for (i = 0; i < 40; i++)
+		memcpy(deep + 5 * i, "{\"a\":", 5);
+	memcpy(deep + 200, "0", 1);
+	for (i = 0; i < 40; i++)
+		deep[201 + i] = '}';
+	ck_assert_int_eq(x402_json_parse(&o, &d, deep, 241, 40), 0);
+	json_object_put(o);
+	o = NULL;
+	memcpy(deep + 240, ",\"a\":1}", 8);
+	ck_assert_int_eq(x402_json_parse(&o, &d, deep, 247, 40),
+	    X402_ERR_JSON);
+	ck_assert_ptr_null(o);
+	free(deep);
+}
+END_TEST
+
 START_TEST(typed_getters)
 {
 	const char *t = "{\"s\":\"abc\",\"n\":7,\"ns\":\"7\",\"f\":1.5,"
@@ -145,6 +231,7 @@ json_suite(void)
 
 	tcase_add_loop_test(tc, table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, depth_and_size);
+	tcase_add_test(tc, many_keys);
 	tcase_add_test(tc, typed_getters);
 	tcase_add_test(tc, compact_output);
 	suite_add_tcase(s, tc);

@@ -488,6 +488,91 @@ START_TEST(stale_recovery)
 }
 END_TEST
 
+/*
+ * Claims walk one listing of new/ across calls: a record written after
+ * that listing was read, or put back by requeue, is still claimed, and
+ * X402_ERR_NOTFOUND comes only when a fresh listing is empty.
+ */
+START_TEST(late_records_are_found)
+{
+	static char *written[8];
+	char name[X402_SPOOL_NAMEMAX + 1], got[X402_SPOOL_NAMEMAX + 1];
+	struct x402_spool *s = open_ok(at("sp"));
+	struct x402_detail d;
+	struct x402_buf b;
+	int i, k, seen[8] = { 0 };
+
+	x402_buf_init(&b, 64);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(x402_spool_write(s, name, sizeof(name), &d,
+		    "early", 5), 0);
+		written[i] = strdup(name);
+	}
+	/* The listing is read now (all three names are in its buffer). */
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    0);
+	for (k = 0; k < 3 && strcmp(got, written[k]) != 0; k++)
+		;
+	ck_assert_int_lt(k, 3);
+	seen[k]++;
+	for (i = 3; i < 8; i++) {
+		ck_assert_int_eq(x402_spool_write(s, name, sizeof(name), &d,
+		    "late", 4), 0);
+		written[i] = strdup(name);
+	}
+	for (i = 1; i < 8; i++) {
+		ck_assert_msg(x402_spool_claim_next(s, got, sizeof(got), &b,
+		    &d) == 0, "claim %d: %s", i, d.msg);
+		for (k = 0; k < 8 && strcmp(got, written[k]) != 0; k++)
+			;
+		ck_assert_int_lt(k, 8);
+		seen[k]++;
+		ck_assert_uint_eq(b.len, k < 3 ? 5 : 4);
+	}
+	for (k = 0; k < 8; k++)
+		ck_assert_int_eq(seen[k], 1);
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    X402_ERR_NOTFOUND);
+	ck_assert_str_eq(got, "");
+	/* After the end: a new record, and a requeued one, are found. */
+	ck_assert_int_eq(x402_spool_write(s, name, sizeof(name), &d, "x", 1),
+	    0);
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    0);
+	ck_assert_str_eq(got, name);
+	ck_assert_int_eq(x402_spool_requeue(s, &d, written[5]), 0);
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    0);
+	ck_assert_str_eq(got, written[5]);
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    X402_ERR_NOTFOUND);
+	/* A record taken behind the listing's back is skipped, not an error. */
+	ck_assert_int_eq(x402_spool_write(s, name, sizeof(name), &d, "y", 1),
+	    0);
+	ck_assert_int_eq(x402_spool_write(s, got, sizeof(got), &d, "z", 1),
+	    0);
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    0);
+	ck_assert_int_eq(x402_spool_requeue(s, &d, got), 0);
+	{
+		char p1[512], p2[512];
+
+		snprintf(p1, sizeof(p1), "%s/%s", at("sp/new"), got);
+		snprintf(p2, sizeof(p2), "%s/%s", at("sp/quarantine"), got);
+		ck_assert_int_eq(rename(p1, p2), 0);	/* "another consumer" */
+	}
+	ck_assert_int_eq(x402_spool_claim_next(s, name, sizeof(name), &b, &d),
+	    0);
+	ck_assert_str_ne(name, got);
+	ck_assert_int_eq(x402_spool_claim_next(s, name, sizeof(name), &b, &d),
+	    X402_ERR_NOTFOUND);
+	for (i = 0; i < 8; i++)
+		free(written[i]);
+	x402_buf_free(&b);
+	x402_spool_close(s);
+}
+END_TEST
+
 static Suite *
 spool_suite(void)
 {
@@ -504,6 +589,7 @@ spool_suite(void)
 	tcase_add_test(tc, unwritable_spool);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, stale_recovery);
+	tcase_add_test(tc, late_records_are_found);
 	suite_add_tcase(s, tc);
 	return s;
 }

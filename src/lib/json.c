@@ -13,20 +13,31 @@
  */
 struct frame {
 	int is_object;
-	size_t nkeys;
-	size_t key_off[X402_JSON_MAX_KEYS];
-	size_t key_len[X402_JSON_MAX_KEYS];
+	size_t first;		/* its first key in the key table */
 };
 
+struct key {
+	size_t off, len;
+};
+
+#define SCAN_FRAMES 32		/* frames kept on the stack */
+#define SCAN_KEYS 128		/* keys kept on the stack */
+
+/*
+ * The keys of all open objects sit in one table, each object's after its
+ * parent's, and are dropped when the object closes.  Nothing is allocated
+ * unless the nesting or the open keys outgrow the arrays on the stack.
+ */
 static int
 scan_keys(struct x402_detail *d, const char *t, size_t len, int max_depth)
 {
-	struct frame *stack;
+	struct frame fstack[SCAN_FRAMES], *stack = fstack;
+	struct key kstack[SCAN_KEYS], *keys = kstack, *nk;
+	size_t i = 0, nkeys = 0, kcap = SCAN_KEYS;
 	int depth = -1, expect_key = 0, r = 0;
-	size_t i = 0;
 
-	stack = calloc((size_t)max_depth + 1, sizeof(*stack));
-	if (stack == NULL)
+	if ((size_t)max_depth + 1 > SCAN_FRAMES &&
+	    (stack = malloc(((size_t)max_depth + 1) * sizeof(*stack))) == NULL)
 		return X402_ERR_NOMEM;
 	while (i < len) {
 		char c = t[i];
@@ -39,12 +50,12 @@ scan_keys(struct x402_detail *d, const char *t, size_t len, int max_depth)
 			}
 			depth++;
 			stack[depth].is_object = c == '{';
-			stack[depth].nkeys = 0;
+			stack[depth].first = nkeys;
 			expect_key = c == '{';
 			i++;
 		} else if (c == '}' || c == ']') {
 			if (depth >= 0)
-				depth--;
+				nkeys = stack[depth--].first;
 			expect_key = 0;
 			i++;
 		} else if (c == ',') {
@@ -64,7 +75,6 @@ scan_keys(struct x402_detail *d, const char *t, size_t len, int max_depth)
 			if (i >= len)
 				break;	/* json-c reports it */
 			if (expect_key && depth >= 0) {
-				struct frame *f = &stack[depth];
 				size_t k, klen = i - start;
 
 				if (escaped) {
@@ -72,9 +82,9 @@ scan_keys(struct x402_detail *d, const char *t, size_t len, int max_depth)
 					    "JSON key with an escape sequence");
 					goto out;
 				}
-				for (k = 0; k < f->nkeys; k++) {
-					if (f->key_len[k] == klen &&
-					    memcmp(t + f->key_off[k], t + start,
+				for (k = stack[depth].first; k < nkeys; k++) {
+					if (keys[k].len == klen &&
+					    memcmp(t + keys[k].off, t + start,
 					    klen) == 0) {
 						r = x402_fail(d, X402_ERR_JSON,
 						    "duplicate JSON key \"%.*s\"",
@@ -83,14 +93,30 @@ scan_keys(struct x402_detail *d, const char *t, size_t len, int max_depth)
 						goto out;
 					}
 				}
-				if (f->nkeys == X402_JSON_MAX_KEYS) {
+				if (nkeys - stack[depth].first ==
+				    X402_JSON_MAX_KEYS) {
 					r = x402_fail(d, X402_ERR_JSON,
 					    "more than %d keys in a JSON object",
 					    X402_JSON_MAX_KEYS);
 					goto out;
 				}
-				f->key_off[f->nkeys] = start;
-				f->key_len[f->nkeys++] = klen;
+				if (nkeys == kcap) {
+					/* at most max_depth * MAX_KEYS */
+					nk = keys == kstack ? malloc(2 * kcap *
+					    sizeof(*nk)) : realloc(keys, 2 *
+					    kcap * sizeof(*nk));
+					if (nk == NULL) {
+						r = X402_ERR_NOMEM;
+						goto out;
+					}
+					if (keys == kstack)
+						memcpy(nk, kstack,
+						    sizeof(kstack));
+					keys = nk;
+					kcap *= 2;
+				}
+				keys[nkeys].off = start;
+				keys[nkeys++].len = klen;
 				expect_key = 0;
 			}
 			i++;
@@ -124,7 +150,10 @@ scan_keys(struct x402_detail *d, const char *t, size_t len, int max_depth)
 			i++;
 	}
 out:
-	free(stack);
+	if (stack != fstack)
+		free(stack);
+	if (keys != kstack)
+		free(keys);
 	return r;
 }
 

@@ -29,6 +29,7 @@ static const char *const subdir[D_COUNT] = {
 struct x402_spool {
 	int top;		/* DIR */
 	int fd[D_COUNT];	/* its subdirectories */
+	DIR *newlist;		/* listing of new/ that claims walk, or NULL */
 	char path[PATHMAX];	/* DIR, for details */
 };
 
@@ -152,6 +153,8 @@ x402_spool_close(struct x402_spool *s)
 
 	if (s == NULL)
 		return;
+	if (s->newlist != NULL)
+		closedir(s->newlist);
 	if (s->top >= 0)
 		close(s->top);
 	for (i = 0; i < D_COUNT; i++) {
@@ -301,13 +304,53 @@ list_open(struct x402_spool *s, struct x402_detail *d, int i, int *r)
 	return dp;
 }
 
+/*
+ * Next candidate name in new/ from the claim listing.  The listing is
+ * opened once and walked across calls, so a backlog of N records costs
+ * one directory pass, not N.  At its end it is rewound (a fresh listing:
+ * records written since are seen) unless *fresh says this claim already
+ * started one; so X402_ERR_NOTFOUND means a listing begun during this
+ * claim has run out.  Returns 0 and *de (valid until the next readdir on
+ * the listing), X402_ERR_NOTFOUND or X402_ERR_IO.
+ */
+static int
+next_new(struct x402_spool *s, struct x402_detail *d, struct dirent **de,
+    int *fresh)
+{
+	int r = 0;
+
+	if (s->newlist == NULL) {
+		if ((s->newlist = list_open(s, d, D_NEW, &r)) == NULL)
+			return r;
+		*fresh = 1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((*de = readdir(s->newlist)) != NULL) {
+			if (name_ok((*de)->d_name))
+				return 0;
+			continue;
+		}
+		if (errno != 0) {
+			r = io_fail(d, s, "readdir", "new", "", errno);
+			closedir(s->newlist);	/* the next call starts over */
+			s->newlist = NULL;
+			return r;
+		}
+		if (*fresh)
+			return x402_fail(d, X402_ERR_NOTFOUND,
+			    "spool %s: new/ is empty", s->path);
+		rewinddir(s->newlist);
+		*fresh = 1;
+	}
+}
+
 int
 x402_spool_claim_next(struct x402_spool *s, char *name, size_t namecap,
     struct x402_buf *content, struct x402_detail *d)
 {
-	DIR *dp = NULL;
-	struct dirent *de;
-	int fd = -1, r = X402_ERR_NOTFOUND;
+	struct dirent *de = NULL;
+	int fd, r, fresh = 0;
 
 	if (s == NULL || name == NULL || content == NULL)
 		return x402_fail(d, X402_ERR_INVAL, "spool: NULL argument");
@@ -315,40 +358,22 @@ x402_spool_claim_next(struct x402_spool *s, char *name, size_t namecap,
 		return x402_fail(d, X402_ERR_LIMIT, "spool: name buffer of "
 		    "%zu bytes too small", namecap);
 	name[0] = '\0';
-	if ((dp = list_open(s, d, D_NEW, &r)) == NULL)
-		return r;
 	for (;;) {
-		errno = 0;
-		if ((de = readdir(dp)) == NULL) {
-			if (errno != 0)
-				r = io_fail(d, s, "readdir", "new", "", errno);
-			else
-				r = x402_fail(d, X402_ERR_NOTFOUND,
-				    "spool %s: new/ is empty", s->path);
-			goto out;
-		}
-		if (!name_ok(de->d_name))
-			continue;
+		if ((r = next_new(s, d, &de, &fresh)) != 0)
+			return r;
 		if (renameat(s->fd[D_NEW], de->d_name, s->fd[D_CUR],
 		    de->d_name) == 0)
 			break;
 		if (errno == ENOENT)
 			continue;	/* another consumer took it */
-		r = io_fail(d, s, "rename", "new", de->d_name, errno);
-		goto out;
+		return io_fail(d, s, "rename", "new", de->d_name, errno);
 	}
 	memcpy(name, de->d_name, strlen(de->d_name) + 1);
 	fd = openat(s->fd[D_CUR], name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		r = io_fail(d, s, "open", "cur", name, errno);
-		goto out;
-	}
+	if (fd < 0)
+		return io_fail(d, s, "open", "cur", name, errno);
 	r = read_capped(s, d, fd, name, content);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dp != NULL)
-		closedir(dp);
+	close(fd);
 	return r;
 }
 

@@ -32,7 +32,9 @@
  *    have recorded what it needs durably (its ledger) first.
  *  - The order in which records are claimed is unspecified.
  *  - One struct x402_spool per process or thread; it holds open directory
- *    descriptors (close-on-exec) and no other state.
+ *    descriptors (close-on-exec) and one listing of new/ that successive
+ *    claims walk, so draining a backlog of N records reads new/ once, not
+ *    N times.
  */
 #ifndef X402_SPOOL_H
 #define X402_SPOOL_H
@@ -81,8 +83,11 @@ int x402_spool_write(struct x402_spool *s, char *name, size_t namecap,
     struct x402_detail *d, const void *data, size_t len) X402_WARN_UNUSED;
 
 /*
- * Claims one record from new/ into cur/ and reads it.  Returns 0,
- * X402_ERR_NOTFOUND (new/ holds no record), X402_ERR_LIMIT (the record is
+ * Claims one record from new/ into cur/ and reads it.  Names come from
+ * the spool's listing of new/, read on from where the previous claim
+ * stopped; at its end the listing is read afresh, so records written at
+ * any time are found.  Returns 0, X402_ERR_NOTFOUND (a fresh listing of
+ * new/ found no record to claim), X402_ERR_LIMIT (the record is
  * larger than content->max), X402_ERR_IO or X402_ERR_INVAL.
  * Out: name[0..namecap) (namecap > X402_SPOOL_NAMEMAX), *content (reset,
  * then filled; initialised by the caller with its cap).  On X402_ERR_LIMIT
