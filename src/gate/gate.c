@@ -634,6 +634,20 @@ payid(struct req *q)
 	return e == EXT_GO ? 0 : -1;
 }
 
+/* The payment settled: mark the claim settled, then write the receipt. */
+static void
+settled(struct req *q)
+{
+	struct x402_detail d;
+
+	if (x402_claim_commit(q->r->claims, &d, &q->tok,
+	    q->st.transaction[0] ? q->st.transaction : "none") != 0)
+		X402_LOG_ERR("route %s: cannot commit the claim: %s",
+		    q->r->name, d.msg);
+	q->claimed = 0;
+	write_receipt(q);
+}
+
 static void
 paid(struct req *q)
 {
@@ -743,12 +757,7 @@ paid(struct req *q)
 			    q->st.error_reason, NULL, NULL);
 			goto out;
 		}
-		if (x402_claim_commit(r->claims, &d, &q->tok,
-		    q->st.transaction[0] ? q->st.transaction : "none") != 0)
-			X402_LOG_ERR("route %s: cannot commit the claim: %s",
-			    r->name, d.msg);
-		q->claimed = 0;
-		write_receipt(q);
+		settled(q);
 	}
 
 	/* 5. Run the command: argv, no shell, built environment. */
@@ -841,13 +850,8 @@ paid(struct req *q)
 				    q->st.error_reason, NULL, NULL);
 			goto out;
 		}
-		if (x402_claim_commit(r->claims, &d, &q->tok,
-		    q->st.transaction[0] ? q->st.transaction : "none") != 0)
-			X402_LOG_ERR("route %s: cannot commit the claim: %s",
-			    r->name, d.msg);
-		q->claimed = 0;
 		/* 7. The receipt is durable before the output leaves. */
-		write_receipt(q);
+		settled(q);
 	}
 
 	x402_buf_reset(&sh);
