@@ -16,6 +16,8 @@
 CONTRIB=$X402_TOP/contrib
 MODDIR=/usr/lib/apache2/modules
 RUNAS=www-data
+ONLY=${ONLY:-fcgid proxy cgi}	# a subset, for debugging
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
 [ -x /usr/sbin/apache2 ] && [ -f $MODDIR/mod_fcgid.so ] &&
     command -v spawn-fcgi >/dev/null || {
@@ -244,6 +246,7 @@ paid_checks() {
 }
 
 # --- 1. mod_fcgid ---------------------------------------------------------
+if want fcgid; then
 SETUP=fcgid
 setup fcgid local event
 cat >>"$D/httpd.conf" <<CONF
@@ -278,8 +281,10 @@ check "fcgid: body over FcgidMaxRequestLen refused ($code)" \
 eq "fcgid: oversize body ran nothing" "$(runs)" 5
 stop_apache
 check "fcgid: no worker left" no_process fcgi
+fi
 
 # --- 2. mod_proxy_fcgi to spawn-fcgi workers on a Unix socket ------------
+if want proxy; then
 SETUP=proxy
 setup proxy facilitator event
 cat >>"$D/httpd.conf" <<CONF
@@ -305,8 +310,10 @@ paid_checks "$BASE/ocr" 1000
 kill $WORKERS 2>/dev/null
 stop_apache
 check "proxy: workers left on TERM" no_process x402-gate
+fi
 
 # --- 3. mod_cgi: one process per request ---------------------------------
+if want cgi; then
 SETUP=cgi
 setup cgi local prefork
 cat >>"$D/httpd.conf" <<CONF
@@ -329,5 +336,6 @@ code=$(curl -s -D "$D/hq2" -o /dev/null -w '%{http_code}' "$BASE/cgi-bin/ocr.fcg
 eq "cgi: an ordinary query string is served" "$code" 402
 stop_apache
 check "cgi: no process left" no_process "$D/"
+fi
 
 finish
