@@ -148,8 +148,8 @@ static int
 query_words(int argc, char *argv[])
 {
 	const char *q = getenv("QUERY_STRING");
-	char w[1024];
-	int n, i, k;
+	char *w = NULL;
+	int n, i, k, r = 0;
 
 	if (getenv("GATEWAY_INTERFACE") == NULL || q == NULL ||
 	    q[0] == '\0' || strchr(q, '=') != NULL)
@@ -161,11 +161,14 @@ query_words(int argc, char *argv[])
 		n = QUERY_WORDS_MAX;
 	if (n > argc - 1)
 		return 0;
+	/* A decoded word is never longer than the query string. */
+	if ((w = malloc(strlen(q) + 1)) == NULL)
+		return 0;
 	for (k = argc - n; k < argc; k++) {
 		size_t len = 0;
 
 		/* The next word, URL-decoded (%XX; '+' separates words). */
-		while (*q != '\0' && *q != '+' && len < sizeof(w) - 1) {
+		while (*q != '\0' && *q != '+') {
 			if (q[0] == '%' && isxdigit((unsigned char)q[1]) &&
 			    isxdigit((unsigned char)q[2])) {
 				w[len++] = (char)(hexval(q[1]) << 4 |
@@ -175,14 +178,15 @@ query_words(int argc, char *argv[])
 				w[len++] = *q++;
 		}
 		w[len] = '\0';
-		while (*q != '\0' && *q != '+')
-			q++;
 		if (*q == '+')
 			q++;
 		if (!same_unescaped(argv[k], w))
-			return 0;
+			goto out;
 	}
-	return n;
+	r = n;
+out:
+	free(w);
+	return r;
 }
 
 /* The route file: -c, $X402_CONFIG, or named after the program. */

@@ -32,6 +32,11 @@ eq "QUERY_STRING alone changes nothing" "$out" "$ETC/ocr.conf: ok (1 offer)"
 out=$(GATEWAY_INTERFACE=CGI/1.1 QUERY_STRING="-c+%2Fetc%2Fshadow" \
     "$GATE" -t -c "$ETC/ocr.conf" -g "$ETC/x402.conf" -c /etc/shadow 2>&1)
 eq "CGI query words are not options" "$out" "$ETC/ocr.conf: ok (1 offer)"
+# A long word does not hide the others.
+long=$(head -c 3000 /dev/zero | tr '\0' A)
+out=$(GATEWAY_INTERFACE=CGI/1.1 QUERY_STRING="-c+%2Fetc%2Fshadow+$long" \
+    "$GATE" -t -c "$ETC/ocr.conf" -g "$ETC/x402.conf" -c /etc/shadow "$long" 2>&1)
+eq "CGI query words are not options, long ones neither" "$out" "$ETC/ocr.conf: ok (1 offer)"
 # ... but only when they are exactly the query words.
 out=$(GATEWAY_INTERFACE=CGI/1.1 QUERY_STRING="x" \
     "$GATE" -t -g "$ETC/x402.conf" -c "$ETC/ocr.conf" 2>&1)
