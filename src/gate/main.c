@@ -4,6 +4,7 @@
  */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcgiapp.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 
 #define CONFDIR SYSCONFDIR "/x402"
+#define QUERY_WORDS_MAX 510	/* Apache's APACHE_ARG_MAX - 2 */
 
 static volatile sig_atomic_t stopping, busy;
 
@@ -43,8 +45,9 @@ usage(void)
 	    "[-n max-requests]\n"
 	    "  -c FILE  the route to serve (else $X402_CONFIG, else the "
 	    "program's name:\n"
-	    "           ocr.fcgi serves " CONFDIR "/ocr.conf)\n"
-	    "  -g FILE  shared settings (default " CONFDIR "/x402.conf)\n"
+	    "           ocr.fcgi serves $X402_CONFDIR/ocr.conf, by default\n"
+	    "           " CONFDIR "/ocr.conf)\n"
+	    "  -g FILE  shared settings (default $X402_CONFDIR/x402.conf)\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -n N     exit after N requests (the web server restarts us)\n");
 	exit(2);
@@ -101,6 +104,91 @@ cgi_write(void *ctx, const char *p, size_t n)
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
+/* $X402_CONFDIR, else SYSCONFDIR/x402. */
+static const char *
+confdir(void)
+{
+	const char *e = getenv("X402_CONFDIR");
+
+	return e != NULL && e[0] != '\0' ? e : CONFDIR;
+}
+
+static int
+hexval(char c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* a equals b, ignoring backslashes on both sides. */
+static int
+same_unescaped(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '\\')
+			a++;
+		while (*b == '\\')
+			b++;
+		if (*a != *b)
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+/*
+ * Apache's mod_cgi passes the words of a query string without '=' as
+ * command-line arguments ("?-c+/tmp/x.conf" becomes argv "-c",
+ * "/tmp/x.conf", URL-decoded and shell-escaped).  They come from the
+ * client: returns how many trailing arguments are exactly those words,
+ * so that they are never read as options.  0 outside CGI.
+ */
+static int
+query_words(int argc, char *argv[])
+{
+	const char *q = getenv("QUERY_STRING");
+	char *w = NULL;
+	int n, i, k, r = 0;
+
+	if (getenv("GATEWAY_INTERFACE") == NULL || q == NULL ||
+	    q[0] == '\0' || strchr(q, '=') != NULL)
+		return 0;
+	for (n = 1, i = 0; q[i] != '\0'; i++)
+		if (q[i] == '+')
+			n++;
+	if (n > QUERY_WORDS_MAX)
+		n = QUERY_WORDS_MAX;
+	if (n > argc - 1)
+		return 0;
+	/* A decoded word is never longer than the query string. */
+	if ((w = malloc(strlen(q) + 1)) == NULL)
+		return 0;
+	for (k = argc - n; k < argc; k++) {
+		size_t len = 0;
+
+		/* The next word, URL-decoded (%XX; '+' separates words). */
+		while (*q != '\0' && *q != '+') {
+			if (q[0] == '%' && isxdigit((unsigned char)q[1]) &&
+			    isxdigit((unsigned char)q[2])) {
+				w[len++] = (char)(hexval(q[1]) << 4 |
+				    hexval(q[2]));
+				q += 3;
+			} else
+				w[len++] = *q++;
+		}
+		w[len] = '\0';
+		if (*q == '+')
+			q++;
+		if (!same_unescaped(argv[k], w))
+			goto out;
+	}
+	r = n;
+out:
+	free(w);
+	return r;
+}
+
 /* The route file: -c, $X402_CONFIG, or named after the program. */
 static int
 route_file(char *out, size_t cap, const char *opt, const char *argv0)
@@ -120,15 +208,15 @@ route_file(char *out, size_t cap, const char *opt, const char *argv0)
 		return -1;
 	memcpy(name, b, n);
 	name[n] = '\0';
-	return snprintf(out, cap, "%s/%s.conf", CONFDIR, name) < (int)cap ?
+	return snprintf(out, cap, "%s/%s.conf", confdir(), name) < (int)cap ?
 	    0 : -1;
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *opt_c = NULL, *global = CONFDIR "/x402.conf";
-	char file[PATH_MAX];
+	const char *opt_c = NULL, *global = NULL;
+	char file[PATH_MAX], gfile[PATH_MAX];
 	struct route r;
 	struct x402_detail d;
 	struct sigaction sa;
@@ -136,6 +224,8 @@ main(int argc, char *argv[])
 	int ch, test = 0, e;
 
 	x402_log_open("x402-gate", X402_LOG_STDERR, 0, 0);
+	argc -= query_words(argc, argv);
+	argv[argc] = NULL;
 	while ((ch = getopt(argc, argv, "c:g:n:tVh")) != -1) {
 		switch (ch) {
 		case 'c': opt_c = optarg; break;
@@ -149,6 +239,10 @@ main(int argc, char *argv[])
 	if (route_file(file, sizeof(file), opt_c, argv[0]) != 0) {
 		X402_LOG_ERR("no route: give -c FILE or set X402_CONFIG");
 		return 2;
+	}
+	if (global == NULL) {
+		snprintf(gfile, sizeof(gfile), "%s/x402.conf", confdir());
+		global = gfile;
 	}
 	if (x402_http_global_init() != 0) {
 		X402_LOG_ERR("libcurl initialisation failed");
@@ -184,6 +278,8 @@ main(int argc, char *argv[])
 	if (FCGX_IsCGI()) {
 		struct gate_io io = { cgi_getenv, cgi_read, cgi_write, NULL };
 
+		/* One request: a TERM now lets it finish (on_term). */
+		busy = 1;
 		gate_handle(&r, &io);
 		fflush(stdout);
 	} else {

@@ -1,0 +1,197 @@
+#!/bin/sh
+# gate-memory.sh - one x402-gate worker serves thousands of requests
+# without growing, and a worker under valgrind frees what it allocates.
+#   1. lighttpd, max-procs 1, local settlement: 3,000 unpaid requests (402)
+#      and 200 paid ones (pre-signed); the worker's VmRSS after the first
+#      500 and after all of them differ by at most RSS_SLACK_KB.
+#   2. the worker under valgrind --leak-check=full with -n 200: 200
+#      requests (402s, paid, bad), it exits by itself; no error, nothing
+#      definitely lost.
+. "$(dirname "$0")/lib.sh"
+RSS_SLACK_KB=${RSS_SLACK_KB:-256}
+
+start_chain || exit 1
+printf '%s\n' "${RELAYER_KEY#0x}" >"$X402_OUT/relayer.key"
+chmod 600 "$X402_OUT/relayer.key"
+mkdir -p "$X402_OUT/work"
+
+# conf NAME: a local-mode route selling the counter fixture.
+conf() {
+	cat >"$X402_OUT/$1.conf" <<CONF
+[route]
+command = $X402_TOP/tests/integration/fixtures/counter
+mime_type = text/plain
+price = 1000
+pay_to = $PAYTO
+accept = base-sepolia
+command_timeout = 10s
+workdir = $X402_OUT/work
+
+[gate]
+settlement = local
+log_level = warning
+
+[local]
+rpc_url = $RPC_URL
+relayer_key = $X402_OUT/relayer.key
+receipt_timeout = 30s
+
+[paths]
+spool = $X402_OUT/spool-$1
+claims = $X402_OUT/claims-$1
+fallback = $X402_OUT/fallback-$1
+CONF
+}
+conf mem
+conf vg
+
+PORT=$(freeport)
+BASE=http://127.0.0.1:$PORT
+VGLOG=$X402_OUT/valgrind
+cat >"$X402_OUT/lighttpd.conf" <<CONF
+server.bind = "127.0.0.1"
+server.port = $PORT
+server.document-root = "$X402_OUT"
+server.errorlog = "$X402_OUT/lighttpd-error.log"
+server.modules = ( "mod_fastcgi" )
+fastcgi.server = (
+	"/mem" => ((
+		"socket" => "$X402_OUT/mem.sock",
+		"bin-path" => "$GATE -c $X402_OUT/mem.conf",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)),
+	"/vg" => ((
+		"socket" => "$X402_OUT/vg.sock",
+		"bin-path" => "/usr/bin/valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --log-file=$VGLOG.%p.log $GATE -n 200 -c $X402_OUT/vg.conf",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)),
+)
+CONF
+/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_http "$BASE/mem" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
+
+code=$(curl -s -D "$X402_OUT/h402" -o /dev/null -w '%{http_code}' "$BASE/mem")
+eq "unpaid request gets 402" "$code" 402
+PR=$(header PAYMENT-REQUIRED "$X402_OUT/h402")
+PRV=$(curl -s -D - -o /dev/null "$BASE/vg" | tr -d '\r' |
+    sed -n 's/^[Pp][Aa][Yy][Mm][Ee][Nn][Tt]-[Rr][Ee][Qq][Uu][Ii][Rr][Ee][Dd]: //p')
+
+# sign N PR FILE: N fresh payment headers for PR, one a line.
+sign() {
+	(cd "$CHAIN" && node --input-type=module -e '
+import { privateKeyToAccount } from "viem/accounts";
+import { randomBytes } from "node:crypto";
+const [n, pr] = process.argv.slice(1);
+const req = JSON.parse(Buffer.from(pr, "base64").toString("utf8"));
+const acc = req.accepts[0];
+const account = privateKeyToAccount(process.env.PAYER_KEY);
+const types = { TransferWithAuthorization: [
+	{ name: "from", type: "address" }, { name: "to", type: "address" },
+	{ name: "value", type: "uint256" }, { name: "validAfter", type: "uint256" },
+	{ name: "validBefore", type: "uint256" }, { name: "nonce", type: "bytes32" } ] };
+const out = [];
+for (let i = 0; i < Number(n); i++) {
+	const auth = { from: account.address, to: acc.payTo, value: acc.amount,
+	    validAfter: "0", validBefore: String(Math.floor(Date.now() / 1000) + 3600),
+	    nonce: "0x" + randomBytes(32).toString("hex") };
+	const signature = await account.signTypedData({
+	    domain: { name: acc.extra.name, version: acc.extra.version,
+	        chainId: Number(acc.network.split(":")[1]), verifyingContract: acc.asset },
+	    types, primaryType: "TransferWithAuthorization",
+	    message: { ...auth, value: BigInt(auth.value),
+	        validAfter: BigInt(auth.validAfter), validBefore: BigInt(auth.validBefore) } });
+	out.push(Buffer.from(JSON.stringify({ x402Version: 2,
+	    payload: { authorization: auth, signature },
+	    resource: req.resource, accepted: acc })).toString("base64"));
+}
+console.log(out.join("\n"));' "$1" "$2") >"$3"
+}
+sign 200 "$PR" "$X402_OUT/paid.headers"
+sign 30 "$PRV" "$X402_OUT/vg.headers"
+eq "200 payments signed" "$(wc -l <"$X402_OUT/paid.headers")" 200
+
+# batch URL UNPAID PAID_FROM PAID_TO [BAD]: one curl, many requests on
+# one connection: UNPAID plain ones, then the paid headers
+# PAID_FROM..PAID_TO of $HEADERS, then BAD garbage ones; prints the codes.
+batch() {
+	cfg=$X402_OUT/batch.cfg
+	: >"$cfg"
+	i=0
+	while [ $i -lt "$2" ]; do
+		printf 'url = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n' "$1" >>"$cfg"
+		i=$((i + 1))
+	done
+	[ "$3" -le "$4" ] && sed -n "$3,$4p" "$HEADERS" | while read -r h; do
+		printf 'url = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nheader = "PAYMENT-SIGNATURE: %s"\ndata = "some body"\nnext\n' \
+		    "$1" "$h" >>"$cfg"
+	done
+	i=0
+	while [ $i -lt "${5:-0}" ]; do
+		printf 'url = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nheader = "PAYMENT-SIGNATURE: eyJ4NDAyVmVyc2lvbiI6Mn0=%d"\nnext\n' "$1" $i >>"$cfg"
+		i=$((i + 1))
+	done
+	printf 'url = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' "$1" >>"$cfg"
+	curl -s --config "$cfg"
+}
+
+worker_pid() {
+	ps -eo pid=,args= | grep -F "$GATE -c $X402_OUT/mem.conf" |
+	    grep -v grep | awk '{print $1; exit}'
+}
+rss_kb() {
+	awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
+
+# --- 1. growth ------------------------------------------------------------
+HEADERS=$X402_OUT/paid.headers
+before=$(balance "$PAYTO")
+# The first 500 (with the one above): 449 unpaid, 50 paid.
+batch "$BASE/mem" 448 1 50 >"$X402_OUT/codes1"
+W=$(worker_pid)
+check "one worker ($W)" test -n "$W"
+RSS1=$(rss_kb "$W")
+# The rest: 2,550 unpaid, 150 paid, 100 bad.
+batch "$BASE/mem" 2549 51 200 100 >"$X402_OUT/codes2"
+W2=$(worker_pid)
+RSS2=$(rss_kb "$W2")
+eq "the same worker served them all" "$W2" "$W"
+cat "$X402_OUT/codes1" "$X402_OUT/codes2" | sort | uniq -c >"$X402_OUT/codes"
+eq "3,000 unpaid answered 402 (+ 100 bad)" \
+    "$(cat "$X402_OUT/codes1" "$X402_OUT/codes2" | grep -c '^402$')" 3099
+eq "200 paid answered 200" \
+    "$(cat "$X402_OUT/codes1" "$X402_OUT/codes2" | grep -c '^200$')" 200
+eq "200 paid runs" "$(wc -l <"$X402_OUT/work/runs.log")" 200
+eq "200 receipts" "$(ls "$X402_OUT/spool-mem/new" | wc -l)" 200
+after=$(balance "$PAYTO")
+eq "200 payments moved 200 prices" "$((after - before))" 200000
+echo "# VmRSS after 500 requests: $RSS1 kB; after 3,300: $RSS2 kB"
+check "VmRSS grew by at most $RSS_SLACK_KB kB ($RSS1 -> $RSS2 kB)" \
+    test $((RSS2 - RSS1)) -le "$RSS_SLACK_KB"
+
+# --- 2. valgrind ----------------------------------------------------------
+# 200 requests to a fresh worker (the 402 above was its first): 149
+# unpaid, 30 paid, 20 bad; it exits after the 200th.
+HEADERS=$X402_OUT/vg.headers
+rm -f "$X402_OUT/work/runs.log"
+batch "$BASE/vg" 148 1 30 20 >"$X402_OUT/codes-vg"
+eq "valgrind worker: 30 paid answered 200" "$(grep -c '^200$' "$X402_OUT/codes-vg")" 30
+eq "valgrind worker: 169 refused with 402" "$(grep -c '^402$' "$X402_OUT/codes-vg")" 169
+eq "valgrind worker: 30 runs" "$(wc -l <"$X402_OUT/work/runs.log")" 30
+n=0
+while ! grep -qs "ERROR SUMMARY" "$VGLOG".*.log && [ $n -lt 300 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+first=$(grep -ls "ERROR SUMMARY" "$VGLOG".*.log | head -1)
+check "the worker exited by itself after -n 200" test -n "$first"
+if [ -n "$first" ]; then
+	check "valgrind: ERROR SUMMARY: 0 errors" grep -q "ERROR SUMMARY: 0 errors" "$first"
+	check "valgrind: nothing definitely lost" sh -c "! grep -q 'definitely lost: [1-9]' '$first'"
+	grep -E "definitely|ERROR SUMMARY|in use at exit" "$first" | sed 's/^/# /'
+	grep -q "ERROR SUMMARY: 0 errors" "$first" || head -60 "$first"
+fi
+
+finish
