@@ -124,7 +124,8 @@ start_apache() {
 		not_ok "$SETUP: apache2 -t accepts the configuration"
 		cat "$D/configtest.log"
 	fi
-	/usr/sbin/apache2 -f "$D/httpd.conf" -k start -DFOREGROUND \
+	# Its own session: on shutdown Apache signals its whole process group.
+	setsid /usr/sbin/apache2 -f "$D/httpd.conf" -k start -DFOREGROUND \
 	    >"$D/apache.out" 2>&1 &
 	APACHE=$!
 	PIDS="$PIDS $APACHE"
