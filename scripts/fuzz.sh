@@ -5,7 +5,9 @@
 # neutral: this script is the only place clang and -fsanitize=fuzzer are
 # used.
 #   scripts/fuzz.sh [SECONDS [TARGET...]]   default 20 s each, all targets
-#   FUZZ_BUILD=dir (default build-fuzz), FUZZ_JOBS
+#   FUZZ_BUILD=dir   where objects, targets, logs go (default build-fuzz)
+#   FUZZ_CONFIG=dir  a configured build holding autoconfig.h (default
+#                    build, configured by scripts/build.sh if need be)
 # Exits non-zero on a build failure, a crash, a leak or a sanitizer
 # report.  New corpus entries go to build-fuzz/corpus/<target>; crashes
 # to build-fuzz/crashes/<target>: copy a fixed one to
@@ -24,15 +26,16 @@ fi
 mkdir -p "$bd/obj" "$bd/corpus" "$bd/crashes"
 
 # autoconfig.h: from a configured plain build (scripts/build.sh).
-if [ ! -f "$top/build/autoconfig.h" ]; then
-	"$top/scripts/build.sh" "$top/build" || exit 1
+cfg=${FUZZ_CONFIG:-$top/build}
+if [ ! -f "$cfg/autoconfig.h" ]; then
+	"$top/scripts/build.sh" "$cfg" || exit 1
 fi
 
 pc() { pkg-config "$@" libsecp256k1 json-c libcurl openssl inih; }
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link
  -Wall -Wextra -Wno-unused-parameter -Werror
- -I$top/build -I$top/src/lib -I$top/src/common -I$top/src/gate
+ -I$cfg -I$top/src/lib -I$top/src/common -I$top/src/gate
  -I$top/src/payout -I$top/src/cli -I$top/tests/fuzz
  -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" $(pc --cflags)"
 libs="$(pc --libs)"
