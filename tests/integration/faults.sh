@@ -249,7 +249,8 @@ b=$(balance "$PAYTO")
 pay counter
 unpaid counter 503 "$b"
 eq "facilitator down: the command did not run" "$(runs ok)" 0
-check "facilitator down: logged" logged "route counter: verify:"
+check "facilitator down: logged" \
+    logged "route counter: 503: payment verification unavailable"
 node "$CHAIN/facilitator.mjs" --port "$FAC_PORT" --rpc "$RPC_URL" \
     --key "$FACILITATOR_KEY" --log "$X402_OUT/facilitator2.jsonl" \
     >"$X402_OUT/facilitator2.log" 2>&1 &
@@ -271,13 +272,15 @@ pay hang
 unpaid hang 504 "$b"
 check "hanging facilitator: answered within 8 s" \
     test $(( $(date +%s) - t0 )) -le 8
-check "hanging facilitator: logged" logged "route hang: verify:"
+check "hanging facilitator: logged" \
+    logged "route hang: 504: payment verification unavailable: timed out"
 
 # 3. The facilitator answers garbage: 502.
 b=$(balance "$PAYTO")
 pay junk
 unpaid junk 502 "$b"
-check "garbage facilitator: logged" logged "route junk: verify:"
+check "garbage facilitator: logged" \
+    logged "route junk: 502: payment verification unavailable: malformed"
 eq "broken facilitators: the command never ran" "$(runs ok)" 1
 
 # 4. The command hangs: killed at command_timeout, 504, not charged.
