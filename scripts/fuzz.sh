@@ -87,6 +87,10 @@ for t in $targets; do
 	regs=$top/tests/fuzz/regressions/$t
 	mkdir -p "$bd/corpus/$t" "$bd/crashes/$t"
 	log=$bd/fuzz_$t.log
+	# Scratch files of the targets (route files, a spool) live here.
+	rm -rf "$bd/tmp"
+	mkdir -p "$bd/tmp"
+	export TMPDIR="$bd/tmp"
 	# 1. Every saved crash must now pass.
 	if [ -d "$regs" ] && [ -n "$(ls -A "$regs" 2>/dev/null)" ]; then
 		if ! "$bd/fuzz_$t" "$regs"/* >"$bd/regress_$t.log" 2>&1; then

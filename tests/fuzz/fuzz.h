@@ -31,4 +31,13 @@ fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+/* The directory for a target's scratch files: $TMPDIR or /tmp. */
+static inline const char *
+fuzz_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t != NULL && t[0] == '/' ? t : "/tmp";
+}
+
 #endif /* X402_FUZZ_H */

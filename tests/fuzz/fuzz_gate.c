@@ -100,13 +100,14 @@ route(void)
 {
 	static struct route r;
 	static int loaded;
-	char dir[64], path[96];
+	char dir[512], path[600];
 	struct x402_detail d;
 	FILE *f;
 
 	if (loaded)
 		return &r;
-	snprintf(dir, sizeof(dir), "/tmp/fuzz-gate-%ld", (long)getpid());
+	snprintf(dir, sizeof(dir), "%s/fuzz-gate-%ld", fuzz_tmpdir(),
+	    (long)getpid());
 	snprintf(path, sizeof(path), "%s/route.conf", dir);
 	if (mkdir(dir, 0700) != 0 || (f = fopen(path, "w")) == NULL)
 		abort();

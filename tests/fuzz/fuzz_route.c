@@ -16,7 +16,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	static char path[512];
 	struct route r;
 	struct x402_detail d;
 	FILE *f;
@@ -24,8 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > FUZZ_MAX)
 		return 0;
 	if (path[0] == '\0')
-		snprintf(path, sizeof(path), "/tmp/fuzz-route-%ld.conf",
-		    (long)getpid());
+		snprintf(path, sizeof(path), "%s/fuzz-route-%ld.conf",
+		    fuzz_tmpdir(), (long)getpid());
 	if ((f = fopen(path, "w")) == NULL)
 		abort();
 	if (size > 0 && fwrite(data, 1, size, f) != size)
