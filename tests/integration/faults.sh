@@ -345,7 +345,12 @@ check "forking command: the child did not outlive it" \
 b=$(balance "$PAYTO")
 pay slow --max-time 1
 eq "client gone: curl gave up" "$CODE" 000
-sleep 6
+n=0
+while ! logged "route slow: paid" && [ $n -lt 80 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+sleep 0.3
 paid=$(( $(balance "$PAYTO") - b ))
 rc=$(receipts "$X402_OUT/spool-slow")
 case $paid in
@@ -434,7 +439,8 @@ check "RPC down: output withheld" sh -c "! grep -q 'slow content' '$BODY'"
 check "RPC down: logged" logged "route local: settlement after the command failed"
 
 # The gates are still alive and answer 402 to the next unpaid request.
-for r in counter hang junk sleeper crasher flood closer forker local; do
+for r in counter hang junk sleeper crasher flood closer forker slow rospool \
+    fullspool local; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/$r")
 	[ "$code" = 402 ] || not_ok "/$r after its fault: $code, want 402"
 done
