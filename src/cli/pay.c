@@ -335,6 +335,21 @@ header_json(const struct x402_http_response *r, const char *name)
 	return o;
 }
 
+/* Appends the elements of the array acc as version-v candidates. */
+static void
+add_offers(struct cand *cands, size_t *ncand, size_t max,
+    struct json_object *acc, int v)
+{
+	size_t i, n = json_object_array_length(acc);
+
+	for (i = 0; i < n && *ncand < max; i++) {
+		memset(&cands[*ncand], 0, sizeof(cands[*ncand]));
+		cands[*ncand].version = v;
+		cands[*ncand].req = json_object_array_get_idx(acc, i);
+		(*ncand)++;
+	}
+}
+
 /*
  * Reads the offers of a 402 reply: the v2 PAYMENT-REQUIRED header first,
  * then a v1 JSON body.  Returns how many were put in cands (at most
@@ -348,7 +363,7 @@ read_offers(struct cand *cands, size_t max, struct json_object **pr,
 {
 	struct x402_detail d = { "" };
 	struct json_object *acc;
-	size_t ncand = 0, i, n;
+	size_t ncand = 0;
 
 	*pr = NULL;
 	*body = NULL;
@@ -359,13 +374,7 @@ read_offers(struct cand *cands, size_t max, struct json_object **pr,
 			fprintf(stderr, "< HTTP 402, PAYMENT-REQUIRED:\n");
 			cli_pretty(stderr, *pr);
 		}
-		n = json_object_array_length(acc);
-		for (i = 0; i < n && ncand < max; i++) {
-			memset(&cands[ncand], 0, sizeof(cands[ncand]));
-			cands[ncand].version = 2;
-			cands[ncand].req = json_object_array_get_idx(acc, i);
-			ncand++;
-		}
+		add_offers(cands, &ncand, max, acc, 2);
 	}
 	if (r1->body.len > 0 && x402_json_parse(body, &d, r1->body.p,
 	    r1->body.len, X402_JSON_MAX_DEPTH) == 0 &&
@@ -378,13 +387,7 @@ read_offers(struct cand *cands, size_t max, struct json_object **pr,
 			fprintf(stderr, "< HTTP 402, v1 body:\n");
 			cli_pretty(stderr, *body);
 		}
-		n = json_object_array_length(acc);
-		for (i = 0; i < n && ncand < max; i++) {
-			memset(&cands[ncand], 0, sizeof(cands[ncand]));
-			cands[ncand].version = 1;
-			cands[ncand].req = json_object_array_get_idx(acc, i);
-			ncand++;
-		}
+		add_offers(cands, &ncand, max, acc, 1);
 	}
 	return ncand;
 }

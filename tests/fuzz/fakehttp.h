@@ -7,11 +7,16 @@
 #ifndef X402_FAKEHTTP_H
 #define X402_FAKEHTTP_H
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "x402.h"
 
 static long fake_status;
 static const char *fake_body;
 static size_t fake_len;
+/* When set, picks the reply by URL instead (sets fake_body, fake_len). */
+static void (*fake_pick)(const char *url);
 
 int __wrap_x402_http_request(struct x402_http *h,
     struct x402_http_response *resp, const char *method, const char *url,
@@ -24,8 +29,9 @@ __wrap_x402_http_request(struct x402_http *h,
     const char *const *headers, const void *body, size_t bodylen,
     struct x402_detail *d)
 {
-	(void)h, (void)method, (void)url, (void)headers, (void)body;
-	(void)bodylen;
+	(void)h, (void)method, (void)headers, (void)body, (void)bodylen;
+	if (fake_pick != NULL)
+		fake_pick(url);
 	memset(resp, 0, sizeof(*resp));
 	resp->status = fake_status;
 	x402_buf_init(&resp->body, 1 << 20);
@@ -35,6 +41,17 @@ __wrap_x402_http_request(struct x402_http *h,
 	    x402_buf_add(&resp->body, fake_body, fake_len) != 0)
 		return x402_fail(d, X402_ERR_LIMIT, "fake reply too large");
 	return 0;
+}
+
+/* libcurl's global state, once per process. */
+static void
+fake_init(void)
+{
+	static int done;
+
+	if (!done && x402_http_global_init() != 0)
+		abort();
+	done = 1;
 }
 
 #endif /* X402_FAKEHTTP_H */

@@ -15,7 +15,6 @@ static const long statuses[] = { 200, 400, 402, 500 };
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int init;
 	struct x402_facilitator *f = NULL;
 	const struct x402_facilitator_supported *sup;
 	struct x402_verify_result vr;
@@ -27,11 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > FUZZ_MAX)
 		return 0;
-	if (!init) {
-		if (x402_http_global_init() != 0)
-			abort();
-		init = 1;
-	}
+	fake_init();
 	fake_status = statuses[(data[0] >> 2) % 4];
 	fake_body = (const char *)data + 1;
 	fake_len = size - 1;

@@ -17,6 +17,7 @@
 #include "gate.h"
 #include "log.h"
 #include "fuzz.h"
+#include "fakehttp.h"
 
 #define NVARS 32
 
@@ -37,27 +38,13 @@ static const char REFUSED[] = "{\"isValid\":false,\"invalidReason\":"
     "\"insufficient_funds\",\"payer\":"
     "\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\"}";
 
-int __wrap_x402_http_request(struct x402_http *h,
-    struct x402_http_response *resp, const char *method, const char *url,
-    const char *const *headers, const void *body, size_t bodylen,
-    struct x402_detail *d);
-
-int
-__wrap_x402_http_request(struct x402_http *h,
-    struct x402_http_response *resp, const char *method, const char *url,
-    const char *const *headers, const void *body, size_t bodylen,
-    struct x402_detail *d)
+/* The facilitator: /supported lists both offers, /verify refuses. */
+static void
+pick(const char *url)
 {
-	const char *r = strstr(url, "/supported") ? SUPPORTED : REFUSED;
-
-	(void)h, (void)method, (void)headers, (void)body, (void)bodylen;
-	memset(resp, 0, sizeof(*resp));
-	resp->status = 200;
-	x402_buf_init(&resp->body, 1 << 16);
-	x402_buf_init(&resp->headers, X402_HTTP_RESP_HEADERS_MAX);
-	if (x402_buf_adds(&resp->body, r) != 0)
-		return x402_fail(d, X402_ERR_NOMEM, "fake reply");
-	return 0;
+	fake_status = 200;
+	fake_body = strstr(url, "/supported") ? SUPPORTED : REFUSED;
+	fake_len = strlen(fake_body);
 }
 
 static const char *
@@ -121,8 +108,8 @@ route(void)
 	    "fallback = %s/fallback\n", dir, dir, dir);
 	if (fclose(f) != 0)
 		abort();
-	if (x402_http_global_init() != 0)
-		abort();
+	fake_init();
+	fake_pick = pick;
 	x402_log_open("fuzz-gate", X402_LOG_STDERR, 0, 0);
 	x402_log_set_level(X402_LEVEL_ERR);
 	if (route_load(&r, &d, NULL, path, 1) != 0) {

@@ -14,7 +14,6 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int init;
 	static const uint8_t addr[20], hash[32], tx[4] = { 1, 2, 3, 4 };
 	struct x402_rpc *rpc = NULL;
 	struct x402_rpc_receipt rc;
@@ -27,11 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > FUZZ_MAX)
 		return 0;
-	if (!init) {
-		if (x402_http_global_init() != 0)
-			abort();
-		init = 1;
-	}
+	fake_init();
 	fake_status = (data[0] & 0x80) ? 500 : 200;
 	fake_body = (const char *)data + 1;
 	fake_len = size - 1;
