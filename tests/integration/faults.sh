@@ -202,7 +202,6 @@ for r in counter hang junk sleeper crasher flood closer forker slow rospool \
 	done
 done
 
-
 # pay NAME [CURL ARGS...]: a fresh payment for /NAME; sets CODE, BODY
 # (a file) and HDR (the header used, for a retry).
 N=0
