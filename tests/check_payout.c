@@ -425,6 +425,7 @@ static const char *const bad_journals[] = {
 	BHEAD BNET "end\n",				/* no asset */
 	BHEAD BNET BASSET "id 8\nend\n",		/* id twice */
 	"x402-payout-batch 1\nid 7\n" BNET BASSET "end\n", /* no created */
+	BHEAD "\n" BNET BASSET "end\n",			/* an empty line */
 };
 
 START_TEST(batch_bad)

@@ -154,6 +154,8 @@ po_batch_parse(struct po_batch *bt, struct x402_detail *d, const char *text,
 		}
 #define U64(dst, s) (x402_u256_parse_dec(&t, (s), strlen(s)) != 0 || \
 	!x402_u256_get_u64(&t, (dst)))
+		if (n == 0)
+			goto bad;
 		for (i = 0; i < NHEAD; i++)
 			if (strcmp(w[0], head_names[i]) == 0)
 				break;
