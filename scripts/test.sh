@@ -87,7 +87,8 @@ fuzz_stage() {
 	rc=$?
 	# The table: target, executions, cov, ft, corpus, result.
 	sed -n '/^target /,$p' "$out-fuzz.log" | grep -v '^    #'
-	[ $rc -eq 0 ] || tail -20 "$out-fuzz.log"
+	[ $rc -eq 0 ] || [ -n "$(sed -n '/^target /p' "$out-fuzz.log")" ] ||
+	    tail -20 "$out-fuzz.log"
 	return $rc
 }
 
