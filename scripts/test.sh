@@ -3,8 +3,10 @@
 #   scripts/test.sh            everything
 #   scripts/test.sh unit       only the plain unit suites
 # Stages: unit (make check), sanitizers (ASan+UBSan build, make check),
-# valgrind (make check-valgrind), integration (tests/integration/*.sh
-# against the plain build), demo (contrib/demo/demo.sh must exit 0),
+# valgrind (make check-valgrind), fuzz (scripts/fuzz.sh: every libFuzzer
+# target replays its saved crashes, then fuzzes for FUZZ_SECONDS, 12 by
+# default), integration (tests/integration/*.sh against the plain build),
+# demo (contrib/demo/demo.sh must exit 0),
 # distcheck.  Exits non-zero if any stage fails.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +89,17 @@ demo() {
 	    { tail -40 "$out/demo.log"; return 1; }
 }
 
+fuzz_stage() {
+	FUZZ_CONFIG="$top/build" sh "$top/scripts/fuzz.sh" \
+	    "${FUZZ_SECONDS:-12}" >"$out-fuzz.log" 2>&1
+	rc=$?
+	# The table: target, executions, cov, ft, corpus, result.
+	sed -n '/^target /,$p' "$out-fuzz.log" | grep -v '^    #'
+	[ $rc -eq 0 ] || [ -n "$(sed -n '/^target /p' "$out-fuzz.log")" ] ||
+	    tail -20 "$out-fuzz.log"
+	return $rc
+}
+
 distcheck() {
 	make -C "$top/build" distcheck >"$out-distcheck.log" 2>&1 ||
 	    { tail -40 "$out-distcheck.log"; return 1; }
@@ -97,6 +110,7 @@ stage unit unit
 if [ "$only" = all ]; then
 	stage sanitizers sanitizers
 	stage valgrind valgrind_stage
+	stage fuzz fuzz_stage
 	stage integration integration
 	stage demo demo
 	stage distcheck distcheck

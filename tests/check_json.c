@@ -30,6 +30,11 @@ static const struct {
 	{ "{\"p\":{\"x\":1,\"y\":{},\"x\":2}}", X402_ERR_JSON },
 	{ "{\"\\u0061\":1}", X402_ERR_JSON },	/* escaped key */
 	{ "{\"a\":\"\xff\"}", X402_ERR_JSON },	/* invalid UTF-8 */
+	/* raw control characters (fuzz_receipt): escaped they are fine */
+	{ "{\"succe\x01\x01ss\":true}", X402_ERR_JSON },
+	{ "{\"a\":\"x\x1fy\"}", X402_ERR_JSON },
+	{ "{\"a\":\"tab\there\"}", X402_ERR_JSON },
+	{ "{\"a\":\"x\\u0001y\"}", 0 },
 };
 
 START_TEST(table)

@@ -409,6 +409,49 @@ START_TEST(batch_nonce_and_journal)
 }
 END_TEST
 
+/*
+ * Journals the fuzzer found (tests/fuzz/regressions/payout): a header
+ * line missing, empty or given twice is refused, so every journal that
+ * parses formats back to text that parses.
+ */
+#define BHEAD "x402-payout-batch 1\nid 7\ncreated 1700000000\nclosed 0\n"
+#define BNET "network eip155:84532\n"
+#define BASSET "asset 0x036CbD53842c5426634e7929541eC2318f3dCF7e\n"
+static const char *const bad_journals[] = {
+	"x402-payout-batch 1\nid 7\ncreated 0000000000000000000000000000\n"
+	    "end\n",					/* the crash */
+	BHEAD BASSET "end\n",				/* no network */
+	BHEAD "network \n" BASSET "end\n",		/* empty network */
+	BHEAD BNET "end\n",				/* no asset */
+	BHEAD BNET BASSET "id 8\nend\n",		/* id twice */
+	"x402-payout-batch 1\nid 7\n" BNET BASSET "end\n", /* no created */
+	BHEAD "\n" BNET BASSET "end\n",			/* an empty line */
+};
+
+START_TEST(batch_bad)
+{
+	static struct po_batch bt;
+	struct x402_detail d;
+	const char *t = bad_journals[_i];
+
+	ck_assert_int_eq(po_batch_parse(&bt, &d, t, strlen(t)),
+	    X402_ERR_SYNTAX);
+	ck_assert_ptr_nonnull(strstr(d.msg, "malformed"));
+}
+END_TEST
+
+START_TEST(batch_minimal)
+{
+	static struct po_batch bt;
+	struct x402_detail d;
+	const char *t = BHEAD BNET BASSET "end\n";
+
+	ck_assert_int_eq(po_batch_parse(&bt, &d, t, strlen(t)), 0);
+	ck_assert_str_eq(bt.network, "eip155:84532");
+	ck_assert_uint_eq(bt.n, 0);
+}
+END_TEST
+
 static Suite *
 payout_suite(void)
 {
@@ -429,6 +472,9 @@ payout_suite(void)
 	    sizeof(bad_ledgers) / sizeof(bad_ledgers[0]));
 	tcase_add_test(tc, ledger_atomic_save);
 	tcase_add_test(tc, batch_nonce_and_journal);
+	tcase_add_loop_test(tc, batch_bad, 0,
+	    sizeof(bad_journals) / sizeof(bad_journals[0]));
+	tcase_add_test(tc, batch_minimal);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -335,6 +335,63 @@ header_json(const struct x402_http_response *r, const char *name)
 	return o;
 }
 
+/* Appends the elements of the array acc as version-v candidates. */
+static void
+add_offers(struct cand *cands, size_t *ncand, size_t max,
+    struct json_object *acc, int v)
+{
+	size_t i, n = json_object_array_length(acc);
+
+	for (i = 0; i < n && *ncand < max; i++) {
+		memset(&cands[*ncand], 0, sizeof(cands[*ncand]));
+		cands[*ncand].version = v;
+		cands[*ncand].req = json_object_array_get_idx(acc, i);
+		(*ncand)++;
+	}
+}
+
+/*
+ * Reads the offers of a 402 reply: the v2 PAYMENT-REQUIRED header first,
+ * then a v1 JSON body.  Returns how many were put in cands (at most
+ * max); *pr and *body (caller frees, NULL when absent) own the JSON the
+ * candidates borrow.  Nothing is judged here.
+ */
+static size_t
+read_offers(struct cand *cands, size_t max, struct json_object **pr,
+    struct json_object **body, const struct x402_http_response *r1,
+    int verbose)
+{
+	struct x402_detail d = { "" };
+	struct json_object *acc;
+	size_t ncand = 0;
+
+	*pr = NULL;
+	*body = NULL;
+	if ((*pr = header_json(r1, "PAYMENT-REQUIRED")) != NULL &&
+	    json_object_object_get_ex(*pr, "accepts", &acc) &&
+	    json_object_is_type(acc, json_type_array)) {
+		if (verbose) {
+			fprintf(stderr, "< HTTP 402, PAYMENT-REQUIRED:\n");
+			cli_pretty(stderr, *pr);
+		}
+		add_offers(cands, &ncand, max, acc, 2);
+	}
+	if (r1->body.len > 0 && x402_json_parse(body, &d, r1->body.p,
+	    r1->body.len, X402_JSON_MAX_DEPTH) == 0 &&
+	    json_object_object_get_ex(*body, "x402Version", &acc) &&
+	    json_object_is_type(acc, json_type_int) &&
+	    json_object_get_int(acc) == 1 &&
+	    json_object_object_get_ex(*body, "accepts", &acc) &&
+	    json_object_is_type(acc, json_type_array)) {
+		if (verbose) {
+			fprintf(stderr, "< HTTP 402, v1 body:\n");
+			cli_pretty(stderr, *body);
+		}
+		add_offers(cands, &ncand, max, acc, 1);
+	}
+	return ncand;
+}
+
 /* Why the server refused the paid retry, on stderr. */
 static void
 report_rejection(const struct x402_http_response *r)
@@ -539,12 +596,12 @@ cmd_pay(int argc, char **argv)
 	struct x402_http_opts ho;
 	struct x402_http_response r1, r2;
 	struct x402_detail d = { "" };
-	struct json_object *pr = NULL, *body = NULL, *acc;
+	struct json_object *pr = NULL, *body = NULL;
 	struct cand cands[MAX_CANDS], *pick = NULL;
 	struct x402_buf hdr, line;
 	uint8_t key[X402_SECKEY_LEN], from[X402_ADDR_LEN];
 	const void *data = NULL;
-	size_t datalen = 0, ncand = 0, i, n;
+	size_t datalen = 0, ncand = 0, i;
 	const char *keyfile;
 	int rc = CLI_OTHER, e, v, http_up = 0;
 
@@ -619,41 +676,7 @@ cmd_pay(int argc, char **argv)
 		goto out;
 	}
 
-	/* Offers: the v2 header first, then a v1 JSON body. */
-	if ((pr = header_json(&r1, "PAYMENT-REQUIRED")) != NULL &&
-	    json_object_object_get_ex(pr, "accepts", &acc) &&
-	    json_object_is_type(acc, json_type_array)) {
-		if (op.verbose) {
-			fprintf(stderr, "< HTTP 402, PAYMENT-REQUIRED:\n");
-			cli_pretty(stderr, pr);
-		}
-		n = json_object_array_length(acc);
-		for (i = 0; i < n && ncand < MAX_CANDS; i++) {
-			memset(&cands[ncand], 0, sizeof(cands[ncand]));
-			cands[ncand].version = 2;
-			cands[ncand].req = json_object_array_get_idx(acc, i);
-			ncand++;
-		}
-	}
-	if (r1.body.len > 0 && x402_json_parse(&body, &d, r1.body.p,
-	    r1.body.len, X402_JSON_MAX_DEPTH) == 0 &&
-	    json_object_object_get_ex(body, "x402Version", &acc) &&
-	    json_object_is_type(acc, json_type_int) &&
-	    json_object_get_int(acc) == 1 &&
-	    json_object_object_get_ex(body, "accepts", &acc) &&
-	    json_object_is_type(acc, json_type_array)) {
-		if (op.verbose) {
-			fprintf(stderr, "< HTTP 402, v1 body:\n");
-			cli_pretty(stderr, body);
-		}
-		n = json_object_array_length(acc);
-		for (i = 0; i < n && ncand < MAX_CANDS; i++) {
-			memset(&cands[ncand], 0, sizeof(cands[ncand]));
-			cands[ncand].version = 1;
-			cands[ncand].req = json_object_array_get_idx(acc, i);
-			ncand++;
-		}
-	}
+	ncand = read_offers(cands, MAX_CANDS, &pr, &body, &r1, op.verbose);
 	if (ncand == 0) {
 		cli_err("HTTP 402 without x402 payment requirements");
 		rc = CLI_POLICY;

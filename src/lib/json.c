@@ -8,7 +8,8 @@
 
 /*
  * A structural scan that json-c does not do: refuses duplicate and escaped
- * keys.  It runs before json-c on text json-c will then validate fully, so
+ * keys, and raw control characters in strings (json-c takes them even in
+ * strict mode, and they would not survive a format-and-parse round trip).  It runs before json-c on text json-c will then validate fully, so
  * it only needs to be right on valid JSON and safe on anything else.
  */
 struct frame {
@@ -66,6 +67,13 @@ scan_keys(struct x402_detail *d, const char *t, size_t len, int max_depth)
 			int escaped = 0;
 
 			while (i < len && t[i] != '"') {
+				/* RFC 8259: control characters are escaped. */
+				if ((unsigned char)t[i] < 0x20) {
+					r = x402_fail(d, X402_ERR_JSON, "JSON "
+					    "string with a raw control "
+					    "character (byte %zu)", i);
+					goto out;
+				}
 				if (t[i] == '\\') {
 					escaped = 1;
 					i++;

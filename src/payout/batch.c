@@ -111,6 +111,10 @@ po_batch_format(struct x402_buf *b, const struct po_batch *bt)
 }
 
 #define WMAX 14
+/* The header lines po_batch_format writes; each must appear once. */
+static const char *const head_names[] = { "id", "created", "closed",
+    "network", "asset" };
+#define NHEAD (sizeof(head_names) / sizeof(head_names[0]))
 
 int
 po_batch_parse(struct po_batch *bt, struct x402_detail *d, const char *text,
@@ -120,6 +124,7 @@ po_batch_parse(struct po_batch *bt, struct x402_detail *d, const char *text,
 	unsigned lineno = 0;
 	size_t n, i;
 	int r = X402_ERR_SYNTAX, ended = 0;
+	unsigned seen = 0;
 	x402_u256 t;
 
 	memset(bt, 0, sizeof(*bt));
@@ -149,6 +154,17 @@ po_batch_parse(struct po_batch *bt, struct x402_detail *d, const char *text,
 		}
 #define U64(dst, s) (x402_u256_parse_dec(&t, (s), strlen(s)) != 0 || \
 	!x402_u256_get_u64(&t, (dst)))
+		if (n == 0)
+			goto bad;
+		for (i = 0; i < NHEAD; i++)
+			if (strcmp(w[0], head_names[i]) == 0)
+				break;
+		if (i < NHEAD) {
+			/* Each header line exactly once, with a value. */
+			if (seen & (1u << i))
+				goto bad;
+			seen |= 1u << i;
+		}
 		if (n == 1 && strcmp(w[0], "end") == 0)
 			ended = 1;
 		else if (n == 2 && strcmp(w[0], "id") == 0) {
@@ -206,7 +222,8 @@ po_batch_parse(struct po_batch *bt, struct x402_detail *d, const char *text,
 			goto bad;
 #undef U64
 	}
-	if (!ended || bt->id == 0) {
+	if (!ended || bt->id == 0 || seen != (1u << NHEAD) - 1 ||
+	    bt->network[0] == '\0') {
 		lineno++;
 		goto bad;
 	}
