@@ -30,12 +30,14 @@ cfg=${FUZZ_CONFIG:-$top/build}
 if [ ! -f "$cfg/autoconfig.h" ]; then
 	"$top/scripts/build.sh" "$cfg" || exit 1
 fi
+# The paywall's script and style, generated into the build by make.
+make -C "$cfg" src/gate/paywall_assets.h >/dev/null || exit 1
 
 pc() { pkg-config "$@" libsecp256k1 json-c libcurl openssl inih; }
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link
  -Wall -Wextra -Wno-unused-parameter -Werror
- -I$cfg -I$top/src/lib -I$top/src/common -I$top/src/gate
+ -I$cfg -I$cfg/src/gate -I$top/src/lib -I$top/src/common -I$top/src/gate
  -I$top/src/payout -I$top/src/cli -I$top/tests/fuzz
  -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" $(pc --cflags)"
 libs="$(pc --libs)"

@@ -75,8 +75,9 @@ mkfac(const char *c, struct x402_cdp_key *auth)
 	struct x402_facilitator *f = NULL;
 	char url[256];
 
-	o.connect_timeout_ms = 500 * tu_scale();
-	o.timeout_ms = 700 * tu_scale();
+	/* At most 3x: the hang cases must still time out, not be cut off. */
+	o.connect_timeout_ms = 500 * (tu_scale() < 3 ? tu_scale() : 3);
+	o.timeout_ms = 700 * (tu_scale() < 3 ? tu_scale() : 3);
 	snprintf(url, sizeof(url), "%s/fac/%s", srv.base, c);
 	ck_assert_int_eq(x402_facilitator_new(&f, NULL, url, &o, auth), 0);
 	return f;
@@ -230,8 +231,9 @@ START_TEST(test_nothing_listening)
 	struct x402_settlement st;
 	char url[64];
 
-	o.connect_timeout_ms = 500 * tu_scale();
-	o.timeout_ms = 700 * tu_scale();
+	/* At most 3x: the hang cases must still time out, not be cut off. */
+	o.connect_timeout_ms = 500 * (tu_scale() < 3 ? tu_scale() : 3);
+	o.timeout_ms = 700 * (tu_scale() < 3 ? tu_scale() : 3);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ts_free_port());
 	ck_assert_int_eq(x402_facilitator_new(&f, NULL, url, &o, NULL), 0);
 	ck_assert_int_eq(x402_facilitator_verify(f, &vr, NULL, 2, pay, req),
