@@ -15,19 +15,6 @@
 #define SCHEMA_URL "https://json-schema.org/draft/2020-12/schema"
 #define ENTRY_HEAD_MAX 8192
 
-/* Adds v under key; takes v (also on failure). */
-static int
-put(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return X402_ERR_NOMEM;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return X402_ERR_NOMEM;
-	}
-	return 0;
-}
-
 static struct json_object *
 parse(const char *text)
 {
@@ -43,9 +30,9 @@ payid_decl(int required)
 	if (o == NULL)
 		return NULL;
 	if ((info = json_object_new_object()) == NULL ||
-	    put(info, "required", json_object_new_boolean(required)) != 0 ||
-	    put(o, "info", info) != 0 ||
-	    put(o, "schema", parse("{\"$schema\":\"" SCHEMA_URL "\","
+	    x402_json_put(info, "required", json_object_new_boolean(required)) != 0 ||
+	    x402_json_put(o, "info", info) != 0 ||
+	    x402_json_put(o, "schema", parse("{\"$schema\":\"" SCHEMA_URL "\","
 	    "\"type\":\"object\",\"properties\":{\"required\":{\"type\":"
 	    "\"boolean\"},\"id\":{\"type\":\"string\",\"minLength\":16,"
 	    "\"maxLength\":128,\"pattern\":\"^[a-zA-Z0-9_-]+$\"}},"
@@ -89,55 +76,55 @@ bazaar_decl(const struct route *r, const char *method)
 	props = json_object_new_object();
 	sin = json_object_new_object();
 	sp = json_object_new_object();
-	bad |= put(o, "info", info) != 0;
-	bad |= put(info, "input", in) != 0;
-	bad |= put(in, "type", json_object_new_string("http")) != 0;
+	bad |= x402_json_put(o, "info", info) != 0;
+	bad |= x402_json_put(info, "input", in) != 0;
+	bad |= x402_json_put(in, "type", json_object_new_string("http")) != 0;
 	if (body) {
-		bad |= put(in, "bodyType", json_object_new_string(
+		bad |= x402_json_put(in, "bodyType", json_object_new_string(
 		    types[r->c.bazaar_body_type])) != 0;
-		bad |= put(in, "body", copy(r->bz_body)) != 0;
+		bad |= x402_json_put(in, "body", copy(r->bz_body)) != 0;
 	} else
-		bad |= put(in, "queryParams", copy(r->bz_query)) != 0;
-	bad |= put(in, "method", json_object_new_string(method)) != 0;
+		bad |= x402_json_put(in, "queryParams", copy(r->bz_query)) != 0;
+	bad |= x402_json_put(in, "method", json_object_new_string(method)) != 0;
 	if (r->bz_output != NULL) {
 		out = json_object_new_object();
-		bad |= put(info, "output", out) != 0;
-		bad |= put(out, "type", json_object_new_string("json")) != 0;
-		bad |= put(out, "example", copy(r->bz_output)) != 0;
+		bad |= x402_json_put(info, "output", out) != 0;
+		bad |= x402_json_put(out, "type", json_object_new_string("json")) != 0;
+		bad |= x402_json_put(out, "example", copy(r->bz_output)) != 0;
 	}
-	bad |= put(o, "schema", sch) != 0;
-	bad |= put(sch, "$schema", json_object_new_string(SCHEMA_URL)) != 0;
-	bad |= put(sch, "type", json_object_new_string("object")) != 0;
-	bad |= put(sch, "properties", props) != 0;
-	bad |= put(props, "input", sin) != 0;
-	bad |= put(sin, "type", json_object_new_string("object")) != 0;
-	bad |= put(sin, "properties", sp) != 0;
-	bad |= put(sp, "type", parse("{\"type\":\"string\",\"const\":"
+	bad |= x402_json_put(o, "schema", sch) != 0;
+	bad |= x402_json_put(sch, "$schema", json_object_new_string(SCHEMA_URL)) != 0;
+	bad |= x402_json_put(sch, "type", json_object_new_string("object")) != 0;
+	bad |= x402_json_put(sch, "properties", props) != 0;
+	bad |= x402_json_put(props, "input", sin) != 0;
+	bad |= x402_json_put(sin, "type", json_object_new_string("object")) != 0;
+	bad |= x402_json_put(sin, "properties", sp) != 0;
+	bad |= x402_json_put(sp, "type", parse("{\"type\":\"string\",\"const\":"
 	    "\"http\"}")) != 0;
 	if ((e = parse("{\"type\":\"string\",\"enum\":[]}")) != NULL)
 		bad |= json_object_array_add(json_object_object_get(e, "enum"),
 		    json_object_new_string(method)) != 0;
-	bad |= put(sp, "method", e) != 0;
+	bad |= x402_json_put(sp, "method", e) != 0;
 	if (body) {
-		bad |= put(sp, "bodyType", parse("{\"type\":\"string\","
+		bad |= x402_json_put(sp, "bodyType", parse("{\"type\":\"string\","
 		    "\"enum\":[\"json\",\"form-data\",\"text\"]}")) != 0;
-		bad |= put(sp, "body", parse("{\"properties\":{}}")) != 0;
-		bad |= put(sin, "required", parse("[\"type\",\"method\","
+		bad |= x402_json_put(sp, "body", parse("{\"properties\":{}}")) != 0;
+		bad |= x402_json_put(sin, "required", parse("[\"type\",\"method\","
 		    "\"bodyType\",\"body\"]")) != 0;
 	} else {
-		bad |= put(sp, "queryParams", parse("{\"type\":\"object\","
+		bad |= x402_json_put(sp, "queryParams", parse("{\"type\":\"object\","
 		    "\"properties\":{}}")) != 0;
-		bad |= put(sin, "required",
+		bad |= x402_json_put(sin, "required",
 		    parse("[\"type\",\"method\"]")) != 0;
 	}
-	bad |= put(sin, "additionalProperties",
+	bad |= x402_json_put(sin, "additionalProperties",
 	    json_object_new_boolean(0)) != 0;
 	if (r->bz_output != NULL)
-		bad |= put(props, "output", parse("{\"type\":\"object\","
+		bad |= x402_json_put(props, "output", parse("{\"type\":\"object\","
 		    "\"properties\":{\"type\":{\"type\":\"string\"},"
 		    "\"example\":{\"type\":\"object\"}},\"required\":"
 		    "[\"type\"]}")) != 0;
-	bad |= put(sch, "required", parse("[\"input\"]")) != 0;
+	bad |= x402_json_put(sch, "required", parse("[\"input\"]")) != 0;
 	if (bad) {
 		json_object_put(o);
 		return NULL;
@@ -156,8 +143,8 @@ ext_declare(struct json_object **out, const struct route *r,
 		return 0;
 	if ((o = json_object_new_object()) == NULL)
 		return X402_ERR_NOMEM;
-	if ((r->c.bazaar && put(o, "bazaar", bazaar_decl(r, method)) != 0) ||
-	    (r->c.payment_identifier != PAYID_OFF && put(o,
+	if ((r->c.bazaar && x402_json_put(o, "bazaar", bazaar_decl(r, method)) != 0) ||
+	    (r->c.payment_identifier != PAYID_OFF && x402_json_put(o,
 	    "payment-identifier", payid_decl(r->c.payment_identifier ==
 	    PAYID_REQUIRED)) != 0)) {
 		json_object_put(o);

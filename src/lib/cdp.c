@@ -268,18 +268,6 @@ uri_claim(struct x402_buf *b, struct x402_detail *d, const char *method,
 }
 
 static int
-add_member(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return X402_ERR_NOMEM;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return X402_ERR_NOMEM;
-	}
-	return 0;
-}
-
-static int
 add_one_array(struct json_object *o, const char *key, const char *s)
 {
 	struct json_object *a, *e;
@@ -292,7 +280,7 @@ add_one_array(struct json_object *o, const char *key, const char *s)
 		json_object_put(a);
 		return X402_ERR_NOMEM;
 	}
-	return add_member(o, key, a);
+	return x402_json_put(o, key, a);
 }
 
 /* Appends the base64url of the compact JSON of o. */
@@ -388,20 +376,20 @@ x402_cdp_jwt(struct x402_buf *jwt, struct x402_detail *d,
 		r = X402_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = add_member(hdr, "alg", json_object_new_string(
+	if ((r = x402_json_put(hdr, "alg", json_object_new_string(
 	    k->alg == X402_CDP_ES256 ? "ES256" : "EdDSA"))) != 0 ||
-	    (r = add_member(hdr, "kid", json_object_new_string(k->kid))) != 0 ||
-	    (r = add_member(hdr, "typ", json_object_new_string("JWT"))) != 0 ||
-	    (r = add_member(hdr, "nonce", json_object_new_string(nhex))) != 0 ||
-	    (r = add_member(cl, "sub", json_object_new_string(k->kid))) != 0 ||
-	    (r = add_member(cl, "iss", json_object_new_string("cdp"))) != 0 ||
+	    (r = x402_json_put(hdr, "kid", json_object_new_string(k->kid))) != 0 ||
+	    (r = x402_json_put(hdr, "typ", json_object_new_string("JWT"))) != 0 ||
+	    (r = x402_json_put(hdr, "nonce", json_object_new_string(nhex))) != 0 ||
+	    (r = x402_json_put(cl, "sub", json_object_new_string(k->kid))) != 0 ||
+	    (r = x402_json_put(cl, "iss", json_object_new_string("cdp"))) != 0 ||
 	    (r = add_one_array(cl, "aud", "cdp_service")) != 0 ||
 	    (r = add_one_array(cl, "uris", uri.p)) != 0 ||
-	    (r = add_member(cl, "iat", json_object_new_int64((int64_t)now)))
+	    (r = x402_json_put(cl, "iat", json_object_new_int64((int64_t)now)))
 	    != 0 ||
-	    (r = add_member(cl, "nbf", json_object_new_int64((int64_t)now)))
+	    (r = x402_json_put(cl, "nbf", json_object_new_int64((int64_t)now)))
 	    != 0 ||
-	    (r = add_member(cl, "exp", json_object_new_int64((int64_t)now +
+	    (r = x402_json_put(cl, "exp", json_object_new_int64((int64_t)now +
 	    X402_CDP_JWT_TTL))) != 0)
 		goto out;
 	if ((r = b64url_json(&t, hdr)) != 0 ||

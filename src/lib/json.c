@@ -299,11 +299,9 @@ x402_json_append(struct x402_buf *b, struct json_object *o)
 }
 
 int
-x402_json_add_string(struct json_object *obj, const char *key,
-    const char *value)
+x402_json_put(struct json_object *obj, const char *key,
+    struct json_object *v)
 {
-	struct json_object *v = json_object_new_string(value);
-
 	if (v == NULL)
 		return X402_ERR_NOMEM;
 	if (json_object_object_add(obj, key, v) != 0) {
@@ -311,4 +309,11 @@ x402_json_add_string(struct json_object *obj, const char *key,
 		return X402_ERR_NOMEM;
 	}
 	return 0;
+}
+
+int
+x402_json_add_string(struct json_object *obj, const char *key,
+    const char *value)
+{
+	return x402_json_put(obj, key, json_object_new_string(value));
 }

@@ -66,6 +66,13 @@ int x402_json_append(struct x402_buf *b, struct json_object *o)
     X402_WARN_UNUSED;
 
 /*
+ * Adds v under key in obj, taking v: it is released on failure too.
+ * Returns 0 or X402_ERR_NOMEM (v NULL, or the add failed).
+ */
+int x402_json_put(struct json_object *obj, const char *key,
+    struct json_object *v) X402_WARN_UNUSED;
+
+/*
  * Adds key = string value to obj (helpers for building replies).  Return
  * 0 or X402_ERR_NOMEM.
  */

@@ -29,21 +29,9 @@ x402_scheme_name(enum x402_scheme s)
 }
 
 static int
-add(struct json_object *obj, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return X402_ERR_NOMEM;
-	if (json_object_object_add(obj, key, v) != 0) {
-		json_object_put(v);
-		return X402_ERR_NOMEM;
-	}
-	return 0;
-}
-
-static int
 add_str(struct json_object *obj, const char *key, const char *s)
 {
-	return add(obj, key, json_object_new_string(s));
+	return x402_json_put(obj, key, json_object_new_string(s));
 }
 
 static int
@@ -82,7 +70,7 @@ add_extra(struct json_object *obj, const struct x402_offer *o)
 		json_object_put(extra);
 		return r;
 	}
-	return add(obj, "extra", extra);
+	return x402_json_put(obj, "extra", extra);
 }
 
 int
@@ -99,7 +87,7 @@ x402_offer_v2_json(struct json_object **out, const struct x402_offer *o)
 	    (r = add_u256(req, "amount", &o->amount)) != 0 ||
 	    (r = add_addr(req, "asset", o->asset->address)) != 0 ||
 	    (r = add_addr(req, "payTo", o->pay_to)) != 0 ||
-	    (r = add(req, "maxTimeoutSeconds",
+	    (r = x402_json_put(req, "maxTimeoutSeconds",
 	    json_object_new_int64(o->max_timeout_seconds))) != 0 ||
 	    (r = add_extra(req, o)) != 0) {
 		json_object_put(req);
@@ -133,20 +121,20 @@ x402_offer_v1_json(struct json_object **out, const struct x402_offer *o,
 	    (r = add_str(req, "description", res->description)) != 0 ||
 	    (r = add_str(req, "mimeType", res->mime_type)) != 0 ||
 	    (r = add_addr(req, "payTo", o->pay_to)) != 0 ||
-	    (r = add(req, "maxTimeoutSeconds",
+	    (r = x402_json_put(req, "maxTimeoutSeconds",
 	    json_object_new_int64(o->max_timeout_seconds))) != 0 ||
 	    (r = add_addr(req, "asset", o->asset->address)) != 0)
 		goto out;
 	if ((r = add_str(input, "type", "http")) != 0 ||
 	    (r = add_str(input, "method", res->method ? res->method :
 	    "GET")) != 0 ||
-	    (r = add(input, "discoverable", json_object_new_boolean(1))) != 0)
+	    (r = x402_json_put(input, "discoverable", json_object_new_boolean(1))) != 0)
 		goto out;
-	r = add(schema, "input", input);
+	r = x402_json_put(schema, "input", input);
 	input = NULL;
 	if (r != 0)
 		goto out;
-	r = add(req, "outputSchema", schema);
+	r = x402_json_put(req, "outputSchema", schema);
 	schema = NULL;
 	if (r != 0 || (r = add_extra(req, o)) != 0)
 		goto out;
@@ -230,29 +218,29 @@ x402_payment_required_ext(struct x402_buf *v1_body,
 			goto out;
 		}
 	}
-	if ((r = add(v1, "x402Version", json_object_new_int(1))) != 0 ||
+	if ((r = x402_json_put(v1, "x402Version", json_object_new_int(1))) != 0 ||
 	    (r = add_str(v1, "error", error_v1 ? error_v1 : "")) != 0)
 		goto out;
-	r = add(v1, "accepts", acc1);
+	r = x402_json_put(v1, "accepts", acc1);
 	acc1 = NULL;
 	if (r != 0)
 		goto out;
-	if ((r = add(v2, "x402Version", json_object_new_int(2))) != 0 ||
+	if ((r = x402_json_put(v2, "x402Version", json_object_new_int(2))) != 0 ||
 	    (error_v2 != NULL && (r = add_str(v2, "error", error_v2)) != 0))
 		goto out;
 	if ((r = add_str(resource, "url", res->url)) != 0 ||
 	    (r = add_str(resource, "description", res->description)) != 0 ||
 	    (r = add_str(resource, "mimeType", res->mime_type)) != 0)
 		goto out;
-	r = add(v2, "resource", resource);
+	r = x402_json_put(v2, "resource", resource);
 	resource = NULL;
 	if (r != 0)
 		goto out;
-	r = add(v2, "accepts", acc2);
+	r = x402_json_put(v2, "accepts", acc2);
 	acc2 = NULL;
 	if (r != 0)
 		goto out;
-	if (extensions != NULL && (r = add(v2, "extensions",
+	if (extensions != NULL && (r = x402_json_put(v2, "extensions",
 	    json_object_get(extensions))) != 0)
 		goto out;
 	if ((r = x402_json_append(v1_body, v1)) != 0 ||
@@ -612,7 +600,7 @@ x402_settlement_header(struct x402_buf *b64, const struct x402_settlement *s)
 
 	if ((o = json_object_new_object()) == NULL)
 		return X402_ERR_NOMEM;
-	if ((r = add(o, "success", json_object_new_boolean(s->success))) != 0 ||
+	if ((r = x402_json_put(o, "success", json_object_new_boolean(s->success))) != 0 ||
 	    (!s->success && (r = add_str(o, "errorReason",
 	    s->error_reason)) != 0) ||
 	    (r = add_str(o, "transaction", s->transaction)) != 0 ||

@@ -8,24 +8,12 @@
 #include "receipt.h"
 
 static int
-put(struct json_object *o, const char *k, struct json_object *v)
-{
-	if (v == NULL)
-		return X402_ERR_NOMEM;
-	if (json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return X402_ERR_NOMEM;
-	}
-	return 0;
-}
-
-static int
 put_addr(struct json_object *o, const char *k, const uint8_t a[20])
 {
 	char t[X402_ADDR_STRLEN + 1];
 
 	x402_addr_format(t, a);
-	return put(o, k, json_object_new_string(t));
+	return x402_json_put(o, k, json_object_new_string(t));
 }
 
 static int
@@ -35,7 +23,7 @@ put_u256(struct json_object *o, const char *k, const x402_u256 *v)
 
 	if (x402_u256_format_dec(t, sizeof(t), v) < 0)
 		return X402_ERR_INTERNAL;
-	return put(o, k, json_object_new_string(t));
+	return x402_json_put(o, k, json_object_new_string(t));
 }
 
 int
@@ -49,25 +37,25 @@ x402_receipt_format(struct x402_buf *b, const struct x402_receipt *r)
 		return X402_ERR_NOMEM;
 	(void)x402_hex_encode(nonce, sizeof(nonce), r->nonce, 32,
 	    X402_HEX_PREFIX_REQUIRED);
-	if ((e = put(o, "receipt", json_object_new_int(1))) != 0 ||
-	    (e = put(o, "route", json_object_new_string(r->route))) != 0 ||
-	    (e = put(o, "time", json_object_new_int64(r->time))) != 0 ||
-	    (e = put(o, "x402Version",
+	if ((e = x402_json_put(o, "receipt", json_object_new_int(1))) != 0 ||
+	    (e = x402_json_put(o, "route", json_object_new_string(r->route))) != 0 ||
+	    (e = x402_json_put(o, "time", json_object_new_int64(r->time))) != 0 ||
+	    (e = x402_json_put(o, "x402Version",
 	    json_object_new_int(r->x402_version))) != 0 ||
-	    (e = put(o, "scheme", json_object_new_string(r->scheme))) != 0 ||
-	    (e = put(o, "network", json_object_new_string(r->network))) != 0 ||
+	    (e = x402_json_put(o, "scheme", json_object_new_string(r->scheme))) != 0 ||
+	    (e = x402_json_put(o, "network", json_object_new_string(r->network))) != 0 ||
 	    (e = put_addr(o, "asset", r->asset)) != 0 ||
 	    (e = put_addr(o, "payer", r->payer)) != 0 ||
 	    (e = put_addr(o, "payTo", r->pay_to)) != 0 ||
 	    (e = put_u256(o, "amount", &r->amount)) != 0 ||
 	    (e = put_u256(o, "maxAmount", &r->max_amount)) != 0 ||
-	    (e = put(o, "nonce", json_object_new_string(nonce))) != 0 ||
-	    (e = put(o, "transaction",
+	    (e = x402_json_put(o, "nonce", json_object_new_string(nonce))) != 0 ||
+	    (e = x402_json_put(o, "transaction",
 	    json_object_new_string(r->transaction))) != 0 ||
-	    (e = put(o, "resource", json_object_new_string(r->resource))) != 0)
+	    (e = x402_json_put(o, "resource", json_object_new_string(r->resource))) != 0)
 		goto out;
 	if (r->settlement != NULL &&
-	    (e = put(o, "settlement", json_object_get(r->settlement))) != 0)
+	    (e = x402_json_put(o, "settlement", json_object_get(r->settlement))) != 0)
 		goto out;
 	e = x402_json_append(b, o);
 out:
