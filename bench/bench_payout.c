@@ -111,7 +111,7 @@ main(int argc, char *argv[])
 	mkdir(p, 0770);
 	snprintf(conf, sizeof(conf), "[payout]\nwallet = " WALLET "\n"
 	    "key = %s/key\nspool = %s/spool\nstate = %s/state\n"
-	    "network = eip155:84532\nrpc = http://127.0.0.1:9\n"
+	    "network = eip155:84532\nrpc = http://127.0.0.1:9\nverify = none\n"
 	    "minimum = 18446744073709551615\ndefault_split = main\n"
 	    "[payee a]\naddress = 0x1111111111111111111111111111111111111111\n"
 	    "[payee b]\naddress = 0x2222222222222222222222222222222222222222\n"

@@ -232,6 +232,28 @@ START_TEST(good_file)
 }
 END_TEST
 
+/* Every duration unit: s, m, h and d (days). */
+START_TEST(duration_units)
+{
+	static const struct { const char *v; uint64_t want; } t[] = {
+		{ "86400", 86400 }, { "86400s", 86400 }, { "1440m", 86400 },
+		{ "24h", 86400 }, { "1d", 86400 }, { "7s", 7 },
+	};
+	struct x402_detail d;
+	struct conf c;
+	char text[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "name = a\n[main]\nport = 1\n"
+		    "timeout = %s\n", t[i].v);
+		ck_assert_msg(parse_text(&c, &d, text, strlen(text)) == 0,
+		    "%s: %s", t[i].v, d.msg);
+		ck_assert_uint_eq(c.timeout, t[i].want);
+	}
+}
+END_TEST
+
 START_TEST(crlf_bom_and_string)
 {
 	static const char crlf[] = "\xef\xbb\xbfname = x\r\n[main]\r\n"
@@ -344,7 +366,9 @@ static const struct {
 	{ "name = a\n[main]\nport = 1\ntimeout = 1441m\n", "4: [main] "
 	  "timeout: \"1441m\": not in 1..86400" },
 	{ "name = a\n[main]\nport = 1\ntimeout = 2d\n", "4: [main] timeout: "
-	  "\"2d\": not a duration" },
+	  "\"2d\": not in 1..86400" },
+	{ "name = a\n[main]\nport = 1\ntimeout = 2w\n", "4: [main] timeout: "
+	  "\"2w\": not a duration" },
 	{ "name = a\n[main]\nport = 1\ntimeout = 5 m\n", "4: [main] timeout: "
 	  "\"5 m\": not a duration" },
 	{ "name = a\n[main]\nport = 1\ntimeout = 1ms\n", "4: [main] timeout: "
@@ -647,6 +671,7 @@ s_(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, good_file);
+	tcase_add_test(tc, duration_units);
 	tcase_add_test(tc, crlf_bom_and_string);
 	tcase_add_loop_test(tc, bad_files, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, secret_not_echoed);

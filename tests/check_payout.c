@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "conf.h"
 #include "ledger.h"
+#include "seen.h"
 #include "testutil.h"
 
 #define W "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
@@ -357,6 +358,86 @@ START_TEST(ledger_atomic_save)
 }
 END_TEST
 
+/* The counted-transfer set: dedup, step commit, window, torn tail. */
+START_TEST(seen_set)
+{
+	char dir[] = "/tmp/check_payout.XXXXXX", path[64];
+	struct po_seen s;
+	struct x402_detail d;
+	struct stat st;
+	uint8_t tx[32];
+	uint32_t i;
+	int fd, f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	/* a fresh directory gets an empty file; 3000 entries grow the table */
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, 0, 0, 0), 0);
+	ck_assert_int_eq(fstatat(fd, "seen", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, 16);
+	for (i = 0; i < 3000; i++) {
+		memset(tx, 0, sizeof(tx));
+		tx[0] = (uint8_t)i;
+		tx[31] = (uint8_t)(i >> 8);
+		ck_assert_int_eq(po_seen_add(&s, tx, i % 3, 1000 + i,
+		    i < 2000 ? 1 : 2), 0);
+	}
+	/* a second add of the same pair is not queued twice */
+	ck_assert_int_eq(po_seen_add(&s, tx, 2999 % 3, 1, 2), 0);
+	ck_assert_uint_eq(s.n, 3000);
+	ck_assert(po_seen_has(&s, tx, 2999 % 3));
+	ck_assert(!po_seen_has(&s, tx, 2999 % 3 + 1));
+	ck_assert_int_eq(po_seen_flush(&s, &d), 0);
+	po_seen_close(&s);
+	ck_assert_int_eq(fstatat(fd, "seen", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, 16 + 3000 * PO_SEEN_REC);
+	/* the ledger saved step 1 only: step 2's records are dropped */
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, 1, 0, 0), 0);
+	ck_assert_uint_eq(s.n, 2000);
+	memset(tx, 0, sizeof(tx));
+	tx[0] = (uint8_t)1999;
+	tx[31] = (uint8_t)(1999 >> 8);
+	ck_assert(po_seen_has(&s, tx, 1999 % 3));
+	tx[0] = (uint8_t)2000;
+	tx[31] = (uint8_t)(2000 >> 8);
+	ck_assert(!po_seen_has(&s, tx, 2000 % 3));
+	po_seen_close(&s);
+	ck_assert_int_eq(fstatat(fd, "seen", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, 16 + 2000 * PO_SEEN_REC);
+	/* the window: blocks before 1000 + 1500 are forgotten */
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, 9, 2500, 0), 0);
+	ck_assert_uint_eq(s.n, 500);
+	po_seen_close(&s);
+	/* a torn last record is dropped, the rest kept */
+	snprintf(path, sizeof(path), "%s/seen", dir);
+	f = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(f, 0);
+	ck_assert_int_eq(write(f, "torn", 4), 4);
+	close(f);
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, 9, 0, 1), 0);	/* dry */
+	ck_assert_uint_eq(s.n, 500);
+	po_seen_close(&s);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 16 + 500 * PO_SEEN_REC + 4);
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, 9, 0, 0), 0);
+	po_seen_close(&s);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 16 + 500 * PO_SEEN_REC);
+	ck_assert_uint_eq(st.st_mode & 077, 0);
+	/* not a seen file */
+	f = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_eq(write(f, "ledger 1\n", 9), 9);
+	close(f);
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, 9, 0, 0), X402_ERR_SYNTAX);
+	ck_assert(strstr(d.msg, "bad magic") != NULL);
+	po_seen_close(&s);
+	ck_assert_int_eq(unlinkat(fd, "seen", 0), 0);
+	close(fd);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(batch_nonce_and_journal)
 {
 	uint8_t inst[16], a[20], b[20], n1[32], n2[32], n3[32], n4[32];
@@ -471,6 +552,7 @@ payout_suite(void)
 	tcase_add_loop_test(tc, ledger_bad, 0,
 	    sizeof(bad_ledgers) / sizeof(bad_ledgers[0]));
 	tcase_add_test(tc, ledger_atomic_save);
+	tcase_add_test(tc, seen_set);
 	tcase_add_test(tc, batch_nonce_and_journal);
 	tcase_add_loop_test(tc, batch_bad, 0,
 	    sizeof(bad_journals) / sizeof(bad_journals[0]));

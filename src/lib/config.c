@@ -309,7 +309,7 @@ static int
 set_value(struct parser *p, const struct x402_cfg_key *k, char *field,
     const char *v)
 {
-	static const uint64_t tmult[] = { 1, 60, 3600 };
+	static const uint64_t tmult[] = { 1, 60, 3600, 86400 };
 	static const uint64_t smult[] = { 1024, 1024, 1024 * 1024,
 	    1024 * 1024 * 1024 };
 	char q[QUOTE_MAX + 16];
@@ -351,8 +351,8 @@ set_value(struct parser *p, const struct x402_cfg_key *k, char *field,
 				r = -1;
 			why = "not an unsigned decimal integer";
 		} else if (k->type == X402_CFG_DURATION) {
-			r = parse_scaled(&u, v, "smh", tmult);
-			why = "not a duration (seconds, or with s, m, h)";
+			r = parse_scaled(&u, v, "smhd", tmult);
+			why = "not a duration (seconds, or with s, m, h, d)";
 		} else {
 			r = parse_scaled(&u, v, "kKMG", smult);
 			why = "not a size (bytes, or with k, M, G)";

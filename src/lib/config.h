@@ -34,7 +34,7 @@
  *      ENUM     (int)        one of key->choices (exact) -> its index
  *      PATH     (char[N])    absolute ("/..."), length <= max, max < N
  *      ADDRESS  (uint8_t[20]) "0x" + 40 hex, EIP-55 rules (codec.h)
- *      DURATION (uint64_t)   seconds: "90", "90s", "15m", "2h"; [min, max]
+ *      DURATION (uint64_t)   seconds: "90", "90s", "15m", "2h", "30d"; [min, max]
  *      SIZE     (uint64_t)   bytes: "512", "64k", "10M", "1G" (1024-based,
  *                            k or K); [min, max]
  *      PRICE    (char[N])    text kept as is (checked later with price.h),

@@ -11,6 +11,7 @@
 
 static const char *const method_choices[] = { "rpc", "facilitator", NULL };
 static const char *const log_choices[] = { "stderr", "syslog", NULL };
+static const char *const verify_choices[] = { "chain", "none", NULL };
 
 static const struct x402_cfg_key payout_keys[] = {
 	X402_CFG_KEY("wallet", X402_CFG_ADDRESS, X402_CFG_REQUIRED,
@@ -42,6 +43,10 @@ static const struct x402_cfg_key payout_keys[] = {
 	X402_CFG_KEY("timeout", X402_CFG_DURATION, 0,
 	    struct po_conf, timeout, 1, 3600),
 	X402_CFG_ENUM_KEY("log", 0, struct po_conf, log, log_choices),
+	X402_CFG_ENUM_KEY("verify", 0, struct po_conf, verify,
+	    verify_choices),
+	X402_CFG_KEY("verify_window", X402_CFG_DURATION, 0,
+	    struct po_conf, verify_window, 1, 3650 * 86400ull),
 };
 
 static const struct x402_cfg_key payee_keys[] = {
@@ -336,6 +341,7 @@ po_conf_load(struct po_conf *c, struct x402_detail *d, const char *path,
 	c->minimum = 1;
 	c->valid_for = 7 * 86400;
 	c->timeout = 120;
+	c->verify_window = 90 * 86400;
 	if (text != NULL)
 		r = x402_cfg_parse_string(c, d, &spec, c, path, text, len);
 	else

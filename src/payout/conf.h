@@ -17,6 +17,10 @@
  *	valid_for = 168h	lifetime of a payout authorization
  *	timeout = 120		seconds to wait for a confirmation
  *	log = stderr		stderr or syslog
+ *	verify = chain		chain: each receipt's transfer is checked on
+ *				chain and counted once (seen.h); none: trust
+ *				the spool (only for synthetic receipts)
+ *	verify_window = 90d	receipts settled longer ago are refused
  *
  *	[payee alice]
  *	address = 0x...		EIP-55 checked
@@ -51,6 +55,7 @@
 
 enum po_method { PO_METHOD_RPC = 0, PO_METHOD_FACILITATOR = 1 };
 enum po_logdest { PO_LOG_STDERR = 0, PO_LOG_SYSLOG = 1 };
+enum po_verify { PO_VERIFY_CHAIN = 0, PO_VERIFY_NONE = 1 };
 
 struct po_payee_conf {
 	char name[PO_NAME_MAX + 1];
@@ -100,6 +105,8 @@ struct po_conf {
 	uint64_t valid_for;
 	uint64_t timeout;
 	int log;
+	int verify;			/* enum po_verify */
+	uint64_t verify_window;		/* seconds */
 	unsigned line_default_split, line_facilitator;
 
 	size_t npayees;

@@ -377,12 +377,33 @@ out:
 }
 
 int
+po_write_all(int fd, struct x402_detail *d, const char *name,
+    const void *p, size_t len)
+{
+	const char *c = p;
+	ssize_t k;
+
+	while (len > 0) {
+		if ((k = write(fd, c, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return x402_fail(d, X402_ERR_IO, "write %s: %s", name,
+			    strerror(errno));
+		}
+		c += k;
+		len -= (size_t)k;
+	}
+	if (fsync(fd) != 0)
+		return x402_fail(d, X402_ERR_IO, "fsync %s: %s", name,
+		    strerror(errno));
+	return 0;
+}
+
+int
 po_atomic_write(int dirfd, struct x402_detail *d, const char *name,
     const void *p, size_t len)
 {
 	char tmp[128];
-	const char *c = p;
-	ssize_t k;
 	int fd = -1, r = X402_ERR_IO;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
@@ -392,20 +413,8 @@ po_atomic_write(int dirfd, struct x402_detail *d, const char *name,
 		x402_fail(d, r, "open %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	while (len > 0) {
-		if ((k = write(fd, c, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			x402_fail(d, r, "write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		c += k;
-		len -= (size_t)k;
-	}
-	if (fsync(fd) != 0) {
-		x402_fail(d, r, "fsync %s: %s", tmp, strerror(errno));
+	if (po_write_all(fd, d, tmp, p, len) != 0)
 		goto out;
-	}
 	close(fd);
 	fd = -1;
 	if (renameat(dirfd, tmp, dirfd, name) != 0) {

@@ -87,6 +87,11 @@ int po_ledger_parse(struct po_ledger *l, struct x402_detail *d,
 int po_ledger_save(struct po_ledger *l, struct x402_detail *d, int dirfd)
     X402_WARN_UNUSED;
 
+/* Writes p[0..len) to fd (name: for the detail), then fsyncs it.
+ * Returns 0 or X402_ERR_IO. */
+int po_write_all(int fd, struct x402_detail *d, const char *name,
+    const void *p, size_t len) X402_WARN_UNUSED;
+
 /*
  * Writes name's file in dirfd atomically: NAME.tmp, fsync, rename,
  * fsync of the directory.  Returns 0 or X402_ERR_IO.

@@ -17,6 +17,7 @@
 #include "payout.h"
 #include "protocol.h"
 #include "receipt.h"
+#include "seen.h"
 #include "spool.h"
 #include "tx.h"
 
@@ -55,7 +56,151 @@ struct counter {
 	int rows[PO_PAYEES_MAX];	/* conf payee -> ledger row */
 	uint64_t counted, quarantined;
 	time_t last_progress;
+	/* verify = chain */
+	struct po_seen seen;
+	struct x402_rpc_receipt *rcpt;	/* scratch (large) */
+	int64_t min_time;		/* oldest block time accepted */
+	uint64_t block;			/* block of block_time (cache) */
+	int64_t block_time;
 };
+
+/* ---- chain check of a receipt ---------------------------------------- */
+
+/* keccak256("Transfer(address,address,uint256)") */
+static const uint8_t transfer_topic[32] = {
+	0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0,
+	0x68, 0xfc, 0x37, 0x8d, 0xaa, 0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4,
+	0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef,
+};
+
+/* Parses a JSON-RPC quantity ("0x1b4") of at most 63 bits. */
+static int
+quantity(int64_t *out, json_object *o)
+{
+	const char *s;
+	uint64_t v = 0;
+	size_t i, n;
+
+	if (o == NULL || !json_object_is_type(o, json_type_string))
+		return -1;
+	s = json_object_get_string(o);
+	n = strlen(s);
+	if (n < 3 || n > 18 || s[0] != '0' || s[1] != 'x')
+		return -1;
+	for (i = 2; i < n; i++) {
+		const char *h = strchr("0123456789abcdef", s[i]);
+
+		if (s[i] == '\0' || h == NULL)
+			return -1;
+		v = (v << 4) | (uint64_t)(h - "0123456789abcdef");
+	}
+	if (v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/*
+ * The timestamp of block `number` (or of the latest block when number is
+ * UINT64_MAX).  Returns 0 or an RPC error.
+ */
+static int
+block_time(struct po_ctx *c, int64_t *t, uint64_t number,
+    struct x402_detail *d)
+{
+	json_object *res = NULL, *ts;
+	char params[64];
+	int r;
+
+	if (number == UINT64_MAX)
+		snprintf(params, sizeof(params), "[\"latest\",false]");
+	else
+		snprintf(params, sizeof(params), "[\"0x%llx\",false]",
+		    (unsigned long long)number);
+	if ((r = x402_rpc_call(c->rpc, &res, "eth_getBlockByNumber", params,
+	    d)) != 0)
+		return r;
+	if (res == NULL || !json_object_object_get_ex(res, "timestamp",
+	    &ts) || quantity(t, ts) != 0)
+		r = x402_fail(d, X402_ERR_BADREPLY, "eth_getBlockByNumber: "
+		    "no block or no timestamp");
+	json_object_put(res);
+	return r;
+}
+
+/*
+ * Finds the transfer a receipt claims: in its transaction, a successful
+ * Transfer(payer -> wallet, amount) log of the asset not counted before.
+ * Returns 0 (*logi, *when set), a negative error with the reason in *d
+ * (quarantine the receipt), or 1 with *d set (the chain could not be
+ * asked: stop the run, quarantine nothing).
+ */
+static int
+verify_chain(struct counter *k, struct x402_detail *d,
+    const struct x402_receipt *rc, uint8_t tx[32], uint32_t *logi,
+    int64_t *when)
+{
+	struct po_ctx *c = k->c;
+	struct x402_rpc_receipt *t = k->rcpt;
+	uint8_t word[32];
+	static const uint8_t zero[20];
+	size_t i, dup = 0;
+	int r;
+
+	if (memcmp(rc->payer, zero, 20) == 0)
+		return x402_fail(d, X402_ERR_PROTOCOL, "payer is the zero "
+		    "address (a mint, not a payment)");
+	if (x402_hex_decode_exact(tx, 32, rc->transaction,
+	    strlen(rc->transaction)) != 0)
+		return x402_fail(d, X402_ERR_PROTOCOL, "no settlement "
+		    "transaction to verify");
+	r = x402_rpc_get_transaction_receipt(c->rpc, t, tx, d);
+	if (r == X402_ERR_LIMIT || r == X402_ERR_BADREPLY)
+		return x402_fail(d, r, "transaction %s: %s", rc->transaction,
+		    d->msg);
+	if (r != 0)
+		return 1;
+	if (!t->found)
+		return x402_fail(d, X402_ERR_NOTFOUND, "transaction %s is not "
+		    "on chain", rc->transaction);
+	if (t->status != 1)
+		return x402_fail(d, X402_ERR_PROTOCOL, "transaction %s "
+		    "reverted", rc->transaction);
+	if (t->block_number != k->block || k->block == 0) {
+		if (block_time(c, &k->block_time, t->block_number, d) != 0)
+			return 1;
+		k->block = t->block_number;
+	}
+	if (k->block_time < k->min_time)
+		return x402_fail(d, X402_ERR_RANGE, "transaction %s settled "
+		    "%lld, before verify_window", rc->transaction,
+		    (long long)k->block_time);
+	x402_u256_to_be(word, &rc->amount);
+	for (i = 0; i < t->nlogs; i++) {
+		const struct x402_rpc_log *l = &t->logs[i];
+
+		if (memcmp(l->address, rc->asset, 20) != 0 ||
+		    l->ntopics != 3 || memcmp(l->topics[0], transfer_topic,
+		    32) != 0 || memcmp(l->topics[1] + 12, rc->payer, 20) != 0 ||
+		    memcmp(l->topics[2] + 12, rc->pay_to, 20) != 0 ||
+		    l->datalen != 32 || memcmp(l->data, word, 32) != 0)
+			continue;
+		if (po_seen_has(&k->seen, tx, (uint32_t)i)) {
+			dup++;
+			continue;
+		}
+		*logi = (uint32_t)i;
+		*when = k->block_time;
+		return 0;
+	}
+	if (dup > 0)
+		return x402_fail(d, X402_ERR_DUPLICATE, "transaction %s: its "
+		    "transfer was already counted (a copy of a receipt)",
+		    rc->transaction);
+	return x402_fail(d, X402_ERR_PROTOCOL, "transaction %s has no "
+	    "transfer of %s from the payer to the wallet",
+	    rc->transaction, "the receipt's amount");
+}
 
 static void
 progress(struct counter *k, int final)
@@ -87,9 +232,11 @@ credit(struct counter *k, struct x402_detail *d, const char *text,
 	const struct po_split *rule;
 	x402_u256 shares[PO_PAYEES_MAX], retain;
 	char a[X402_ADDR_STRLEN + 1];
-	uint32_t day;
+	uint8_t tx[32];
+	uint32_t day, logi = 0;
+	int64_t when = 0;
 	size_t i;
-	int r;
+	int r, check;
 
 	memset(&rc, 0, sizeof(rc));
 	if ((r = x402_receipt_parse(&rc, d, text, len)) != 0)
@@ -116,6 +263,10 @@ credit(struct counter *k, struct x402_detail *d, const char *text,
 		r = x402_fail(d, X402_ERR_PROTOCOL, "negative time");
 		goto out;
 	}
+	check = c->conf->verify == PO_VERIFY_CHAIN &&
+	    !x402_u256_is_zero(&rc.amount);
+	if (check && (r = verify_chain(k, d, &rc, tx, &logi, &when)) != 0)
+		goto out;
 	rule = po_conf_rule(c->conf, rc.route);
 	if ((r = po_split_apply(shares, &retain, rule, &rc.amount)) != 0) {
 		r = x402_fail(d, r, "amount too large to split");
@@ -137,6 +288,9 @@ credit(struct counter *k, struct x402_detail *d, const char *text,
 		    (size_t)k->rows[rule->shares[i].payee], 0, &shares[i])))
 			goto fatal;
 	}
+	if (check && (r = po_seen_add(&k->seen, tx, logi, when,
+	    l->seq + 1)) != 0)
+		goto fatal;
 	l->receipts++;
 	r = 0;
 	goto out;
@@ -233,6 +387,31 @@ out:
 	return r;
 }
 
+/* verify = chain: the seen set and the window, from the chain's clock. */
+static int
+verify_setup(struct counter *k)
+{
+	struct po_ctx *c = k->c;
+	struct x402_detail d;
+	int64_t now;
+	int r;
+
+	if (c->conf->verify != PO_VERIFY_CHAIN)
+		return 0;
+	if ((k->rcpt = malloc(sizeof(*k->rcpt))) == NULL)
+		return X402_ERR_NOMEM;
+	if ((r = block_time(c, &now, UINT64_MAX, &d)) != 0) {
+		X402_LOG_ERR("verify = chain: cannot read the chain's "
+		    "time: %s", d.msg);
+		return r;
+	}
+	k->min_time = now - (int64_t)c->conf->verify_window;
+	if ((r = po_seen_open(&k->seen, &d, c->statefd, c->ledger.seq,
+	    k->min_time, c->dry_run)) != 0)
+		X402_LOG_ERR("state: %s", d.msg);
+	return r;
+}
+
 static int
 setup_rows(struct counter *k)
 {
@@ -310,8 +489,11 @@ po_count(struct po_ctx *c)
 
 	memset(&k, 0, sizeof(k));
 	k.c = c;
+	k.seen.fd = -1;
 	x402_buf_init(&content, X402_RECEIPT_MAX);
 	if ((r = setup_rows(&k)) != 0)
+		goto out;
+	if ((r = verify_setup(&k)) != 0)
 		goto out;
 	if (c->dry_run) {
 		if ((r = count_dry_dir(&k, "cur")) == 0)
@@ -367,6 +549,10 @@ po_count(struct po_ctx *c)
 			break;
 		if (c->ledger.ncounted == 0)
 			continue;
+		if ((r = po_seen_flush(&k.seen, &d)) != 0) {
+			X402_LOG_ERR("%s", d.msg);
+			goto out;
+		}
 		po_crash_point("before-count");
 		if ((r = po_ledger_save(&c->ledger, &d, c->statefd)) != 0) {
 			X402_LOG_ERR("ledger: %s", d.msg);
@@ -398,6 +584,8 @@ po_count(struct po_ctx *c)
 out:
 	x402_buf_free(&content);
 	x402_spool_close(sp);
+	po_seen_close(&k.seen);
+	free(k.rcpt);
 	return r;
 }
 

@@ -114,6 +114,7 @@ export const erc20Abi = parseAbi([
   "function DOMAIN_SEPARATOR() view returns (bytes32)",
   "function approve(address spender, uint256 amount) returns (bool)",
   "function allowance(address owner, address spender) view returns (uint256)",
+  "function transfer(address to, uint256 amount) returns (bool)",
 ]);
 
 // ------------------------------------------------------------------ JSON-RPC

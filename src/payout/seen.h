@@ -1,0 +1,83 @@
+/*
+ * seen.h - the transfers a payout ledger has counted, so that a receipt
+ * is paid out once per transfer on chain, never once per file.
+ *
+ * With `verify = chain` every receipt is checked against its settlement
+ * transaction (the token's Transfer(payer -> wallet, amount) log), and
+ * the log found is remembered here by (transaction hash, log index).  A
+ * copy of a genuine receipt under another name, now or a year later,
+ * finds its transfer already seen and is quarantined.
+ *
+ * STATE/seen: the 16-byte magic "x402-seen v1\n\0\0\0", then records of
+ * PO_SEEN_REC bytes: tx hash (32), log index (4, little-endian), 4 zero
+ * bytes, block time (8, LE, unix seconds), ledger step (8, LE).
+ *
+ * Rules:
+ *  - Records are appended and fsync()ed (po_seen_flush) before the
+ *    ledger step that counts their receipts is saved, and tagged with
+ *    that step's number.  On load, records of a step the ledger never
+ *    saved (the run died between the two) are dropped, so their
+ *    receipts, put back in new/ by the restart, count again: exactly
+ *    once.  A torn last record is dropped the same way.
+ *  - Records whose block is older than the window are dropped on load;
+ *    receipts that old are refused by the caller before the set is
+ *    asked, so the set stays bounded by the window, not by history.
+ *  - At most PO_SEEN_MAX records (X402_ERR_LIMIT beyond: a shorter
+ *    verify_window is the fix).
+ */
+#ifndef X402_PAYOUT_SEEN_H
+#define X402_PAYOUT_SEEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+
+#define PO_SEEN_REC	56
+#define PO_SEEN_MAX	(16u << 20)	/* records: a 896 MiB file */
+
+struct po_seen_ent {
+	uint8_t tx[32];
+	uint32_t log;
+	int64_t time;
+	uint64_t step;
+};
+
+struct po_seen {
+	struct po_seen_ent *tab;	/* open addressing */
+	uint8_t *used;			/* 1 per slot in use */
+	size_t cap, n;			/* slots (power of 2), entries */
+	struct x402_buf pend;		/* records not yet appended */
+	int fd;				/* STATE/seen, O_APPEND; -1 */
+};
+
+/*
+ * Loads STATE/seen (dirfd: the state directory; created if missing),
+ * keeping records of steps <= committed and blocks at or after
+ * min_time; rewrites the file atomically when it dropped anything.
+ * Returns 0, X402_ERR_IO, X402_ERR_SYNTAX (not a seen file),
+ * X402_ERR_LIMIT or X402_ERR_NOMEM.  Out: *s (po_seen_close, also on
+ * failure).  dry: read only, never write or create.
+ */
+int po_seen_open(struct po_seen *s, struct x402_detail *d, int dirfd,
+    uint64_t committed, int64_t min_time, int dry) X402_WARN_UNUSED;
+
+/* 1 if (tx, log) has been counted, else 0. */
+int po_seen_has(const struct po_seen *s, const uint8_t tx[32], uint32_t log);
+
+/*
+ * Remembers (tx, log) as counted by ledger step `step` (in memory and
+ * queued for the file).  Returns 0, X402_ERR_LIMIT or X402_ERR_NOMEM.
+ */
+int po_seen_add(struct po_seen *s, const uint8_t tx[32], uint32_t log,
+    int64_t time, uint64_t step) X402_WARN_UNUSED;
+
+/* Appends the queued records and fsyncs.  Returns 0 or X402_ERR_IO. */
+int po_seen_flush(struct po_seen *s, struct x402_detail *d)
+    X402_WARN_UNUSED;
+
+/* Frees *s and closes its file (queued records are lost).  NULL ok. */
+void po_seen_close(struct po_seen *s);
+
+#endif /* X402_PAYOUT_SEEN_H */
