@@ -375,7 +375,7 @@ START_TEST(seen_set)
 	/* a fresh directory gets an empty file; 3000 entries grow the table */
 	ck_assert_int_eq(po_seen_open(&s, &d, fd, 0, 0, 0), 0);
 	ck_assert_int_eq(fstatat(fd, "seen", &st, 0), 0);
-	ck_assert_int_eq(st.st_size, 16);
+	ck_assert_int_eq(st.st_size, 32);
 	for (i = 0; i < 3000; i++) {
 		memset(tx, 0, sizeof(tx));
 		tx[0] = (uint8_t)i;
@@ -391,7 +391,7 @@ START_TEST(seen_set)
 	ck_assert_int_eq(po_seen_flush(&s, &d), 0);
 	po_seen_close(&s);
 	ck_assert_int_eq(fstatat(fd, "seen", &st, 0), 0);
-	ck_assert_int_eq(st.st_size, 16 + 3000 * PO_SEEN_REC);
+	ck_assert_int_eq(st.st_size, 32 + 3000 * PO_SEEN_REC);
 	/* the ledger saved step 1 only: step 2's records are dropped */
 	ck_assert_int_eq(po_seen_open(&s, &d, fd, 1, 0, 0), 0);
 	ck_assert_uint_eq(s.n, 2000);
@@ -404,10 +404,16 @@ START_TEST(seen_set)
 	ck_assert(!po_seen_has(&s, tx, 2000 % 3));
 	po_seen_close(&s);
 	ck_assert_int_eq(fstatat(fd, "seen", &st, 0), 0);
-	ck_assert_int_eq(st.st_size, 16 + 2000 * PO_SEEN_REC);
+	ck_assert_int_eq(st.st_size, 32 + 2000 * PO_SEEN_REC);
 	/* the window: blocks before 1000 + 1500 are forgotten */
+	ck_assert_int_eq(s.horizon, 0);
 	ck_assert_int_eq(po_seen_open(&s, &d, fd, 9, 2500, 0), 0);
 	ck_assert_uint_eq(s.n, 500);
+	ck_assert_int_eq(s.horizon, 2500);
+	po_seen_close(&s);
+	/* a wider window later does not move the horizon back */
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, 9, 0, 1), 0);
+	ck_assert_int_eq(s.horizon, 2500);
 	po_seen_close(&s);
 	/* a torn last record is dropped, the rest kept */
 	snprintf(path, sizeof(path), "%s/seen", dir);
@@ -419,11 +425,11 @@ START_TEST(seen_set)
 	ck_assert_uint_eq(s.n, 500);
 	po_seen_close(&s);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_eq(st.st_size, 16 + 500 * PO_SEEN_REC + 4);
+	ck_assert_int_eq(st.st_size, 32 + 500 * PO_SEEN_REC + 4);
 	ck_assert_int_eq(po_seen_open(&s, &d, fd, 9, 0, 0), 0);
 	po_seen_close(&s);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_eq(st.st_size, 16 + 500 * PO_SEEN_REC);
+	ck_assert_int_eq(st.st_size, 32 + 500 * PO_SEEN_REC);
 	ck_assert_uint_eq(st.st_mode & 077, 0);
 	/* not a seen file */
 	f = open(path, O_WRONLY | O_TRUNC);

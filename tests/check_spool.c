@@ -185,6 +185,7 @@ END_TEST
 START_TEST(quarantine_moves_and_explains)
 {
 	char name[X402_SPOOL_NAMEMAX + 1], path[512], txt[64];
+	char again[X402_SPOOL_NAMEMAX + 1], q[X402_SPOOL_NAMEMAX + 1];
 	struct x402_spool *s = open_ok(at("sp"));
 	struct x402_detail d;
 	struct x402_buf b;
@@ -214,9 +215,32 @@ START_TEST(quarantine_moves_and_explains)
 	ck_assert_str_eq(txt, "bad JSON\n");
 	ck_assert_int_eq(x402_spool_quarantine(s, &d, name, "again"),
 	    X402_ERR_NOTFOUND);
-	/* Nothing in quarantine is ever claimed again. */
+	snprintf(q, sizeof(q), "%s", name);
+	/* Nothing in quarantine is ever claimed again... */
 	ck_assert_int_eq(x402_spool_claim_next(s, name, sizeof(name), &b, &d),
 	    X402_ERR_NOTFOUND);
+	/* ...until the operator puts it back. */
+	snprintf(path, sizeof(path), "%s.reason", q);
+	ck_assert_int_eq(x402_spool_unquarantine(s, &d, path),
+	    X402_ERR_INVAL);
+	ck_assert_int_eq(x402_spool_unquarantine(s, &d, "1.2.nothere"),
+	    X402_ERR_NOTFOUND);
+	ck_assert_int_eq(x402_spool_unquarantine(s, &d, q), 0);
+	ck_assert_int_eq(count(at("sp/quarantine")), 0);
+	ck_assert_int_eq(x402_spool_unquarantine(s, &d, q),
+	    X402_ERR_NOTFOUND);
+	ck_assert_int_eq(x402_spool_claim_next(s, again, sizeof(again), &b,
+	    &d), 0);
+	ck_assert_str_eq(again, q);
+	ck_assert_int_eq(b.len, 4);
+	/* a record of the same q already waiting is never replaced */
+	ck_assert_int_eq(x402_spool_quarantine(s, &d, q, "again"), 0);
+	snprintf(path, sizeof(path), "%s/%s", at("sp/new"), q);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	ck_assert_int_eq(x402_spool_unquarantine(s, &d, q),
+	    X402_ERR_EXISTS);
+	ck_assert_int_eq(count(at("sp/quarantine")), 2);
 	x402_buf_free(&b);
 	x402_spool_close(s);
 }

@@ -450,6 +450,38 @@ out:
 }
 
 int
+x402_spool_unquarantine(struct x402_spool *s, struct x402_detail *d,
+    const char *name)
+{
+	char rname[X402_SPOOL_NAMEMAX + sizeof(".reason")];
+	size_t n;
+
+	if (s == NULL || !name_ok(name) || ((n = strlen(name)) >= 7 &&
+	    strcmp(name + n - 7, ".reason") == 0))
+		return bad_name(d);
+	/* link + unlink: never replaces a record already in new/ */
+	if (linkat(s->fd[D_QUAR], name, s->fd[D_NEW], name, 0) != 0) {
+		if (errno == ENOENT)
+			return x402_fail(d, X402_ERR_NOTFOUND, "spool %s: "
+			    "quarantine/%s does not exist", s->path, name);
+		if (errno == EEXIST)
+			return x402_fail(d, X402_ERR_EXISTS, "spool %s: "
+			    "new/%s exists", s->path, name);
+		return io_fail(d, s, "link", "quarantine", name, errno);
+	}
+	if (fsync(s->fd[D_NEW]) != 0)
+		return io_fail(d, s, "fsync", "new", "", errno);
+	snprintf(rname, sizeof(rname), "%s.reason", name);
+	if (unlinkat(s->fd[D_QUAR], name, 0) != 0)
+		return io_fail(d, s, "unlink", "quarantine", name, errno);
+	if (unlinkat(s->fd[D_QUAR], rname, 0) != 0 && errno != ENOENT)
+		return io_fail(d, s, "unlink", "quarantine", rname, errno);
+	if (fsync(s->fd[D_QUAR]) != 0)
+		return io_fail(d, s, "fsync", "quarantine", "", errno);
+	return 0;
+}
+
+int
 x402_spool_stale(struct x402_spool *s, struct x402_buf *names,
     size_t *count, struct x402_detail *d, enum x402_spool_area area,
     time_t now, unsigned max_age)

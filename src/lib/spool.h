@@ -114,6 +114,15 @@ int x402_spool_quarantine(struct x402_spool *s, struct x402_detail *d,
     const char *name, const char *reason) X402_WARN_UNUSED;
 
 /*
+ * Moves quarantine/name back to new/name (to be processed again, after
+ * the operator fixed what refused it) and removes its .reason.  Returns
+ * 0, X402_ERR_NOTFOUND, X402_ERR_EXISTS (new/name is there), X402_ERR_IO
+ * or X402_ERR_INVAL (bad name, or a .reason file named).
+ */
+int x402_spool_unquarantine(struct x402_spool *s, struct x402_detail *d,
+    const char *name) X402_WARN_UNUSED;
+
+/*
  * Lists records of an area whose last change (the later of mtime and
  * ctime) is at least max_age seconds before now.  Out: names receives
  * "NAME\n" per record (appended; X402_ERR_LIMIT when it is full), *count

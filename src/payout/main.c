@@ -63,7 +63,8 @@ usage(void)
 	    "       x402-payout [-c payout.conf] status [-a]\n"
 	    "       x402-payout [-c payout.conf] report [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD] [--csv]\n"
-	    "       x402-payout [-c payout.conf] check\n");
+	    "       x402-payout [-c payout.conf] check\n"
+	    "       x402-payout [-c payout.conf] requeue NAME... | --all\n");
 	exit(PO_EXIT_USAGE);
 }
 
@@ -261,6 +262,67 @@ cmd_run(struct po_ctx *c)
 	if (rc == PO_EXIT_OK && po_pay(c) != 0)
 		rc = PO_EXIT_FAIL;
 	return rc;
+}
+
+/* Puts one quarantined receipt back in new/.  Returns 0 or an error. */
+static int
+requeue_one(struct x402_spool *sp, const char *name)
+{
+	struct x402_detail d;
+	int r;
+
+	if ((r = x402_spool_unquarantine(sp, &d, name)) != 0)
+		X402_LOG_ERR("%s: %s", name, d.msg);
+	else
+		printf("requeued %s\n", name);
+	return r;
+}
+
+/*
+ * requeue: quarantined receipts go back to new/ (after the operator fixed
+ * what refused them); the next run checks them again from scratch.
+ */
+static int
+cmd_requeue(struct po_ctx *c, char **names, int n, int all)
+{
+	struct x402_spool *sp = NULL;
+	struct x402_detail d;
+	struct dirent *de;
+	char path[PO_STR_MAX + 16];
+	DIR *dp = NULL;
+	size_t len;
+	int r, i, failed = 0;
+
+	if ((all && n > 0) || (!all && n == 0))
+		usage();
+	if (setup_state(c, 1) != 0)
+		return PO_EXIT_FAIL;
+	if ((r = take_lock(c)) != 0)
+		return r;
+	if (x402_spool_open(&sp, &d, c->conf->spool) != 0) {
+		X402_LOG_ERR("spool: %s", d.msg);
+		return PO_EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++)
+		failed |= requeue_one(sp, names[i]) != 0;
+	if (all) {
+		snprintf(path, sizeof(path), "%s/quarantine", c->conf->spool);
+		if ((dp = opendir(path)) == NULL) {
+			X402_LOG_ERR("%s: %s", path, strerror(errno));
+			failed = 1;
+		}
+		while (dp != NULL && (de = readdir(dp)) != NULL) {
+			len = strlen(de->d_name);
+			if (de->d_name[0] == '.' || (len >= 7 &&
+			    strcmp(de->d_name + len - 7, ".reason") == 0))
+				continue;
+			failed |= requeue_one(sp, de->d_name) != 0;
+		}
+		if (dp != NULL)
+			closedir(dp);
+	}
+	x402_spool_close(sp);
+	return failed ? PO_EXIT_FAIL : PO_EXIT_OK;
 }
 
 static void
@@ -480,7 +542,14 @@ main(int argc, char *argv[])
 	if (optind >= argc)
 		usage();
 	cmd = argv[optind++];
-	for (i = optind; i < argc; i++) {
+	if (strcmp(cmd, "requeue") == 0) {
+		all = optind < argc && strcmp(argv[optind], "--all") == 0;
+		optind += all;
+		for (i = optind; i < argc; i++)
+			if (argv[i][0] == '-')
+				usage();
+	}
+	for (i = optind; i < argc && strcmp(cmd, "requeue") != 0; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0 &&
 		    strcmp(cmd, "run") == 0)
 			c.dry_run = 1;
@@ -511,6 +580,8 @@ main(int argc, char *argv[])
 		rc = cmd_status(&c, all);
 	else if (strcmp(cmd, "report") == 0)
 		rc = cmd_report(&c, from, to, csv);
+	else if (strcmp(cmd, "requeue") == 0)
+		rc = cmd_requeue(&c, argv + optind, argc - optind, all);
 	else if (strcmp(cmd, "check") == 0)
 		rc = setup_network(&c) || setup_key(&c) ? PO_EXIT_CONFIG : 0;
 	else

@@ -171,10 +171,12 @@ verify_chain(struct counter *k, struct x402_detail *d,
 			return 1;
 		k->block = t->block_number;
 	}
-	if (k->block_time < k->min_time)
+	if (k->block_time < k->min_time || k->block_time < k->seen.horizon)
 		return x402_fail(d, X402_ERR_RANGE, "transaction %s settled "
-		    "%lld, before verify_window", rc->transaction,
-		    (long long)k->block_time);
+		    "at %lld, before verify_window (or before %lld, the "
+		    "oldest transfer the seen set still vouches for)",
+		    rc->transaction, (long long)k->block_time,
+		    (long long)k->seen.horizon);
 	x402_u256_to_be(word, &rc->amount);
 	for (i = 0; i < t->nlogs; i++) {
 		const struct x402_rpc_log *l = &t->logs[i];

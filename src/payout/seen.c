@@ -16,6 +16,7 @@
 #define FILE_NAME	"seen"
 #define MAGIC		"x402-seen v1\n\0\0\0"
 #define MAGIC_LEN	16
+#define HEAD_LEN	32	/* magic, horizon (8, LE), 8 zero bytes */
 
 static void
 put_le(uint8_t *p, uint64_t v, size_t n)
@@ -153,12 +154,15 @@ static int
 rewrite(struct po_seen *s, struct x402_detail *d, int dirfd)
 {
 	struct x402_buf b;
-	uint8_t rec[PO_SEEN_REC];
+	uint8_t rec[PO_SEEN_REC], head[HEAD_LEN];
 	size_t i;
 	int r;
 
-	x402_buf_init(&b, MAGIC_LEN + (size_t)PO_SEEN_REC * PO_SEEN_MAX);
-	if ((r = x402_buf_add(&b, MAGIC, MAGIC_LEN)) != 0)
+	memcpy(head, MAGIC, MAGIC_LEN);
+	put_le(head + MAGIC_LEN, (uint64_t)s->horizon, 8);
+	memset(head + MAGIC_LEN + 8, 0, 8);
+	x402_buf_init(&b, HEAD_LEN + (size_t)PO_SEEN_REC * PO_SEEN_MAX);
+	if ((r = x402_buf_add(&b, head, sizeof(head))) != 0)
 		goto nomem;
 	for (i = 0; i < s->cap; i++) {
 		if (!s->used[i])
@@ -183,13 +187,13 @@ po_seen_open(struct po_seen *s, struct x402_detail *d, int dirfd,
 	struct x402_buf b;
 	struct po_seen_ent e;
 	const uint8_t *p;
-	size_t nrec, i, dropped = 0;
+	size_t nrec, i, dropped = 0, old = 0;
 	int fd = -1, r;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	x402_buf_init(&s->pend, (size_t)PO_SEEN_REC * 8192);
-	x402_buf_init(&b, MAGIC_LEN + (size_t)PO_SEEN_REC * PO_SEEN_MAX);
+	x402_buf_init(&b, HEAD_LEN + (size_t)PO_SEEN_REC * PO_SEEN_MAX);
 	errno = ENOENT;		/* no state directory yet (dry run) */
 	if (dirfd >= 0)
 		fd = openat(dirfd, FILE_NAME, O_RDONLY | O_CLOEXEC |
@@ -202,19 +206,23 @@ po_seen_open(struct po_seen *s, struct x402_detail *d, int dirfd,
 	if (fd >= 0 && (r = read_all(fd, &b, d)) != 0)
 		goto out;
 	if (fd >= 0 && b.len > 0 &&
-	    (b.len < MAGIC_LEN || memcmp(b.p, MAGIC, MAGIC_LEN) != 0)) {
+	    (b.len < HEAD_LEN || memcmp(b.p, MAGIC, MAGIC_LEN) != 0)) {
 		r = x402_fail(d, X402_ERR_SYNTAX, "%s: not a seen-transfer "
 		    "file (bad magic)", FILE_NAME);
 		goto out;
 	}
-	nrec = b.len > MAGIC_LEN ? (b.len - MAGIC_LEN) / PO_SEEN_REC : 0;
-	if (b.len > MAGIC_LEN && (b.len - MAGIC_LEN) % PO_SEEN_REC != 0)
+	if (b.len >= HEAD_LEN)
+		s->horizon = (int64_t)get_le((const uint8_t *)b.p +
+		    MAGIC_LEN, 8);
+	nrec = b.len > HEAD_LEN ? (b.len - HEAD_LEN) / PO_SEEN_REC : 0;
+	if (b.len > HEAD_LEN && (b.len - HEAD_LEN) % PO_SEEN_REC != 0)
 		dropped++;	/* a torn last record */
-	p = (const uint8_t *)b.p + MAGIC_LEN;
+	p = (const uint8_t *)b.p + HEAD_LEN;
 	for (i = 0; i < nrec; i++, p += PO_SEEN_REC) {
 		decode(&e, p);
 		if (e.step > committed || e.time < min_time) {
 			dropped++;
+			old += e.step <= committed;
 			continue;
 		}
 		if ((r = insert(s, &e)) < 0) {
@@ -224,6 +232,10 @@ po_seen_open(struct po_seen *s, struct x402_detail *d, int dirfd,
 			goto out;
 		}
 	}
+	/* Forgetting a transfer moves the horizon: nothing settled before
+	 * it can be vouched for again, even if the window is widened. */
+	if (old > 0 && min_time > s->horizon)
+		s->horizon = min_time;
 	if (dry) {
 		r = 0;
 		goto out;

@@ -8,9 +8,10 @@
  * copy of a genuine receipt under another name, now or a year later,
  * finds its transfer already seen and is quarantined.
  *
- * STATE/seen: the 16-byte magic "x402-seen v1\n\0\0\0", then records of
- * PO_SEEN_REC bytes: tx hash (32), log index (4, little-endian), 4 zero
- * bytes, block time (8, LE, unix seconds), ledger step (8, LE).
+ * STATE/seen: the 16-byte magic "x402-seen v1\n\0\0\0", the horizon (8,
+ * little-endian), 8 zero bytes, then records of PO_SEEN_REC bytes: tx
+ * hash (32), log index (4, LE), 4 zero bytes, block time (8, LE, unix
+ * seconds), ledger step (8, LE).
  *
  * Rules:
  *  - Records are appended and fsync()ed (po_seen_flush) before the
@@ -19,9 +20,12 @@
  *    saved (the run died between the two) are dropped, so their
  *    receipts, put back in new/ by the restart, count again: exactly
  *    once.  A torn last record is dropped the same way.
- *  - Records whose block is older than the window are dropped on load;
- *    receipts that old are refused by the caller before the set is
- *    asked, so the set stays bounded by the window, not by history.
+ *  - Records whose block is older than the window are dropped on load,
+ *    and the horizon moves up to the window's start: the set can vouch
+ *    only for transfers at or after the horizon, so the caller refuses
+ *    receipts older than max(window start, horizon) - a window widened
+ *    later never lets a forgotten transfer count twice.  The set stays
+ *    bounded by the window, not by history.
  *  - At most PO_SEEN_MAX records (X402_ERR_LIMIT beyond: a shorter
  *    verify_window is the fix).
  */
@@ -49,6 +53,7 @@ struct po_seen {
 	uint8_t *used;			/* 1 per slot in use */
 	size_t cap, n;			/* slots (power of 2), entries */
 	struct x402_buf pend;		/* records not yet appended */
+	int64_t horizon;		/* transfers before it are forgotten */
 	int fd;				/* STATE/seen, O_APPEND; -1 */
 };
 

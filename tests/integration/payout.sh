@@ -19,6 +19,7 @@ check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 finish() {
 	[ -n "${facpid:-}" ] && kill "$facpid" 2>/dev/null
 	"$ch/stop-chain.sh" "$out/chain" >/dev/null 2>&1
+	"$ch/stop-chain.sh" "$out/chain2" >/dev/null 2>&1
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit $?
@@ -349,4 +350,35 @@ check "verify: chain unreachable: run fails, nothing quarantined" test $? -ne 0 
 "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
 echo "6666 669 1999 1999 1999 0" >>"$G/expect"
 check "verify: chain back: counted and paid" verify "$G" 16
+"$po" -c "$G/payout.conf" requeue 1700000001.7.nothere >"$G/rq.out" 2>&1
+check "requeue: an unknown name fails and says so" test $? -eq 1 -a \
+    -n "$(grep 'does not exist' "$G/rq.out")"
+"$po" -c "$G/payout.conf" requeue 1700000001.7.10 >>"$G/rq.out" 2>&1
+check "requeue: the too-old receipt is back in new/" test $? -eq 0 -a \
+    -f "$G/spool/new/1700000001.7.10" -a ! -e "$G/spool/quarantine/1700000001.7.10.reason"
+"$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
+check "verify: a wider window does not revive what the seen set forgot" \
+    sh -c "grep -q 'still vouches for' '$G/spool/quarantine/1700000001.7.10.reason'"
+check "verify: ...and nothing more was paid" verify "$G" 16
+# A receipt refused for a fixable reason (a wrong RPC node: another chain
+# that never saw the transaction) is counted once requeued.
+port2=$(node "$ch/freeport.mjs")
+"$ch/start-chain.sh" "$out/chain2" "$port2" >"$out/chain2.log" 2>&1 || bad "second chain"
+t7=$(xfer 7777) || bad "transfer 7"
+rcpt 1700000001.7.12 7777 "$t7"
+sed "s|^rpc = .*|rpc = http://127.0.0.1:$port2|" "$G/payout.conf" >"$G/other.conf"
+"$po" -c "$G/other.conf" run >>"$G/run.out" 2>&1
+"$ch/stop-chain.sh" "$out/chain2" >/dev/null 2>&1
+check "verify: another chain's node: quarantined as not on chain" \
+    sh -c "grep -q 'is not on chain' '$G/spool/quarantine/1700000001.7.12.reason'"
+"$po" -c "$G/payout.conf" requeue 1700000001.7.12 >>"$G/rq.out" 2>&1 &&
+    "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
+echo "7777 778 2333 2333 2333 0" >>"$G/expect"
+check "requeue: after the fix it is counted and paid" verify "$G" 16
+"$po" -c "$G/payout.conf" requeue --all >>"$G/rq.out" 2>&1
+"$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
+check "requeue --all: the forgeries are refused again, nothing more paid" \
+    verify "$G" 16
+check "requeue --all: every forgery back in quarantine" test \
+    "$(ls "$G/spool/quarantine" | grep -vc reason)" -eq 6
 finish
