@@ -180,19 +180,63 @@ out:
 	return r;
 }
 
+void
+po_seen_init(struct po_seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	x402_buf_init(&s->pend, (size_t)PO_SEEN_REC * 8192);
+}
+
+int
+po_seen_parse(struct po_seen *s, struct x402_detail *d, const uint8_t *p,
+    size_t len, uint64_t committed, int64_t min_time, size_t *dropped)
+{
+	struct po_seen_ent e;
+	size_t nrec, i, old = 0;
+	int r;
+
+	*dropped = 0;
+	if (len == 0)
+		return 0;
+	if (len < HEAD_LEN || memcmp(p, MAGIC, MAGIC_LEN) != 0)
+		return x402_fail(d, X402_ERR_SYNTAX, "%s: not a seen-transfer "
+		    "file (bad magic)", FILE_NAME);
+	if (len > HEAD_LEN + (size_t)PO_SEEN_REC * PO_SEEN_MAX)
+		return x402_fail(d, X402_ERR_LIMIT, "%s: more than %u records "
+		    "(shorten verify_window)", FILE_NAME, PO_SEEN_MAX);
+	s->horizon = (int64_t)get_le(p + MAGIC_LEN, 8);
+	nrec = (len - HEAD_LEN) / PO_SEEN_REC;
+	if ((len - HEAD_LEN) % PO_SEEN_REC != 0)
+		(*dropped)++;	/* a torn last record */
+	p += HEAD_LEN;
+	for (i = 0; i < nrec; i++, p += PO_SEEN_REC) {
+		decode(&e, p);
+		if (e.step > committed || e.time < min_time) {
+			(*dropped)++;
+			old += e.step <= committed;
+			continue;
+		}
+		if ((r = insert(s, &e)) < 0)
+			return x402_fail(d, r, "%s: cannot hold %zu records",
+			    FILE_NAME, nrec);
+	}
+	/* Forgetting a transfer moves the horizon: nothing settled before
+	 * it can be vouched for again, even if the window is widened. */
+	if (old > 0 && min_time > s->horizon)
+		s->horizon = min_time;
+	return 0;
+}
+
 int
 po_seen_open(struct po_seen *s, struct x402_detail *d, int dirfd,
     uint64_t committed, int64_t min_time, int dry)
 {
 	struct x402_buf b;
-	struct po_seen_ent e;
-	const uint8_t *p;
-	size_t nrec, i, dropped = 0, old = 0;
+	size_t dropped = 0;
 	int fd = -1, r;
 
-	memset(s, 0, sizeof(*s));
-	s->fd = -1;
-	x402_buf_init(&s->pend, (size_t)PO_SEEN_REC * 8192);
+	po_seen_init(s);
 	x402_buf_init(&b, HEAD_LEN + (size_t)PO_SEEN_REC * PO_SEEN_MAX);
 	errno = ENOENT;		/* no state directory yet (dry run) */
 	if (dirfd >= 0)
@@ -203,39 +247,10 @@ po_seen_open(struct po_seen *s, struct x402_detail *d, int dirfd,
 		    strerror(errno));
 		goto out;
 	}
-	if (fd >= 0 && (r = read_all(fd, &b, d)) != 0)
+	if (fd >= 0 && ((r = read_all(fd, &b, d)) != 0 ||
+	    (r = po_seen_parse(s, d, (const uint8_t *)b.p, b.len, committed,
+	    min_time, &dropped)) != 0))
 		goto out;
-	if (fd >= 0 && b.len > 0 &&
-	    (b.len < HEAD_LEN || memcmp(b.p, MAGIC, MAGIC_LEN) != 0)) {
-		r = x402_fail(d, X402_ERR_SYNTAX, "%s: not a seen-transfer "
-		    "file (bad magic)", FILE_NAME);
-		goto out;
-	}
-	if (b.len >= HEAD_LEN)
-		s->horizon = (int64_t)get_le((const uint8_t *)b.p +
-		    MAGIC_LEN, 8);
-	nrec = b.len > HEAD_LEN ? (b.len - HEAD_LEN) / PO_SEEN_REC : 0;
-	if (b.len > HEAD_LEN && (b.len - HEAD_LEN) % PO_SEEN_REC != 0)
-		dropped++;	/* a torn last record */
-	p = (const uint8_t *)b.p + HEAD_LEN;
-	for (i = 0; i < nrec; i++, p += PO_SEEN_REC) {
-		decode(&e, p);
-		if (e.step > committed || e.time < min_time) {
-			dropped++;
-			old += e.step <= committed;
-			continue;
-		}
-		if ((r = insert(s, &e)) < 0) {
-			r = x402_fail(d, r, "%s: more than %u records "
-			    "(shorten verify_window)", FILE_NAME,
-			    PO_SEEN_MAX);
-			goto out;
-		}
-	}
-	/* Forgetting a transfer moves the horizon: nothing settled before
-	 * it can be vouched for again, even if the window is widened. */
-	if (old > 0 && min_time > s->horizon)
-		s->horizon = min_time;
 	if (dry) {
 		r = 0;
 		goto out;

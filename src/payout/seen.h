@@ -57,6 +57,19 @@ struct po_seen {
 	int fd;				/* STATE/seen, O_APPEND; -1 */
 };
 
+/* An empty set, not backed by a file (po_seen_close frees it). */
+void po_seen_init(struct po_seen *s);
+
+/*
+ * Reads a seen file's bytes p[0..len) into *s (po_seen_init'ed), keeping
+ * records of steps <= committed and blocks at or after min_time.
+ * Returns 0, X402_ERR_SYNTAX, X402_ERR_LIMIT or X402_ERR_NOMEM.
+ * Out: *dropped, the records (and torn bytes) not kept.
+ */
+int po_seen_parse(struct po_seen *s, struct x402_detail *d, const uint8_t *p,
+    size_t len, uint64_t committed, int64_t min_time, size_t *dropped)
+    X402_WARN_UNUSED;
+
 /*
  * Loads STATE/seen (dirfd: the state directory; created if missing),
  * keeping records of steps <= committed and blocks at or after
