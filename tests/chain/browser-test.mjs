@@ -591,6 +591,22 @@ try {
 		await s.ctx.close();
 	}
 
+	// 8f'. The upto offer of a mixed route, chosen on the page.
+	{
+		const b0 = await balance(PAYTO);
+		const s = await open("/both", { key: PAYER3_KEY, chainId: CHAIN });
+		await s.page.check("input[data-scheme=upto]");
+		await s.page.fill("#input", "hey");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "ok", /paid and served/);
+		ok(/Charged \$0\.00006 USDC of at most \$0\.05 USDC/.test(st) &&
+		    s.wallet.typed && s.wallet.typed.primaryType === "PermitWitnessTransferFrom",
+		    "mixed route, upto chosen: paid through Permit2, charged 60", st);
+		ok((await balance(PAYTO)) - b0 === 60n, "mixed route, upto chosen: exactly 60 moved");
+		clean("mixed route upto", s);
+		await s.ctx.close();
+	}
+
 	// 8g. Zero usage: charged nothing, no transaction.
 	{
 		const b0 = await balance(PAYTO);
