@@ -523,8 +523,9 @@
 		[/permit2_allowance|allowance_required/, "Your wallet has " +
 		    "not allowed Permit2 to move enough %SYMBOL%. Press pay " +
 		    "again to approve it."],
-		[/facilitator/, "The payment named another facilitator than " +
-		    "the server's. Reload the page and try again."],
+		[/upto_facilitator_mismatch/, "The payment named another " +
+		    "facilitator than the server's. Reload the page and try " +
+		    "again."],
 		[/signature/, "The server could not verify your wallet's " +
 		    "signature for this account."],
 		[/value|amount/, "The signed amount does not match the price."],
