@@ -87,52 +87,88 @@ policy(char *csp, size_t cap)
 	return 0;
 }
 
-/* One offer: a radio button carrying what the script needs. */
+/*
+ * The offer preselected on the page: the first exact one when there is
+ * one (a known price, one signature, no transaction in the wallet), else
+ * the first.  The person may still choose an upto offer.
+ */
+static size_t
+preselect(const struct route *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->noffers; i++)
+		if (r->offers[i].scheme == X402_SCHEME_EXACT)
+			return i;
+	return 0;
+}
+
+/*
+ * One offer: a radio button carrying what the script needs.  An upto
+ * offer reads "up to $MAX, charged by usage", with its unit price.
+ */
 static int
-offer(struct x402_buf *b, const struct route *r, size_t i, char *paylabel,
-    size_t plcap)
+offer(struct x402_buf *b, const struct route *r, size_t i, int checked)
 {
 	const struct x402_offer *o = &r->offers[i];
 	const struct x402_network *n = o->net;
+	const struct x402_asset *a = o->asset;
 	char amt[X402_PRICE_FMTLEN], atomic[X402_U256_DECLEN + 1];
+	char unit[X402_PRICE_FMTLEN];
 	char addr[X402_ADDR_STRLEN + 1], price[X402_PRICE_FMTLEN + 40];
 	const char *netname = n->v1_name[0] ? n->v1_name : n->caip2;
+	int upto = o->scheme == X402_SCHEME_UPTO;
 	int e;
 
 	if (x402_price_format(amt, sizeof(amt), &o->amount,
-	    o->asset->decimals) < 0 ||
+	    a->decimals) < 0 ||
 	    x402_u256_format_dec(atomic, sizeof(atomic), &o->amount) < 0)
 		return X402_ERR_INTERNAL;
-	x402_addr_format(addr, o->asset->address);
-	snprintf(price, sizeof(price), "%s%s %s", o->asset->usd ? "$" : "",
-	    amt, o->asset->symbol);
-	if (i == 0)
-		snprintf(paylabel, plcap, "Pay %s%s", o->asset->usd ? "$" : "",
-		    o->asset->usd ? amt : price);
+	unit[0] = '\0';
+	if (upto && r->has_unit_price && x402_price_format(unit,
+	    sizeof(unit), &r->unit_price[i], a->decimals) < 0)
+		return X402_ERR_INTERNAL;
+	x402_addr_format(addr, a->address);
+	snprintf(price, sizeof(price), "%s%s %s", a->usd ? "$" : "", amt,
+	    a->symbol);
 	if ((e = x402_buf_printf(b, "<label class=\"offer\"><input "
 	    "type=\"radio\" name=\"offer\" value=\"%zu\"%s", i,
-	    i == 0 ? " checked" : "")) != 0 ||
+	    checked ? " checked" : "")) != 0 ||
+	    (e = esc3(b, " data-scheme=\"", x402_scheme_name(o->scheme),
+	    "\"")) != 0 ||
 	    (e = esc3(b, " data-price=\"", price, "\"")) != 0 ||
-	    (e = esc3(b, " data-symbol=\"", o->asset->symbol, "\"")) != 0 ||
+	    (e = esc3(b, " data-symbol=\"", a->symbol, "\"")) != 0 ||
+	    (e = x402_buf_printf(b, " data-decimals=\"%u\" data-usd=\"%s\"",
+	    a->decimals, a->usd ? "1" : "")) != 0 ||
 	    (e = esc3(b, " data-chain=\"", netname, "\"")) != 0 ||
 	    (e = esc3(b, " data-explorer=\"", n->explorer_tx, "\"")) != 0 ||
 	    (e = esc3(b, " data-rpc=\"", r->c.wallet_rpc_url, "\"")) != 0 ||
-	    (e = x402_buf_printf(b, "><span><span class=\"price\">%s%s%s%s"
-	    "</span><span class=\"meta\">", o->asset->usd ? "$" : "", amt,
-	    o->asset->usd ? "" : " ", o->asset->usd ? "" :
-	    o->asset->symbol)) != 0)
+	    (e = x402_buf_printf(b, "><span><span class=\"price\">%s%s%s%s%s"
+	    "</span><span class=\"meta\">", upto ? "up to " : "",
+	    a->usd ? "$" : "", amt, a->usd ? "" : " ", a->usd ? "" :
+	    a->symbol)) != 0)
 		return e;
 	/* amounts are digits and a dot, symbols [A-Za-z0-9._-] */
-	if ((e = x402_buf_printf(b, "%s %s &middot; %s atomic units "
-	    "&middot; ", amt, o->asset->symbol, atomic)) != 0 ||
+	if (upto && (e = x402_buf_adds(b, "charged by usage")) != 0)
+		return e;
+	if (unit[0] != '\0' && (e = x402_buf_printf(b, ": %s%s %s per unit",
+	    a->usd ? "$" : "", unit, a->symbol)) != 0)
+		return e;
+	if (upto && (e = x402_buf_adds(b, ", at most ")) != 0)
+		return e;
+	if ((e = x402_buf_printf(b, "%s %s &middot; %s atomic units%s "
+	    "&middot; ", amt, a->symbol, atomic, upto ? " at most" : "")) != 0 ||
 	    (e = esc(b, netname)) != 0 ||
 	    (strcmp(netname, n->caip2) != 0 &&
 	    (e = esc3(b, " (", n->caip2, ")")) != 0) ||
-	    (e = x402_buf_printf(b, "%s &middot; token <code>%s</code>"
-	    "</span></span></label>", n->testnet ? ", a test network" : "",
-	    addr)) != 0)
+	    (e = x402_buf_printf(b, "%s &middot; token <code>%s</code>",
+	    n->testnet ? ", a test network" : "", addr)) != 0)
 		return e;
-	return 0;
+	if (upto && (e = x402_buf_adds(b, " &middot; paid through Permit2: "
+	    "you sign for the maximum and are charged what the command "
+	    "used")) != 0)
+		return e;
+	return x402_buf_adds(b, "</span></span></label>");
 }
 
 /* The form's input, by the route's input kind. */
@@ -179,6 +215,28 @@ input(struct x402_buf *b, const struct route *r)
 	}
 }
 
+/* The pay button: "Pay $0.001", "Pay up to $0.05", or "Pay" for a choice. */
+static int
+pay_label(char *out, size_t cap, const struct route *r)
+{
+	const struct x402_offer *o = &r->offers[0];
+	char amt[X402_PRICE_FMTLEN];
+
+	if (r->noffers != 1) {
+		snprintf(out, cap, "Pay");
+		return 0;
+	}
+	if (x402_price_format(amt, sizeof(amt), &o->amount,
+	    o->asset->decimals) < 0)
+		return X402_ERR_INTERNAL;
+	if ((size_t)snprintf(out, cap, "Pay %s%s%s%s%s",
+	    o->scheme == X402_SCHEME_UPTO ? "up to " : "",
+	    o->asset->usd ? "$" : "", amt, o->asset->usd ? "" : " ",
+	    o->asset->usd ? "" : o->asset->symbol) >= cap)
+		return X402_ERR_INTERNAL;
+	return 0;
+}
+
 static const char *const input_names[] = { "text", "none", "file",
     "query" };
 
@@ -188,14 +246,13 @@ page_paywall(struct x402_buf *b, char *csp, size_t cap,
     const char *required_b64)
 {
 	char paylabel[X402_PRICE_FMTLEN + 48];
-	size_t i;
-	int e;
+	size_t i, sel;
+	int e, upto = 0;
 
 	if (r->c.input < 0 || r->c.input > INPUT_QUERY)
 		return X402_ERR_INTERNAL;
 	if ((e = policy(csp, cap)) != 0)
 		return e;
-	paylabel[0] = '\0';
 	if ((e = x402_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">"
@@ -214,11 +271,15 @@ page_paywall(struct x402_buf *b, char *csp, size_t cap,
 	    "action=\"#\"><fieldset class=\"offers%s\"><legend>Price"
 	    "</legend>", r->noffers == 1 ? " single" : "")) != 0)
 		return e;
-	for (i = 0; i < r->noffers; i++)
-		if ((e = offer(b, r, i, paylabel, sizeof(paylabel))) != 0)
+	sel = preselect(r);
+	for (i = 0; i < r->noffers; i++) {
+		if ((e = offer(b, r, i, i == sel)) != 0)
 			return e;
-	if (r->noffers > 1)
-		snprintf(paylabel, sizeof(paylabel), "Pay");
+		if (r->offers[i].scheme == X402_SCHEME_UPTO)
+			upto = 1;
+	}
+	if ((e = pay_label(paylabel, sizeof(paylabel), r)) != 0)
+		return e;
 	if ((e = x402_buf_adds(b, "</fieldset>")) != 0 ||
 	    (e = input(b, r)) != 0 ||
 	    (e = x402_buf_printf(b, "<div class=\"actions\"><button "
@@ -238,6 +299,12 @@ page_paywall(struct x402_buf *b, char *csp, size_t cap,
 	    (e = x402_buf_adds(b, r->c.settle == SETTLE_AFTER ? "nothing is "
 	    "charged unless the command succeeds." : "the payment is taken "
 	    "before the command runs.")) != 0 ||
+	    (upto && (e = x402_buf_adds(b, " A price &ldquo;up to&rdquo; an "
+	    "amount is paid through Permit2: you sign for that maximum and "
+	    "are charged only what the command used. Permit2 needs an "
+	    "allowance for the token; if yours is too small, your wallet "
+	    "first asks you to approve a bounded amount, shown before it "
+	    "asks, with one transaction.")) != 0) ||
 	    (e = x402_buf_adds(b, "</footer><script>")) != 0 ||
 	    (e = x402_buf_adds(b, paywall_js)) != 0)
 		return e;

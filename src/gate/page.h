@@ -8,6 +8,12 @@
  * and allowed by their SHA-256 in the Content-Security-Policy: nothing
  * else runs, nothing is loaded from anywhere, the page may only talk to
  * its own origin.
+ *
+ * An upto offer reads "up to $MAX, charged by usage" (with the unit price
+ * when the route has one); the script pays it through Permit2, asking the
+ * wallet for a bounded approval first when the allowance is short.  When a
+ * route offers both schemes, the first exact offer is preselected: a known
+ * price, one signature and no transaction in the wallet.
  */
 #ifndef GATE_PAGE_H
 #define GATE_PAGE_H

@@ -7,15 +7,23 @@
 // text route and see the command's output (chain and spool checked), pay a
 // file route and see the image, a command that fails (nothing charged), a
 // wallet on the wrong network, a rejected signature, an unfunded wallet,
-// no wallet at all.  Any CSP violation, page error or request to another
-// origin fails the run.  Screenshots of each state go to OUT/screenshots.
+// no wallet at all.  Metered routes (the upto scheme, Permit2): the page
+// shows "up to", reads the allowance, has the wallet send a real approve
+// transaction to anvil when it is short, signs the Permit2 witness
+// transfer and shows what was charged next to the maximum; a second
+// payment needs no approval; a rejected or failed approval, a rejected
+// signature and a short balance are explained and charge nothing.  Any
+// CSP violation, page error or request to another origin fails the run.
+// Screenshots of each state go to OUT/screenshots.
 //
 //   BASE=http://127.0.0.1:P RPC_URL=.. USDC=0x.. PAYTO=0x.. PAYER=0x..
-//   PAYER_KEY=0x.. UNFUNDED_KEY=0x.. SPOOL=DIR OUT=DIR node browser-test.mjs
+//   PAYER_KEY=0x.. PAYER3_KEY=0x.. UNFUNDED_KEY=0x.. FACILITATOR=0x..
+//   SPOOL=DIR UPTO_SPOOL=DIR OUT=DIR node browser-test.mjs
 //
 // Prints "ok - ..." / "not ok - ..." lines; exit 0 only if all passed.
 import { chromium } from "playwright-core";
 import { privateKeyToAccount } from "viem/accounts";
+import { walletClientFor, PERMIT2_ADDRESS, UPTO_PROXY_ADDRESS } from "./chain.mjs";
 import { readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -34,7 +42,10 @@ const PAYTO = env("PAYTO");
 const PAYER = env("PAYER");
 const PAYER_KEY = env("PAYER_KEY");
 const UNFUNDED_KEY = env("UNFUNDED_KEY");
+const PAYER3_KEY = env("PAYER3_KEY");
+const FACILITATOR = env("FACILITATOR");
 const SPOOL = env("SPOOL");
+const UPTO_SPOOL = env("UPTO_SPOOL");
 const OUT = env("OUT");
 const SHOTS = join(OUT, "screenshots");
 mkdirSync(SHOTS, { recursive: true });
@@ -65,7 +76,12 @@ async function balance(addr) {
 	const data = "0x70a08231" + addr.slice(2).toLowerCase().padStart(64, "0");
 	return BigInt(await rpc("eth_call", [{ to: USDC, data }, "latest"]));
 }
-const receipts = () => readdirSync(join(SPOOL, "new")).length;
+const receipts = (dir = SPOOL) => readdirSync(join(dir, "new")).length;
+const word = (a) => a.slice(2).toLowerCase().padStart(64, "0");
+async function allowance(owner) {
+	const data = "0xdd62ed3e" + word(owner) + word(PERMIT2_ADDRESS);
+	return BigInt(await rpc("eth_call", [{ to: USDC, data }, "latest"]));
+}
 
 // The injected wallet: window.ethereum.request() goes to walletRequest()
 // below through page.exposeFunction; errors come back as {error} and are
@@ -75,7 +91,9 @@ const PROVIDER = `(() => {
 	window.ethereum = {
 		isMetaMask: false,
 		request: async (a) => {
-			const r = JSON.parse(await window.__x402wallet(JSON.stringify(a)));
+			const st = document.getElementById("status");
+			const r = JSON.parse(await window.__x402wallet(JSON.stringify({
+				...a, status: st && !st.hidden ? st.textContent : "" })));
 			if (r.error) {
 				const e = new Error(r.error.message);
 				e.code = r.error.code;
@@ -93,10 +111,14 @@ const CSP_WATCH = `document.addEventListener("securitypolicyviolation", (e) =>
 
 function makeWallet(opt) {
 	const account = privateKeyToAccount(opt.key);
-	const st = { chainId: opt.chainId, calls: [] };
+	const st = { chainId: opt.chainId, calls: [], sent: [], seen: {}, page: null };
 	st.handle = async (text) => {
-		const { method, params } = JSON.parse(text);
+		const { method, params, status } = JSON.parse(text);
 		st.calls.push(method);
+		st.seen[method] = status;
+		// a screenshot of the page while the wallet is asking
+		if (opt.shots && opt.shots[method] && st.page)
+			await shot(st.page, opt.shots[method]);
 		const err = (code, message) => JSON.stringify({ error: { code, message } });
 		switch (method) {
 		case "eth_requestAccounts":
@@ -121,16 +143,53 @@ function makeWallet(opt) {
 			st.typed = td;
 			const types = { ...td.types };
 			delete types.EIP712Domain;
-			const fields = types[td.primaryType];
-			const message = {};
-			for (const f of fields)
-				message[f.name] = f.type.startsWith("uint") ?
-				    BigInt(td.message[f.name]) : td.message[f.name];
+			// nested structs (Permit2's permitted, witness) too
+			const value = (type, v) => {
+				if (types[type]) {
+					const o = {};
+					for (const f of types[type])
+						o[f.name] = value(f.type, v[f.name]);
+					return o;
+				}
+				return /^u?int[0-9]*$/.test(type) ? BigInt(v) : v;
+			};
+			const message = value(td.primaryType, td.message);
 			const signature = await account.signTypedData({
 				domain: td.domain, types, primaryType: td.primaryType, message,
 			});
 			return JSON.stringify({ result: signature });
 		}
+		case "eth_sendTransaction": {
+			// a real transaction to anvil, signed with the scenario's key
+			const tx = params[0];
+			st.sent.push(tx);
+			if (opt.rejectSend)
+				return err(4001, "MetaMask Tx Signature: User denied transaction signature.");
+			if (String(tx.from).toLowerCase() !== account.address.toLowerCase())
+				return err(4100, "unknown account");
+			try {
+				const hash = await walletClientFor(opt.key, RPC_URL).sendTransaction({
+					to: tx.to, data: tx.data, value: tx.value ? BigInt(tx.value) : 0n,
+					// too little gas: mined, and reverted (out of gas)
+					...(opt.failSend ? { gas: 30000n } : {}),
+				});
+				st.hashes = [...(st.hashes || []), hash];
+				return JSON.stringify({ result: hash });
+			} catch (e) {
+				return err(-32603, e.shortMessage || e.message);
+			}
+		}
+		case "eth_call":
+		case "eth_getTransactionReceipt":
+		case "eth_blockNumber":
+		case "eth_getBalance":
+		case "eth_estimateGas":
+			// reads go to the wallet's node, as MetaMask does
+			try {
+				return JSON.stringify({ result: await rpc(method, params) });
+			} catch (e) {
+				return err(-32603, e.message);
+			}
 		default:
 			return err(4200, `unsupported method ${method}`);
 		}
@@ -182,6 +241,7 @@ async function open(path, walletOpt, viewport = DESKTOP) {
 	let wallet = null;
 	if (walletOpt) {
 		wallet = makeWallet(walletOpt);
+		wallet.page = page;
 		await page.exposeFunction("__x402wallet", wallet.handle);
 		await page.addInitScript(PROVIDER);
 	}
@@ -380,6 +440,215 @@ try {
 		await shot(s.page, "10-unfunded");
 		ok((await balance(PAYTO)) === b0 && receipts() === r0, "unfunded wallet: no transfer, no receipt");
 		clean("unfunded wallet", s);
+		await s.ctx.close();
+	}
+
+	// 8. Metered routes (upto, Permit2).  PAYER3 starts with no Permit2
+	// allowance, as a new wallet would: start-chain.sh approved it for the
+	// maximum, so take that back first.
+	const payer3 = privateKeyToAccount(PAYER3_KEY).address;
+	{
+		const w = walletClientFor(PAYER3_KEY, RPC_URL);
+		const h = await w.writeContract({ address: USDC, abi: [{ type: "function",
+		    name: "approve", stateMutability: "nonpayable", inputs: [{ name: "s", type: "address" },
+		    { name: "a", type: "uint256" }], outputs: [{ type: "bool" }] }],
+		    functionName: "approve", args: [PERMIT2_ADDRESS, 0n] });
+		await w.waitForTransactionReceipt({ hash: h, pollingInterval: 50 });
+	}
+	ok((await allowance(payer3)) === 0n, "upto: the test wallet starts with no Permit2 allowance");
+	const MAX = 50000n, APPROVE = 10n * MAX;
+
+	// 8a. The page of a metered route.
+	{
+		const s = await open("/tts", null);
+		const text = await s.page.textContent("main");
+		ok(/up to \$0\.05/.test(text) && /charged by usage/.test(text),
+		    "upto page: \"up to $0.05, charged by usage\"", text);
+		ok(/\$0\.00002 USDC per unit/.test(text) && /50000 atomic units at most/.test(text),
+		    "upto page: the unit price and the maximum in atomic units");
+		ok((await s.page.textContent("#pay")) === "Pay up to $0.05", "upto page: the button says \"Pay up to $0.05\"");
+		ok(/Permit2/.test(await s.page.textContent("footer")), "upto page: the footer explains Permit2");
+		await shot(s.page, "11-upto-page");
+		clean("upto page", s);
+		await s.ctx.close();
+	}
+
+	// 8b. Exact and upto on one route: exact is preselected, upto can be chosen.
+	{
+		const s = await open("/both", null);
+		const checked = await s.page.$eval("input[name=offer]:checked", (r) => r.dataset.scheme);
+		ok(checked === "exact", "mixed route: the exact offer is preselected", checked);
+		ok((await s.page.textContent("#pay")) === "Pay $0.001", "mixed route: the button pays the exact price",
+		    await s.page.textContent("#pay"));
+		await s.page.check("input[data-scheme=upto]");
+		ok((await s.page.textContent("#pay")) === "Pay up to $0.05", "mixed route: choosing upto relabels the button",
+		    await s.page.textContent("#pay"));
+		await shot(s.page, "12-upto-mixed-route");
+		clean("mixed route", s);
+		await s.ctx.close();
+	}
+
+	// 8c. The person rejects the approval: nothing signed, nothing moved.
+	{
+		const b0 = await balance(payer3), r0 = receipts(UPTO_SPOOL);
+		const s = await open("/tts", { key: PAYER3_KEY, chainId: CHAIN, rejectSend: true });
+		await s.page.fill("#input", "hello world");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "err", /rejected/);
+		ok(/rejected the approval/.test(st) && /Nothing was charged/.test(st),
+		    "approval rejected: explained, nothing charged", st);
+		ok(s.wallet.sent.length === 1 && !s.wallet.calls.includes("eth_signTypedData_v4"),
+		    "approval rejected: asked once, nothing signed", s.wallet.calls.join(","));
+		await shot(s.page, "13-upto-approval-rejected");
+		ok((await balance(payer3)) === b0 && (await allowance(payer3)) === 0n &&
+		    receipts(UPTO_SPOOL) === r0, "approval rejected: no transfer, no allowance, no receipt");
+		clean("approval rejected", s);
+		await s.ctx.close();
+	}
+
+	// 8d. The approval transaction fails on chain (out of gas, reverted).
+	{
+		const b0 = await balance(payer3), r0 = receipts(UPTO_SPOOL);
+		const s = await open("/tts", { key: PAYER3_KEY, chainId: CHAIN, failSend: true });
+		await s.page.fill("#input", "hello world");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "err", /approval failed/);
+		ok(/approval failed/.test(st) && /reverted/.test(st) && /Nothing was charged/.test(st),
+		    "approval failed: explained, nothing charged", st);
+		const h = (s.wallet.hashes || [])[0];
+		const rc = h ? await rpc("eth_getTransactionReceipt", [h]) : null;
+		ok(rc && rc.status === "0x0", "approval failed: the transaction really reverted on chain",
+		    JSON.stringify(rc && rc.status));
+		ok(!s.wallet.calls.includes("eth_signTypedData_v4"), "approval failed: nothing signed");
+		await shot(s.page, "14-upto-approval-failed");
+		ok((await balance(payer3)) === b0 && (await allowance(payer3)) === 0n &&
+		    receipts(UPTO_SPOOL) === r0, "approval failed: no transfer, no allowance, no receipt");
+		clean("approval failed", s);
+		await s.ctx.close();
+	}
+
+	// 8e. Happy path with the approval step: 11 characters at 20 = 220.
+	{
+		const b0 = await balance(PAYTO), p0 = await balance(payer3), r0 = receipts(UPTO_SPOOL);
+		const s = await open("/tts", { key: PAYER3_KEY, chainId: CHAIN, shots: {
+		    eth_sendTransaction: "15-upto-approval-asked", eth_signTypedData_v4: "16-upto-signature-asked" } });
+		await s.page.fill("#input", "hello world");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "ok", /paid and served/);
+		ok(/paid and served/.test(st) && /Charged \$0\.00022 USDC of at most \$0\.05 USDC/.test(st),
+		    "upto pay: done, charged $0.00022 of at most $0.05", st);
+		const tx = s.wallet.sent[0];
+		ok(s.wallet.sent.length === 1 && tx.to.toLowerCase() === USDC.toLowerCase() &&
+		    tx.data === "0x095ea7b3" + word(PERMIT2_ADDRESS) + APPROVE.toString(16).padStart(64, "0"),
+		    "upto pay: the wallet was asked to approve(Permit2, 10 x the maximum)", JSON.stringify(tx));
+		ok(/Permit2 move up to \$0\.5 USDC/.test(s.wallet.seen.eth_sendTransaction || ""),
+		    "upto pay: the page showed the approved amount before the wallet asked",
+		    s.wallet.seen.eth_sendTransaction);
+		ok(s.wallet.calls.indexOf("eth_sendTransaction") < s.wallet.calls.indexOf("eth_signTypedData_v4"),
+		    "upto pay: approval before the signature");
+		const out = await s.page.textContent("#output");
+		ok(out.trim() === "spoken: hello world", "upto pay: the page shows the command's output", out);
+		const txt = await s.page.textContent(".tx");
+		ok(/Charged \$0\.00022 USDC of at most \$0\.05 USDC \(220 of 50000 atomic units\)/.test(txt) &&
+		    /0x[0-9a-f]{64}/.test(txt), "upto pay: the charge, the maximum and the transaction", txt);
+		await shot(s.page, "17-upto-paid-after-approval");
+		ok((await balance(PAYTO)) - b0 === 220n, "chain: the seller got exactly the metered 220");
+		ok(p0 - (await balance(payer3)) === 220n, "chain: the buyer paid exactly the metered 220");
+		ok((await allowance(payer3)) === APPROVE - 220n, "chain: allowance set, less what Permit2 moved",
+		    String(await allowance(payer3)));
+		ok(receipts(UPTO_SPOOL) === r0 + 1, "spool: one more receipt");
+		const td = s.wallet.typed;
+		const m = td && td.message;
+		ok(td && td.primaryType === "PermitWitnessTransferFrom" && td.domain.name === "Permit2" &&
+		    td.domain.version === undefined && td.domain.chainId === CHAIN &&
+		    td.domain.verifyingContract === PERMIT2_ADDRESS &&
+		    JSON.stringify(td.types.Witness) === JSON.stringify([{ name: "to", type: "address" },
+		    { name: "facilitator", type: "address" }, { name: "validAfter", type: "uint256" }]) &&
+		    m.permitted.token === USDC && m.permitted.amount === "50000" &&
+		    m.spender === UPTO_PROXY_ADDRESS && m.witness.to === PAYTO &&
+		    m.witness.facilitator.toLowerCase() === FACILITATOR.toLowerCase() &&
+		    m.witness.validAfter === "0" && /^[0-9]+$/.test(m.nonce),
+		    "the wallet signed the Permit2 witness transfer of the official upto client",
+		    JSON.stringify(td));
+		clean("upto pay", s);
+		await s.ctx.close();
+	}
+
+	// 8f. A second payment: the allowance is there, no approval asked.
+	{
+		const b0 = await balance(PAYTO), a0 = await allowance(payer3);
+		const s = await open("/tts", { key: PAYER3_KEY, chainId: CHAIN });
+		await s.page.fill("#input", "hi");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "ok", /paid and served/);
+		ok(/Charged \$0\.00004 USDC of at most \$0\.05 USDC/.test(st), "second upto payment: charged 40", st);
+		ok(s.wallet.sent.length === 0 && s.wallet.calls.includes("eth_call"),
+		    "second upto payment: allowance read, no approval asked", s.wallet.calls.join(","));
+		ok((await balance(PAYTO)) - b0 === 40n && a0 - (await allowance(payer3)) === 40n,
+		    "second upto payment: exactly 40 moved through Permit2");
+		await shot(s.page, "18-upto-paid-again");
+		clean("second upto payment", s);
+		await s.ctx.close();
+	}
+
+	// 8f'. The upto offer of a mixed route, chosen on the page.
+	{
+		const b0 = await balance(PAYTO);
+		const s = await open("/both", { key: PAYER3_KEY, chainId: CHAIN });
+		await s.page.check("input[data-scheme=upto]");
+		await s.page.fill("#input", "hey");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "ok", /paid and served/);
+		ok(/Charged \$0\.00006 USDC of at most \$0\.05 USDC/.test(st) &&
+		    s.wallet.typed && s.wallet.typed.primaryType === "PermitWitnessTransferFrom",
+		    "mixed route, upto chosen: paid through Permit2, charged 60", st);
+		ok((await balance(PAYTO)) - b0 === 60n, "mixed route, upto chosen: exactly 60 moved");
+		clean("mixed route upto", s);
+		await s.ctx.close();
+	}
+
+	// 8g. Zero usage: charged nothing, no transaction.
+	{
+		const b0 = await balance(PAYTO);
+		const s = await open("/tts", { key: PAYER3_KEY, chainId: CHAIN });
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "ok", /paid and served/);
+		ok(/Charged nothing/.test(st) && /No transaction/.test(await s.page.textContent(".tx")),
+		    "zero usage: the page says nothing was charged", st);
+		ok((await balance(PAYTO)) === b0, "zero usage: nothing moved");
+		await shot(s.page, "19-upto-zero-usage");
+		clean("zero usage", s);
+		await s.ctx.close();
+	}
+
+	// 8h. The person rejects the Permit2 signature.
+	{
+		const b0 = await balance(payer3), a0 = await allowance(payer3), r0 = receipts(UPTO_SPOOL);
+		const s = await open("/tts", { key: PAYER3_KEY, chainId: CHAIN, rejectSign: true });
+		await s.page.fill("#input", "never sent");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "err", /rejected/);
+		ok(/rejected the signature request/.test(st) && /Nothing was charged/.test(st),
+		    "upto signature rejected: explained, nothing charged", st);
+		await shot(s.page, "20-upto-signature-rejected");
+		ok((await balance(payer3)) === b0 && (await allowance(payer3)) === a0 &&
+		    receipts(UPTO_SPOOL) === r0, "upto signature rejected: no transfer, no receipt");
+		clean("upto signature rejected", s);
+		await s.ctx.close();
+	}
+
+	// 8i. Balance short: no approval, nothing signed.
+	{
+		const s = await open("/tts", { key: UNFUNDED_KEY, chainId: CHAIN });
+		await s.page.fill("#input", "no money");
+		await s.page.click("#pay");
+		const st = await statusOf(s.page, "err", /Balance too low/);
+		ok(/Balance too low: your wallet holds \$0 USDC, but this payment may charge up to \$0\.05 USDC/.test(st) &&
+		    /Nothing was charged/.test(st), "upto balance short: explained", st);
+		ok(s.wallet.sent.length === 0 && !s.wallet.calls.includes("eth_signTypedData_v4"),
+		    "upto balance short: no approval, nothing signed");
+		await shot(s.page, "21-upto-balance-short");
+		clean("upto balance short", s);
 		await s.ctx.close();
 	}
 } catch (e) {

@@ -3,7 +3,9 @@
 # lighttpd + x402-gate (facilitator settlement) on 127.0.0.1, a real chain,
 # headless Chromium driven by playwright-core with an injected EIP-1193
 # wallet that signs for real (tests/chain/browser-test.mjs).  Screenshots
-# of each state are left in $X402_OUT/screenshots.
+# of each state are left in $X402_OUT/screenshots.  Metered routes (the
+# upto scheme, Permit2 test contracts, the official facilitator's upto
+# scheme, as in upto.sh) are paid from the page too, approval step included.
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -91,6 +93,35 @@ pay_to = $PAYTO
 accept = base-sepolia
 input = none
 CONF
+cat >"$X402_OUT/tts.conf" <<CONF
+[route]
+command = $X402_TOP/tests/integration/fixtures/meter
+description = Speaks text, priced per character
+mime_type = text/plain
+pay_to = $PAYTO
+accept_upto = base-sepolia
+max_price = \$0.05
+price_per_unit = \$0.00002
+max_timeout = 300
+command_timeout = 10s
+workdir = $X402_OUT/work
+input = text
+wallet_rpc_url = $RPC_URL
+CONF
+cat >"$X402_OUT/both.conf" <<CONF
+[route]
+command = $X402_TOP/tests/integration/fixtures/meter
+description = Speaks text, at a fixed price or by the character
+mime_type = text/plain
+pay_to = $PAYTO
+accept = base-sepolia
+accept_upto = base-sepolia
+price = 1000
+max_price = 50000
+price_per_unit = 20
+workdir = $X402_OUT/work
+input = text
+CONF
 cat >"$X402_OUT/bad.conf" <<CONF
 [route]
 command = /bin/cat
@@ -100,7 +131,7 @@ accept = base-sepolia
 input = query
 CONF
 
-for r in echo image audio data fail; do
+for r in echo image audio data fail tts both; do
 	check "x402-gate -t accepts $r.conf" \
 	    "$GATE" -t -g "$X402_OUT/x402.conf" -c "$X402_OUT/$r.conf"
 done
@@ -126,6 +157,8 @@ $(fcgi image)
 $(fcgi audio)
 $(fcgi data)
 $(fcgi fail)
+$(fcgi tts)
+$(fcgi both)
 )
 CONF
 /usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
@@ -142,7 +175,7 @@ check "the page loads nothing from elsewhere" sh -c \
     "! grep -Eq '(src|href)=\"(https?:)?//' '$X402_OUT/page.html'"
 check "the description is HTML-escaped" grep -q "Shouts what you send &lt;loud&gt; &amp; clear" "$X402_OUT/page.html"
 
-SPOOL=$X402_OUT/spool OUT=$X402_OUT BASE=$BASE CHROMIUM=$CHROMIUM \
+SPOOL=$X402_OUT/spool UPTO_SPOOL=$X402_OUT/spool OUT=$X402_OUT BASE=$BASE CHROMIUM=$CHROMIUM \
     node "$CHAIN/browser-test.mjs" >"$X402_OUT/browser-test.log" 2>&1
 rc=$?
 cat "$X402_OUT/browser-test.log"
@@ -150,7 +183,7 @@ PASSED=$((PASSED + $(grep -c '^ok - ' "$X402_OUT/browser-test.log")))
 FAILED=$((FAILED + $(grep -c '^not ok - ' "$X402_OUT/browser-test.log")))
 eq "browser test exit status" "$rc" 0
 n=$(ls "$X402_OUT/screenshots" 2>/dev/null | grep -c '\.png$')
-check "screenshots written ($n)" test "$n" -ge 8
+check "screenshots written ($n)" test "$n" -ge 20
 echo "screenshots: $X402_OUT/screenshots"
 
 finish

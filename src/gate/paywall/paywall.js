@@ -11,6 +11,16 @@
  * eth_signTypedData_v4 for the EIP-3009 TransferWithAuthorization of the
  * chosen offer.  It then fetches this same URL with the PAYMENT-SIGNATURE
  * header (x402 v2) and shows the answer by its Content-Type.
+ *
+ * An `upto` offer (usage-based price) is paid through Permit2, as the
+ * official upto client pays it: the script reads the token balance and
+ * the allowance the account gave Permit2 (eth_call through the wallet);
+ * when the allowance is short it asks the wallet to send
+ * approve(Permit2, APPROVE_PAYMENTS times the maximum), an amount it shows
+ * first, and waits for the transaction; then it has the wallet sign the
+ * Permit2 PermitWitnessTransferFrom with the upto witness {to,
+ * facilitator, validAfter} for the maximum, and shows what was actually
+ * charged (PAYMENT-RESPONSE amount) next to that maximum.
  */
 (function () {
 	"use strict";
@@ -25,6 +35,14 @@
 	var account = null;
 	var busy = false;
 	var lastBlobUrl = null;
+
+	/* Canonical addresses, the same on every chain (CREATE2). */
+	var PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
+	var UPTO_PROXY = "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002";
+	/* An approval covers this many payments at the maximum. */
+	var APPROVE_PAYMENTS = 10n;
+	/* How long to wait for the approval transaction, in seconds. */
+	var APPROVE_WAIT = 180;
 
 	var CHAINS = {
 		1: "Ethereum", 10: "Optimism", 137: "Polygon", 8453: "Base",
@@ -54,6 +72,38 @@
 		for (i = 0; i < bytes.length; i++)
 			s += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
 		return s;
+	}
+
+	/* ABI words: an address or an unsigned integer, 32 bytes. */
+	function word(v) {
+		var h = typeof v === "bigint" ? v.toString(16) :
+		    String(v).replace(/^0x/, "").toLowerCase();
+
+		return "0".repeat(64 - h.length) + h;
+	}
+
+	/* Atomic units as a decimal amount ("220", 6 -> "0.00022"). */
+	function units(atomic, decimals) {
+		var s = atomic.toString(), d = Number(decimals) || 0, i, f;
+
+		if (d === 0)
+			return s;
+		s = "0".repeat(Math.max(0, d + 1 - s.length)) + s;
+		i = s.slice(0, s.length - d);
+		f = s.slice(s.length - d).replace(/0+$/, "");
+		return f ? i + "." + f : i;
+	}
+
+	/* An amount of the chosen offer's token, as the page shows prices. */
+	function money(atomic) {
+		var info = offerInfo();
+
+		return (info.usd ? "$" : "") + units(atomic, info.decimals) +
+		    " " + (info.symbol || "");
+	}
+
+	function sleep(ms) {
+		return new Promise(function (ok) { setTimeout(ok, ms); });
 	}
 
 	var required = null;
@@ -255,6 +305,69 @@
 		};
 	}
 
+	/*
+	 * The Permit2 PermitWitnessTransferFrom of an upto offer, with the
+	 * domain, types and values of the official upto client (@x402/evm
+	 * 2.27: validAfter "0", a random 256-bit decimal nonce, deadline
+	 * now + maxTimeoutSeconds, permitted.amount the maximum).
+	 */
+	function uptoTypedData(from, accepted) {
+		var now = Math.floor(Date.now() / 1000);
+		var nonce = new Uint8Array(32);
+
+		crypto.getRandomValues(nonce);
+		return {
+			types: {
+				EIP712Domain: [
+					{ name: "name", type: "string" },
+					{ name: "chainId", type: "uint256" },
+					{ name: "verifyingContract",
+					    type: "address" }
+				],
+				PermitWitnessTransferFrom: [
+					{ name: "permitted",
+					    type: "TokenPermissions" },
+					{ name: "spender", type: "address" },
+					{ name: "nonce", type: "uint256" },
+					{ name: "deadline", type: "uint256" },
+					{ name: "witness", type: "Witness" }
+				],
+				TokenPermissions: [
+					{ name: "token", type: "address" },
+					{ name: "amount", type: "uint256" }
+				],
+				Witness: [
+					{ name: "to", type: "address" },
+					{ name: "facilitator", type: "address" },
+					{ name: "validAfter", type: "uint256" }
+				]
+			},
+			primaryType: "PermitWitnessTransferFrom",
+			domain: {
+				name: "Permit2",
+				chainId: Number(String(accepted.network)
+				    .split(":")[1]),
+				verifyingContract: PERMIT2
+			},
+			message: {
+				permitted: {
+					token: accepted.asset,
+					amount: String(accepted.amount)
+				},
+				spender: UPTO_PROXY,
+				nonce: BigInt(hex(nonce)).toString(),
+				deadline: String(now +
+				    Number(accepted.maxTimeoutSeconds || 300)),
+				witness: {
+					to: accepted.payTo,
+					facilitator: accepted.extra &&
+					    accepted.extra.facilitatorAddress,
+					validAfter: "0"
+				}
+			}
+		};
+	}
+
 	/* v 0/1 (some hardware wallets) becomes 27/28, as tokens expect. */
 	function normalizeSig(sig) {
 		if (typeof sig !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(sig))
@@ -263,6 +376,108 @@
 		if (v < 27)
 			sig = sig.slice(0, 130) + (v + 27).toString(16);
 		return sig;
+	}
+
+	/* A uint256 view of the token, read through the wallet. */
+	async function tokenCall(eth, asset, data) {
+		var r = await eth.request({ method: "eth_call",
+		    params: [{ to: asset, data: data }, "latest"] });
+
+		if (typeof r !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(r))
+			throw new Error("unexpected answer " + String(r));
+		return BigInt(r);
+	}
+
+	/*
+	 * Before an upto payment: the balance must cover the maximum (the
+	 * facilitator checks it too), and Permit2 must be allowed to move the
+	 * maximum.  When it is not, asks the wallet to approve
+	 * APPROVE_PAYMENTS times the maximum, saying so first, and waits for
+	 * the transaction.  Returns true, or says why not and returns false.
+	 */
+	async function ensurePermit2(eth, accepted) {
+		var max = BigInt(accepted.amount), asset = accepted.asset;
+		var sym = offerInfo().symbol || "token";
+		var bal, allow, want, hash, rc = null, t;
+
+		say("busy", "Checking your " + sym + " balance and your " +
+		    "Permit2 allowance...");
+		try {
+			bal = await tokenCall(eth, asset, "0x70a08231" +
+			    word(account));
+			allow = await tokenCall(eth, asset, "0xdd62ed3e" +
+			    word(account) + word(PERMIT2));
+		} catch (e) {
+			say("err", "Your wallet could not read your " + sym +
+			    " balance. Nothing was charged; try again.",
+			    e && e.message ? e.message : "");
+			return false;
+		}
+		if (bal < max) {
+			say("err", "Balance too low: your wallet holds " +
+			    money(bal) + ", but this payment may charge up to " +
+			    money(max) + ". Add " + sym + " to your wallet and " +
+			    "try again.", "Nothing was charged.");
+			return false;
+		}
+		if (allow >= max)
+			return true;
+		want = max * APPROVE_PAYMENTS;
+		say("busy", "First, an approval: please confirm in your " +
+		    "wallet a transaction that lets Permit2 move up to " +
+		    money(want) + " of your " + sym + " (enough for " +
+		    APPROVE_PAYMENTS + " payments of at most " + money(max) +
+		    "; each payment still needs your signature). It costs a " +
+		    "little gas.");
+		try {
+			hash = await eth.request({ method: "eth_sendTransaction",
+			    params: [{ from: account, to: asset,
+			    data: "0x095ea7b3" + word(PERMIT2) + word(want) }] });
+		} catch (e) {
+			say("err", walletWords(e, "approval") || "The approval " +
+			    "failed: your wallet could not send it. Nothing was " +
+			    "charged.", e && e.message ? e.message : "");
+			return false;
+		}
+		say("busy", "Waiting for the approval to be confirmed on " +
+		    "chain...", "Transaction " + hash);
+		for (t = 0; t < APPROVE_WAIT * 2 && !rc; t++) {
+			try {
+				rc = await eth.request({ method:
+				    "eth_getTransactionReceipt", params: [hash] });
+			} catch (e) {
+				rc = null;
+			}
+			if (!rc)
+				await sleep(500);
+		}
+		if (!rc) {
+			say("err", "The approval was not confirmed within " +
+			    APPROVE_WAIT / 60 + " minutes. Nothing was charged; " +
+			    "check the transaction in your wallet and pay again " +
+			    "once it is confirmed.", "Transaction " + hash);
+			return false;
+		}
+		if (Number(rc.status) !== 1) {
+			say("err", "The approval failed: its transaction was " +
+			    "reverted on chain. Nothing was charged for the " +
+			    "service (the transaction's gas was spent).",
+			    "Transaction " + hash);
+			return false;
+		}
+		try {
+			allow = await tokenCall(eth, asset, "0xdd62ed3e" +
+			    word(account) + word(PERMIT2));
+		} catch (e) {
+			allow = want;
+		}
+		if (allow < max) {
+			say("err", "The approval failed: after it, Permit2 may " +
+			    "still move only " + money(allow) + ". Nothing was " +
+			    "charged.", "Transaction " + hash);
+			return false;
+		}
+		return true;
 	}
 
 	/* What the form sends: {query, body, type}. */
@@ -305,6 +520,12 @@
 		[/valid_after|not_yet_valid/, "The payment authorization is " +
 		    "not valid yet. Check that your computer's clock is right " +
 		    "and try again."],
+		[/permit2_allowance|allowance_required/, "Your wallet has " +
+		    "not allowed Permit2 to move enough %SYMBOL%. Press pay " +
+		    "again to approve it."],
+		[/upto_facilitator_mismatch/, "The payment named another " +
+		    "facilitator than the server's. Reload the page and try " +
+		    "again."],
 		[/signature/, "The server could not verify your wallet's " +
 		    "signature for this account."],
 		[/value|amount/, "The signed amount does not match the price."],
@@ -365,17 +586,33 @@
 		}
 	}
 
-	function showSettlement(st) {
+	/* "Charged $X of at most $MAX" for an upto payment, else "". */
+	function chargedText(st, accepted) {
+		if (!accepted || accepted.scheme !== "upto" || !st ||
+		    !/^[0-9]{1,78}$/.test(String(st.amount)))
+			return "";
+		var amt = BigInt(st.amount), max = BigInt(accepted.amount);
+
+		if (amt === 0n)
+			return "Charged nothing: the command used nothing (at " +
+			    "most " + money(max) + " was authorized).";
+		return "Charged " + money(amt) + " of at most " + money(max) +
+		    " (" + amt + " of " + max + " atomic units).";
+	}
+
+	function showSettlement(st, accepted) {
 		var box = document.createElement("p");
 		var info = offerInfo();
+		var charged = chargedText(st, accepted);
 
 		box.className = "tx";
 		if (!st || !st.transaction) {
-			box.textContent = "Paid.";
+			box.textContent = charged ? charged + " No transaction." :
+			    "Paid.";
 			return box;
 		}
-		box.appendChild(document.createTextNode("Paid " +
-		    (info.price || "") + ". Transaction: "));
+		box.appendChild(document.createTextNode((charged ? charged +
+		    " " : "Paid " + (info.price || "") + ". ") + "Transaction: "));
 		if (info.explorer) {
 			var a = document.createElement("a");
 			a.href = info.explorer + st.transaction;
@@ -479,9 +716,21 @@
 		try {
 			if (!await ensureChain(eth, accepted))
 				return;
-			say("busy", "Please sign the payment of " +
-			    (offerInfo().price || "") + " in your wallet...");
-			var td = typedData(account, accepted);
+			var upto = accepted.scheme === "upto";
+			if (upto && !(accepted.extra &&
+			    accepted.extra.facilitatorAddress)) {
+				say("err", "This page cannot pay this price: the " +
+				    "server named no facilitator for it. Nothing " +
+				    "was charged.");
+				return;
+			}
+			if (upto && !await ensurePermit2(eth, accepted))
+				return;
+			say("busy", "Please sign the payment of " + (upto ?
+			    "up to " : "") + (offerInfo().price || "") +
+			    " in your wallet...");
+			var td = upto ? uptoTypedData(account, accepted) :
+			    typedData(account, accepted);
 			var sig;
 			try {
 				sig = await eth.request({
@@ -494,10 +743,21 @@
 				    e.message : "");
 				return;
 			}
+			var m = td.message;
 			var payload = {
 				x402Version: 2,
-				payload: {
-					authorization: td.message,
+				payload: upto ? {
+					signature: normalizeSig(sig),
+					permit2Authorization: {
+						from: account,
+						permitted: m.permitted,
+						spender: m.spender,
+						nonce: m.nonce,
+						deadline: m.deadline,
+						witness: m.witness
+					}
+				} : {
+					authorization: m,
 					signature: normalizeSig(sig)
 				},
 				resource: required.resource,
@@ -524,10 +784,11 @@
 			var charged = st !== null && st.success === true;
 			if (resp.ok) {
 				var box = await showResult(resp);
-				resultEl.appendChild(showSettlement(st));
+				resultEl.appendChild(showSettlement(st, accepted));
 				resultEl.appendChild(box);
 				resultEl.hidden = false;
-				say("ok", "Done: paid and served.");
+				say("ok", "Done: paid and served." + (upto ?
+				    " " + chargedText(st, accepted) : ""));
 				return;
 			}
 			if (resp.status === 402) {
@@ -547,7 +808,7 @@
 				    "payment was taken (HTTP " + resp.status +
 				    "). Keep the transaction below and contact " +
 				    "the seller.", msg);
-				resultEl.appendChild(showSettlement(st));
+				resultEl.appendChild(showSettlement(st, accepted));
 				resultEl.hidden = false;
 			} else if (resp.status >= 500 && /charged/.test(msg) &&
 			    !/settled/.test(msg)) {
@@ -577,6 +838,20 @@
 		connect();
 	});
 	form.addEventListener("submit", pay);
+	/* With a choice of prices, the button says which one it pays. */
+	var radios = document.querySelectorAll("input[name=offer]");
+	function payLabel() {
+		var info = offerInfo();
+
+		payBtn.textContent = "Pay " + (info.scheme === "upto" ?
+		    "up to " : "") + (info.usd ? info.price.replace(/ .*/, "") :
+		    info.price);
+	}
+	if (radios.length > 1) {
+		for (var ri = 0; ri < radios.length; ri++)
+			radios[ri].addEventListener("change", payLabel);
+		payLabel();
+	}
 	payBtn.disabled = false;
 	connectBtn.disabled = false;
 	if (provider() === null) {
