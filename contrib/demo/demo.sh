@@ -100,7 +100,7 @@ price = $0.005' text/plain \
 atomic() {
 	"$X402" price "$1" --network base-sepolia -q || die "x402 price refused $1"
 }
-printf '%-5s %-30s %-18s %s\n' route price atomic command
+printf '%-5s %-34s %-18s %s\n' route price atomic command
 for r in ocr tts stt; do
 	"$GATE" -t -g "$D/etc/x402.conf" -c "$D/etc/$r.conf" >/dev/null ||
 	    die "x402-gate -t refused $r.conf"
@@ -113,7 +113,7 @@ for r in ocr tts stt; do
 		p="$u/character, at most $m"
 		a="$(atomic "$u")/char, <= $(atomic "$m")"
 	fi
-	printf '%-5s %-30s %-18s %s\n' "/$r" "$p" "$a" \
+	printf '%-5s %-34s %-18s %s\n' "/$r" "$p" "$a" \
 	    "$(sed -n 's/^command = //p' "$D/etc/$r.conf")"
 done
 echo "(each file checked with x402-gate -t; the commands are in contrib/demo/commands/)"
@@ -301,7 +301,7 @@ if [ "${KEEP:-0}" = 1 ]; then
 	echo "  curl -i $BASE/ocr"
 	echo "  $X402 pay --key $D/buyer.key --max '\$0.05' -d 'good morning' $BASE/tts -o out.wav"
 	echo "  $PAYOUT -c $D/etc/payout.conf status"
-	echo "In a browser: open $BASE/tts and pay with a wallet (e.g. MetaMask) holding the buyer's public anvil test key $PAYER_KEY on chain 84532"
+	echo "In a browser: open $BASE/ocr and pay with a wallet (e.g. MetaMask) holding the buyer's public anvil test key $PAYER_KEY on chain 84532"
 	# INT or TERM: leave; the EXIT trap (lib.sh) stops everything.
 	trap 'kill "$sleeper" 2>/dev/null; exit 0' INT TERM
 	while :; do
