@@ -45,7 +45,7 @@ libs="$(pc --libs)"
 # Everything but the programs' main(): the library, the gate's route
 # loader and settler, the payout core, the CLI helpers, the log module.
 srcs=$(ls "$top"/src/lib/*.c "$top"/src/common/*.c "$top"/src/gate/*.c \
-    "$top"/src/payout/*.c "$top"/src/cli/main.c)
+    "$top"/src/payout/*.c "$top"/src/cli/main.c "$top"/src/cli/approve.c)
 objs=
 fail=0
 nocov=indirect-calls,pc-table,inline-8bit-counters

@@ -372,6 +372,119 @@ START_TEST(settlement_header)
 }
 END_TEST
 
+/* ---- the upto payload a client sends (notes §8.1, KAT-4) ------------- */
+
+#define K4_KEY "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+#define K4_FROM "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+#define K4_FAC "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+#define K4_NONCE "33247007178036348590600198031289925668252061821958005840077069883511451257277"
+#define K4_DIGEST "0x22340f12e045f90a2bdf0bb39dd61d8c4674579544873480e8af265f383d4837"
+#define K4_SIG "0x95636daf74af6f82c3930e9d3baf3c1cacb37fb79e794b860ee5a2151274cd2e120fbb1a9774ae2a604cd4aeae0696da0c05f0b14e242fd93d0bb0e22ce8f46f1b"
+
+/* The KAT-4 message, unsigned. */
+static void
+k4_payload(struct x402_upto_payload *u)
+{
+	struct x402_permit2 *pm = &u->permit;
+
+	memset(u, 0, sizeof(*u));
+	pm->upto = 1;
+	ck_assert_int_eq(x402_addr_parse(u->from, K4_FROM, 42), 0);
+	ck_assert_int_eq(x402_addr_parse(pm->token, USDC, 42), 0);
+	x402_u256_set_u64(&pm->amount, 5000000);
+	memcpy(pm->spender, x402_upto_proxy_address, X402_ADDR_LEN);
+	ck_assert_int_eq(x402_u256_parse_dec(&pm->nonce, K4_NONCE,
+	    strlen(K4_NONCE)), 0);
+	x402_u256_set_u64(&pm->deadline, 1740672154);
+	ck_assert_int_eq(x402_addr_parse(pm->witness_to, PAYTO, 42), 0);
+	ck_assert_int_eq(x402_addr_parse(pm->witness_facilitator, K4_FAC, 42),
+	    0);
+	x402_u256_set_u64(&pm->witness_valid_after, 1740672089);
+}
+
+START_TEST(upto_sign_reproduces_kat4)
+{
+	struct x402_sig_ctx *ctx = NULL;
+	struct x402_upto_payload u;
+	uint8_t key[X402_SECKEY_LEN], dg[32];
+
+	k4_payload(&u);
+	x402_upto_digest(dg, &u, 84532);
+	tu_assert_hex(dg, 32, K4_DIGEST);
+	tu_hex(key, sizeof(key), K4_KEY);
+	ck_assert_int_eq(x402_sig_ctx_new(&ctx), 0);
+	ck_assert_int_eq(x402_upto_sign(ctx, &u, 84532, key), 0);
+	ck_assert_int_eq(u.eoa_sig, 1);
+	tu_assert_hex(u.sig, X402_SIG_LEN, K4_SIG);
+	/* Another chain is another domain: another signature. */
+	ck_assert_int_eq(x402_upto_sign(ctx, &u, 8453, key), 0);
+	ck_assert_int_ne(x402_memeq_ct(u.sig, "\x95\x63\x6d\xaf", 4), 0);
+	/* Not an upto permit: refused. */
+	u.permit.upto = 0;
+	ck_assert_int_eq(x402_upto_sign(ctx, &u, 84532, key), X402_ERR_INVAL);
+	x402_wipe(key, sizeof(key));
+	x402_sig_ctx_free(ctx);
+}
+END_TEST
+
+/* The official client's payload, byte for byte; then decoded back. */
+START_TEST(upto_payload_round_trip)
+{
+	static const char want[] = "{\"signature\":\"" K4_SIG "\","
+	    "\"permit2Authorization\":{\"from\":\"" K4_FROM "\","
+	    "\"permitted\":{\"token\":\"" USDC "\",\"amount\":\"5000000\"},"
+	    "\"spender\":\"0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002\","
+	    "\"nonce\":\"" K4_NONCE "\",\"deadline\":\"1740672154\","
+	    "\"witness\":{\"to\":\"" PAYTO "\",\"facilitator\":\"" K4_FAC "\","
+	    "\"validAfter\":\"1740672089\"}}}";
+	struct x402_upto_payload u;
+	struct x402_payment p;
+	struct x402_detail d = { "" };
+	struct json_object *pl = NULL, *root, *acc;
+	struct x402_offer o;
+	struct x402_buf b64, js;
+
+	k4_payload(&u);
+	tu_hex(u.sig, sizeof(u.sig), K4_SIG);
+	/* Unsigned (eoa_sig 0) is refused. */
+	ck_assert_int_eq(x402_upto_payload_json(&pl, &u), X402_ERR_INVAL);
+	ck_assert_ptr_null(pl);
+	u.eoa_sig = 1;
+	ck_assert_int_eq(x402_upto_payload_json(&pl, &u), 0);
+	x402_buf_init(&js, 8192);
+	ck_assert_int_eq(x402_json_append(&js, pl), 0);
+	ck_assert_str_eq(js.p, want);
+
+	/* Wrapped as x402 pay sends it, then decoded by the gate's decoder. */
+	offer(&o, 300);
+	o.scheme = X402_SCHEME_UPTO;
+	x402_u256_set_u64(&o.amount, 5000000);
+	ck_assert_int_eq(x402_offer_v2_json(&acc, &o), 0);
+	root = json_object_new_object();
+	ck_assert_int_eq(x402_json_put(root, "x402Version",
+	    json_object_new_int(2)), 0);
+	ck_assert_int_eq(x402_json_put(root, "payload", pl), 0);
+	ck_assert_int_eq(x402_json_put(root, "accepted", acc), 0);
+	x402_buf_init(&b64, X402_PAYMENT_HEADER_MAX);
+	ck_assert_int_eq(x402_protocol_b64json(&b64, root), 0);
+	ck_assert_msg(x402_payment_decode(&p, &d, b64.p, b64.len) == 0, "%s",
+	    d.msg);
+	ck_assert_str_eq(p.scheme, "upto");
+	ck_assert_int_eq(p.upto.eoa_sig, 1);
+	ck_assert_mem_eq(p.upto.from, u.from, X402_ADDR_LEN);
+	ck_assert_mem_eq(p.upto.sig, u.sig, X402_SIG_LEN);
+	ck_assert_mem_eq(&p.upto.permit, &u.permit, sizeof(u.permit));
+	x402_payment_free(&p);
+	json_object_put(root);
+	x402_buf_free(&b64);
+	x402_buf_free(&js);
+
+	/* Not an upto permit: refused. */
+	u.permit.upto = 0;
+	ck_assert_int_eq(x402_upto_payload_json(&pl, &u), X402_ERR_INVAL);
+}
+END_TEST
+
 static Suite *
 protocol_suite(void)
 {
@@ -389,6 +502,8 @@ protocol_suite(void)
 	tcase_add_loop_test(tc, refusals, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, header_over_cap);
 	tcase_add_test(tc, settlement_header);
+	tcase_add_test(tc, upto_sign_reproduces_kat4);
+	tcase_add_test(tc, upto_payload_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,6 +93,7 @@ static const struct {
 	{ X402_SEL_AUTHORIZATION_STATE, "authorizationState(address,bytes32)" },
 	{ X402_SEL_TRANSFER, "transfer(address,uint256)" },
 	{ X402_SEL_ALLOWANCE, "allowance(address,address)" },
+	{ X402_SEL_APPROVE, "approve(address,uint256)" },
 	{ X402_SEL_NAME, "name()" },
 	{ X402_SEL_VERSION, "version()" },
 };
@@ -250,6 +251,12 @@ START_TEST(view_calls)
 	assert_buf_hex(&b, "0xdd62ed3e000000000000000000000000f39fd6e51aad88f6"
 	    "f4ce6ab8827279cfffb92266000000000000000000000000209693bc6afc0c53"
 	    "28ba36faf03c514ef312287c");
+	x402_buf_reset(&b);
+	parse_addr(from, "0x000000000022D473030F116dDEE9F6B43aC78BA3");
+	ck_assert_int_eq(x402_abi_approve(&b, from, &v), 0);
+	assert_buf_hex(&b, "0x095ea7b3000000000000000000000000000000000022d473"
+	    "030f116ddee9f6b43ac78ba300000000000000000000000000000000000000000"
+	    "00000000000000000002710");
 	x402_buf_reset(&b);
 	ck_assert_int_eq(x402_abi_name(&b), 0);
 	assert_buf_hex(&b, "0x06fdde03");

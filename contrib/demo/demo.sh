@@ -2,8 +2,10 @@
 # demo.sh - the whole value chain, offline, in one command:
 # a local chain with a USDC-like EIP-3009 token, the official x402
 # facilitator, lighttpd selling three inference commands from Debian's
-# packages through x402-gate (OCR, text to speech, speech to text), each at
-# its own price; `x402 pay` buys from each (the speech fed back to the
+# packages through x402-gate (OCR, text to speech, speech to text), OCR and
+# speech to text at a fixed price, text to speech metered per character
+# (the upto scheme: the buyer signs a maximum, the route settles what was
+# spoken); `x402 pay` buys from each (the speech fed back to the
 # speech-to-text route), and `x402-payout run` splits the revenue 10% kept,
 # 30/30/30 to three collaborators, paid on chain.
 #
@@ -70,35 +72,48 @@ spool = $D/spool
 claims = $D/claims
 fallback = $D/fallback
 CONF
-# route NAME COMMAND PRICE MIME DESCRIPTION
+# route NAME COMMAND PRICING MIME DESCRIPTION
 route() {
 	cat >"$D/etc/$1.conf" <<CONF
 [route]
 command = $2
 description = $5
 mime_type = $4
-price = $3
+$3
 pay_to = $PAYTO
-accept = base-sepolia
 command_timeout = 30s
 max_input = 2M
 workdir = $D/work
 CONF
 }
-route ocr "$CMDS/ocr" '$0.01' text/plain \
-    'OCR (tesseract): send an image, get its text'
-route tts "$CMDS/tts" '$0.002' audio/wav \
-    'Text to speech (espeak-ng): send English text, get a WAV'
-route stt "$CMDS/stt" '$0.005' text/plain \
+route ocr "$CMDS/ocr" 'accept = base-sepolia
+price = $0.01' text/plain 'OCR (tesseract): send an image, get its text'
+# Metered: X402-Units (characters) x $0.00002, at most $0.05 (upto scheme).
+route tts "$CMDS/tts" 'accept_upto = base-sepolia
+price_per_unit = $0.00002
+max_price = $0.05' audio/wav \
+    'Text to speech (espeak-ng): send English text, get a WAV; $0.00002 per character'
+route stt "$CMDS/stt" 'accept = base-sepolia
+price = $0.005' text/plain \
     'Speech to text (pocketsphinx): send a WAV, get the words'
-printf '%-5s %-8s %-10s %s\n' route price atomic command
+# atomic PRICE: the price in USDC atomic units.
+atomic() {
+	"$X402" price "$1" --network base-sepolia -q || die "x402 price refused $1"
+}
+printf '%-5s %-34s %-18s %s\n' route price atomic command
 for r in ocr tts stt; do
 	"$GATE" -t -g "$D/etc/x402.conf" -c "$D/etc/$r.conf" >/dev/null ||
 	    die "x402-gate -t refused $r.conf"
 	p=$(sed -n 's/^price = //p' "$D/etc/$r.conf")
-	a=$("$X402" price "$p" --network base-sepolia -q) ||
-	    die "x402 price refused $p"
-	printf '%-5s %-8s %-10s %s\n' "/$r" "$p" "$a" \
+	if [ -n "$p" ]; then
+		a=$(atomic "$p")
+	else
+		u=$(sed -n 's/^price_per_unit = //p' "$D/etc/$r.conf")
+		m=$(sed -n 's/^max_price = //p' "$D/etc/$r.conf")
+		p="$u/character, at most $m"
+		a="$(atomic "$u")/char, <= $(atomic "$m")"
+	fi
+	printf '%-5s %-34s %-18s %s\n' "/$r" "$p" "$a" \
 	    "$(sed -n 's/^command = //p' "$D/etc/$r.conf")"
 done
 echo "(each file checked with x402-gate -t; the commands are in contrib/demo/commands/)"
@@ -135,7 +150,8 @@ let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
   const o = JSON.parse(s), a = o.accepts[0];
   console.log("  HTTP 402 Payment Required, PAYMENT-REQUIRED decoded:");
   console.log("  x402Version", o.x402Version, "| scheme", a.scheme,
-    "| network", a.network, "| amount", a.amount, "atomic units");
+    "| network", a.network, "| amount", a.amount, "atomic units" +
+    (a.scheme === "upto" ? " at most (Permit2, settled per character used)" : ""));
   console.log("  asset", a.asset, "(" + a.extra.name + ") | payTo", a.payTo);
   console.log("  " + o.resource.description);
 });' || die "cannot decode the 402 of /$r"
@@ -173,8 +189,12 @@ pay ocr -o "$D/ocr.txt" --data-binary "@$D/scan.png" "$BASE/ocr"
 printf '  the text: %s\n' "$(cat "$D/ocr.txt")"
 grep -qi 'pay per request' "$D/ocr.txt" || die "OCR did not read the image"
 
-say "7. Buying text to speech: 'hello world' in, a WAV out"
-pay tts -o "$D/speech.wav" -d 'hello world' "$BASE/tts"
+say "7. Buying text to speech, metered: 'hello world' (11 characters) in, a WAV out"
+echo "The buyer signs at most \$0.05 (Permit2, upto scheme); the route charges"
+echo "11 characters x 20 = 220 atomic units; --rpc checks balance and allowance first."
+pay tts -o "$D/speech.wav" -d 'hello world' --rpc "$RPC_URL" "$BASE/tts"
+grep -q '^paid 220 (0.00022 USDC) of at most 50000 (0.05 USDC)' "$D/tts.paid" ||
+    die "the metered TTS did not settle 220 of at most 50000"
 head -c 4 "$D/speech.wav" | grep -q RIFF || die "TTS did not return a WAV"
 wavlen=$(wc -c <"$D/speech.wav")
 printf '  speech.wav: %s bytes, %s s of 16-bit mono audio at 22050 Hz\n' \
@@ -195,7 +215,7 @@ printf '%-7s %-42s %12s %12s %8s\n' buyer "$PAYER" "$b_buyer" "$a_buyer" \
 printf '%-7s %-42s %12s %12s %8s\n' seller "$PAYTO" "$b_seller" "$a_seller" \
     "+$((a_seller - b_seller))"
 earned=$((a_seller - b_seller))
-[ "$earned" -eq 17000 ] || die "the seller got $earned, not 17000 (10000 + 2000 + 5000)"
+[ "$earned" -eq 15220 ] || die "the seller got $earned, not 15220 (10000 + 220 + 5000)"
 echo "transactions:"
 for r in ocr tts stt; do
 	tx=$(sed -n 's/.*tx \(0x[0-9a-fA-F]*\).*/\1/p' "$D/$r.paid")
@@ -214,7 +234,8 @@ for f in "$D"/spool/new/*; do
 	[ -f "$f" ] || continue
 	n=$((n + 1))
 	node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
-console.log("  " + r.route.padEnd(4), r.amount.padStart(6), "from", r.payer, "tx", r.transaction);' "$f"
+console.log("  " + r.route.padEnd(4), r.amount.padStart(6),
+  ("of " + (r.maxAmount || r.amount)).padEnd(9), "from", r.payer, "tx", r.transaction);' "$f"
 done
 [ "$n" -eq 3 ] || die "$n receipts in the spool, not 3"
 echo "  (one JSON file each in $D/spool/new; x402-payout collects them)"
@@ -259,28 +280,28 @@ run "x402-payout -c payout.conf status"
 
 say "12. The payees' balances on chain (USDC atomic units)"
 ok=1
-# 17000 received: 30% = 5100 each, 1700 retained in the payout wallet.
+# 15220 received: 30% = 4566 each, 1522 retained in the payout wallet.
 printf '%-8s %-42s %6s %10s %10s\n' payee address share expected "on chain"
 for p in alice:$ALICE bob:$BOB carol:$CAROL; do
 	name=${p%%:*} addr=${p#*:}
 	got=$(balance "$addr")
-	printf '%-8s %-42s %6s %10s %10s\n' "$name" "$addr" 30% 5100 "$got"
-	[ "$got" = 5100 ] || ok=0
+	printf '%-8s %-42s %6s %10s %10s\n' "$name" "$addr" 30% 4566 "$got"
+	[ "$got" = 4566 ] || ok=0
 done
 kept=$(balance "$PAYTO")
-printf '%-8s %-42s %6s %10s %10s\n' retained "$PAYTO" 10% \
-    "$((b_seller + 1700))" "$kept"
-[ "$kept" = "$((b_seller + 1700))" ] || ok=0
+printf '%-8s %-42s %6s %10s %10s\n' retained "$PAYTO" 10% 1522 \
+    "$((kept - b_seller))"
+[ "$kept" = "$((b_seller + 1522))" ] || ok=0
 [ $ok = 1 ] || die "the balances on chain are not the split"
 
 secs=$(( $(date +%s) - t0 ))
-say "Done in ${secs}s: 3 routes sold, 3 payments settled (17000 atomic units), 3 receipts, 3 payouts of 5100, 1700 kept."
+say "Done in ${secs}s: 3 routes sold (TTS metered: 220 of at most 50000), 3 payments settled (15220 atomic units), 3 receipts, 3 payouts of 4566, 1522 kept."
 if [ "${KEEP:-0}" = 1 ]; then
 	echo "Still running (Ctrl-C stops everything):"
 	echo "  curl -i $BASE/ocr"
 	echo "  $X402 pay --key $D/buyer.key --max '\$0.05' -d 'good morning' $BASE/tts -o out.wav"
 	echo "  $PAYOUT -c $D/etc/payout.conf status"
-	echo "In a browser: open $BASE/tts and pay with a wallet (e.g. MetaMask) holding the buyer's public anvil test key $PAYER_KEY on chain 84532"
+	echo "In a browser: open $BASE/ocr and pay with a wallet (e.g. MetaMask) holding the buyer's public anvil test key $PAYER_KEY on chain 84532"
 	# INT or TERM: leave; the EXIT trap (lib.sh) stops everything.
 	trap 'kill "$sleeper" 2>/dev/null; exit 0' INT TERM
 	while :; do

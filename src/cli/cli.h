@@ -25,6 +25,35 @@
 #define CLI_INPUT_MAX	(64 * 1024 * 1024)	/* --data-binary @FILE */
 
 int cmd_pay(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+
+/*
+ * Loads the payer key from keyfile (NULL: $X402_KEY_FILE): refuses a key
+ * given on the command line and a file others can read (sig.h).  Disables
+ * core dumps of this process first (it is about to hold a key).  Returns
+ * CLI_OK, or an exit code after printing why; *key is the caller's to
+ * wipe in both cases.  Out: key, from (its address).
+ */
+int cli_key_load(const struct x402_sig_ctx *ctx,
+    uint8_t key[X402_SECKEY_LEN], uint8_t from[X402_ADDR_LEN],
+    const char *keyfile, const char *cmd);
+
+/*
+ * A JSON-RPC client for url (NULL: $X402_RPC_URL; NULL again: *out NULL
+ * and CLI_OK) that is checked to serve chain_id.  Returns an exit code
+ * after printing why.  Out: *out (x402_rpc_free).
+ */
+int cli_rpc_open(struct x402_rpc **out, const char *url, const char *proxy,
+    long timeout_s, uint64_t chain_id);
+
+/*
+ * The token balance of owner and its ERC-20 allowance to spender (either
+ * out pointer may be NULL), by eth_call.  Returns an exit code after
+ * printing why.
+ */
+int cli_token_state(struct x402_rpc *rpc, x402_u256 *balance,
+    x402_u256 *allowance, const uint8_t token[X402_ADDR_LEN],
+    const uint8_t owner[X402_ADDR_LEN], const uint8_t spender[X402_ADDR_LEN]);
 
 /* Prints "x402: " + message + newline on stderr. */
 void cli_err(const char *fmt, ...) X402_PRINTF(1, 2);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,7 +39,10 @@ usage(void)
 	    "       x402 pay [-X METHOD] [-H 'K: V'] [-d DATA | --data-binary "
 	    "@FILE] [-o FILE]\n"
 	    "                [-i] [-v] --key FILE --max PRICE [--network N] "
-	    "[--pay-to-allow ADDR] URL\n"
+	    "[--pay-to-allow ADDR]\n"
+	    "                [--scheme exact|upto] [--rpc URL] URL\n"
+	    "       x402 approve --key FILE --rpc URL --network N [--asset A]\n"
+	    "                (--amount PRICE | --unlimited) [-m SECONDS]\n"
 	    "common: --networks FILE (a networks.conf)\n"
 	    "see x402(1)\n");
 }
@@ -184,6 +189,58 @@ cli_req_domain(struct x402_eip712_domain *dom, struct x402_detail *d,
 	dom->has_version = 1;
 	dom->chain_id = chain;
 	return 0;
+}
+
+/* 1 if s looks like a secret key itself rather than a file name. */
+static int
+looks_like_key(const char *s)
+{
+	size_t n = strlen(s), i, start = 0;
+	struct stat st;
+
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		start = 2;
+	if (n - start != 64)
+		return 0;
+	for (i = start; i < n; i++)
+		if (strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			return 0;
+	return stat(s, &st) != 0;
+}
+
+int
+cli_key_load(const struct x402_sig_ctx *ctx, uint8_t key[X402_SECKEY_LEN],
+    uint8_t from[X402_ADDR_LEN], const char *keyfile, const char *cmd)
+{
+	struct rlimit rl = { 0, 0 };
+	struct x402_detail d = { "" };
+	int e;
+
+	/* This process is about to hold a key: never in a core dump. */
+	if (setrlimit(RLIMIT_CORE, &rl) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		cli_err("%s: cannot disable core dumps: %s", cmd,
+		    strerror(errno));
+		return CLI_OTHER;
+	}
+	/* The key: a file, or a file named by X402_KEY_FILE; never argv. */
+	if (keyfile == NULL)
+		keyfile = getenv("X402_KEY_FILE");
+	if (keyfile == NULL || keyfile[0] == '\0') {
+		cli_err("%s: --key FILE (or X402_KEY_FILE) is required", cmd);
+		return CLI_USAGE;
+	}
+	if (looks_like_key(keyfile)) {
+		cli_err("%s: refusing a key on the command line (other users "
+		    "can see it): put it in a file of mode 0600", cmd);
+		return CLI_USAGE;
+	}
+	if ((e = x402_sig_key_load(ctx, key, &d, keyfile)) != 0 ||
+	    (e = x402_sig_key_address(ctx, from, key)) != 0) {
+		cli_err("%s", d.msg[0] ? d.msg : x402_strerror(e));
+		return CLI_OTHER;
+	}
+	return CLI_OK;
 }
 
 /* ---- keygen, address ---------------------------------------------- */
@@ -737,6 +794,7 @@ main(int argc, char **argv)
 		{ "decode", cmd_decode },
 		{ "verify", cmd_verify },
 		{ "pay", cmd_pay },
+		{ "approve", cmd_approve },
 	};
 	size_t i;
 

@@ -1,8 +1,18 @@
 /*
  * pay.c - `x402 pay`: request a URL, and on 402 pay one offered
- * requirement within the user's limits (exact scheme, EIP-3009, allowed
- * network and recipient, at most --max), then retry once with the signed
+ * requirement within the user's limits (allowed scheme, network and
+ * recipient, at most --max), then retry once with the signed
  * authorization.
+ *
+ * Two schemes are paid: exact (an EIP-3009 authorization of the price)
+ * and upto (notes §8.1: a Permit2 PermitWitnessTransferFrom of a maximum,
+ * spender the x402 upto proxy, witness {payTo, facilitator, validAfter};
+ * the server settles what was used, at most the maximum).  --max applies
+ * to the amount signed: the price, or the maximum.  When both are offered
+ * and --scheme does not choose, exact is preferred (its price is known
+ * before paying and it needs no Permit2 allowance).  With an RPC URL the
+ * payer's balance (and for upto its Permit2 allowance) is checked before
+ * anything is signed.
  */
 #include "autoconfig.h"
 
@@ -25,6 +35,10 @@
 #define MAX_CANDS	16	/* offers considered */
 #define VALID_AFTER_BACK 600	/* validAfter = now - 600 (notes §4.4) */
 
+/* Which schemes --scheme allows. */
+#define SCHEME_EXACT	1
+#define SCHEME_UPTO	2
+
 struct opts {
 	const char *method;
 	const char *url;
@@ -43,7 +57,9 @@ struct opts {
 	size_t nnets;
 	uint8_t payto[MAX_PAYTO][X402_ADDR_LEN];
 	size_t npayto;
+	const char *rpc;
 	long timeout_s;
+	int schemes;		/* SCHEME_* bits */
 	int include;
 	int verbose;
 };
@@ -51,13 +67,16 @@ struct opts {
 /* One offered requirement, as read and as judged. */
 struct cand {
 	int version;
+	int upto;				/* 1: scheme upto */
 	struct json_object *req;		/* borrowed */
 	const struct x402_network *net;
 	const struct x402_asset *asset;		/* NULL: not in our table */
 	uint8_t pay_to[X402_ADDR_LEN];
-	x402_u256 amount;
+	uint8_t token[X402_ADDR_LEN];		/* the asset */
+	x402_u256 amount;			/* price; upto: maximum */
 	int64_t max_timeout;
-	struct x402_eip712_domain dom;
+	struct x402_eip712_domain dom;		/* exact only */
+	uint8_t facilitator[X402_ADDR_LEN];	/* upto only */
 	char why[256];				/* refusal, or "" */
 };
 
@@ -96,14 +115,24 @@ judge(struct cand *c, const struct opts *op, const struct x402_networks *t)
 	const char *payto = str(c->req, "payTo");
 	struct json_object *extra = NULL;
 	struct x402_detail d = { "" };
-	uint8_t aaddr[X402_ADDR_LEN];
 	x402_u256 max;
 	size_t i;
 	int ok;
 
-	if (strcmp(scheme, "exact") != 0)
-		return refuse(c, "scheme \"%s\" (only exact is paid)",
+	const char *method;
+
+	if (strcmp(scheme, "exact") == 0 && (op->schemes & SCHEME_EXACT))
+		c->upto = 0;
+	else if (strcmp(scheme, "upto") == 0 && (op->schemes & SCHEME_UPTO))
+		c->upto = 1;
+	else if (strcmp(scheme, "exact") == 0 || strcmp(scheme, "upto") == 0)
+		return refuse(c, "scheme %s not allowed (--scheme)", scheme);
+	else
+		return refuse(c, "scheme \"%s\" (exact and upto are paid)",
 		    cli_safe(scheme));
+	if (c->upto && c->version != 2)
+		return refuse(c, "upto in x402 version %d (only 2 has it)",
+		    c->version);
 	if ((c->net = x402_networks_find(t, network)) == NULL)
 		return refuse(c, "unknown network \"%s\"",
 		    cli_safe(network));
@@ -114,18 +143,32 @@ judge(struct cand *c, const struct opts *op, const struct x402_networks *t)
 			return refuse(c, "network %s not allowed (--network)",
 			    c->net->caip2);
 	}
-	if (x402_addr_parse(aaddr, asset, strlen(asset)) != 0)
+	if (x402_addr_parse(c->token, asset, strlen(asset)) != 0)
 		return refuse(c, "bad asset \"%s\"", cli_safe(asset));
 	c->asset = x402_network_asset(c->net, asset);
 	json_object_object_get_ex(c->req, "extra", &extra);
-	if (strcmp(str(extra, "assetTransferMethod"), "") != 0 &&
-	    strcmp(str(extra, "assetTransferMethod"), "eip3009") != 0)
-		return refuse(c, "transfer method \"%s\" (only EIP-3009 is "
-		    "paid)", cli_safe(str(extra, "assetTransferMethod")));
-	if (c->asset != NULL && c->asset->transfer != X402_TRANSFER_EIP3009)
-		return refuse(c, "%s is not an EIP-3009 token", asset);
-	if (cli_req_domain(&c->dom, &d, t, c->req) != 0)
-		return refuse(c, "%s", d.msg);
+	method = str(extra, "assetTransferMethod");
+	if (c->upto) {
+		/* Permit2 works with any ERC-20; the proxy needs its
+		 * facilitator in the witness. */
+		if (strcmp(method, "permit2") != 0)
+			return refuse(c, "upto with transfer method \"%s\" "
+			    "(only permit2 is paid)", cli_safe(method));
+		if (x402_addr_parse(c->facilitator,
+		    str(extra, "facilitatorAddress"),
+		    strlen(str(extra, "facilitatorAddress"))) != 0)
+			return refuse(c, "upto without a valid "
+			    "extra.facilitatorAddress");
+	} else {
+		if (strcmp(method, "") != 0 && strcmp(method, "eip3009") != 0)
+			return refuse(c, "transfer method \"%s\" (only "
+			    "EIP-3009 is paid for exact)", cli_safe(method));
+		if (c->asset != NULL &&
+		    c->asset->transfer != X402_TRANSFER_EIP3009)
+			return refuse(c, "%s is not an EIP-3009 token", asset);
+		if (cli_req_domain(&c->dom, &d, t, c->req) != 0)
+			return refuse(c, "%s", d.msg);
+	}
 	if (x402_addr_parse(c->pay_to, payto, strlen(payto)) != 0)
 		return refuse(c, "bad payTo \"%s\"", cli_safe(payto));
 	if (op->npayto > 0) {
@@ -157,20 +200,21 @@ judge(struct cand *c, const struct opts *op, const struct x402_networks *t)
 
 		x402_u256_format_dec(a, sizeof(a), &c->amount);
 		x402_u256_format_dec(m, sizeof(m), &max);
-		return refuse(c, "price %s over --max %s", a, m);
+		return refuse(c, "%s %s over --max %s", c->upto ? "maximum" :
+		    "price", a, m);
 	}
 	return 0;
 }
 
-/* "1000 (0.001 USDC)" */
+/* "1000 (0.001 USDC)": v in c's asset. */
 static void
-fmt_amount(char *out, size_t cap, const struct cand *c)
+fmt_amount(char *out, size_t cap, const struct cand *c, const x402_u256 *v)
 {
 	char a[X402_U256_DECLEN + 1], tok[X402_PRICE_FMTLEN];
 
-	x402_u256_format_dec(a, sizeof(a), &c->amount);
+	x402_u256_format_dec(a, sizeof(a), v);
 	if (c->asset != NULL && x402_price_format(tok, sizeof(tok),
-	    &c->amount, c->asset->decimals) >= 0)
+	    v, c->asset->decimals) >= 0)
 		snprintf(out, cap, "%s (%s %s)", a, tok, c->asset->symbol);
 	else
 		snprintf(out, cap, "%s", a);
@@ -183,23 +227,22 @@ add_str(struct json_object *o, const char *k, const char *v)
 }
 
 /*
- * Signs c for key and builds the payment header value (base64) into *hdr.
- * In verbose mode prints the payload without its signature first.
+ * The signed `payload` of an exact offer: an EIP-3009 authorization of
+ * the price to payTo.  Out: *out (caller puts).
  */
 static int
-sign_payment(struct x402_buf *hdr, const struct cand *c,
-    struct json_object *pr, const struct x402_sig_ctx *ctx,
-    const uint8_t key[X402_SECKEY_LEN], const uint8_t from[X402_ADDR_LEN],
-    int verbose)
+exact_payload(struct json_object **out, const struct cand *c,
+    const struct x402_sig_ctx *ctx, const uint8_t key[X402_SECKEY_LEN],
+    const uint8_t from[X402_ADDR_LEN])
 {
 	struct x402_eip3009_auth auth;
-	struct json_object *root = NULL, *payload, *au, *v;
+	struct json_object *payload = NULL, *au;
 	uint8_t sep[32], sh[32], dg[32], sig[X402_SIG_LEN];
 	char buf[160];
-	x402_u256 tmp;
 	uint64_t now = (uint64_t)time(NULL);
-	int e = X402_ERR_NOMEM;
+	int e;
 
+	*out = NULL;
 	memset(&auth, 0, sizeof(auth));
 	memcpy(auth.from, from, X402_ADDR_LEN);
 	memcpy(auth.to, c->pay_to, X402_ADDR_LEN);
@@ -214,23 +257,14 @@ sign_payment(struct x402_buf *hdr, const struct cand *c,
 	x402_eip712_eip3009_hash(sh, &auth);
 	x402_eip712_digest(dg, sep, sh);
 	if ((e = x402_sig_sign(ctx, sig, dg, key)) != 0)
-		return e;
+		goto out;
 
 	/* Key order of the official clients (notes §10.3). */
 	e = X402_ERR_NOMEM;
-	if ((root = json_object_new_object()) == NULL ||
-	    (payload = json_object_new_object()) == NULL)
+	if ((payload = json_object_new_object()) == NULL ||
+	    x402_json_put(payload, "authorization",
+	    au = json_object_new_object()) != 0)
 		goto out;
-	json_object_object_add(root, "x402Version",
-	    json_object_new_int(c->version));
-	if (c->version == 1) {
-		add_str(root, "scheme", "exact");
-		add_str(root, "network", str(c->req, "network"));
-	}
-	json_object_object_add(root, "payload", payload);
-	if ((au = json_object_new_object()) == NULL)
-		goto out;
-	json_object_object_add(payload, "authorization", au);
 	x402_addr_format(buf, auth.from);
 	if (add_str(au, "from", buf) != 0)
 		goto out;
@@ -243,36 +277,121 @@ sign_payment(struct x402_buf *hdr, const struct cand *c,
 	x402_u256_format_dec(buf, sizeof(buf), &auth.valid_after);
 	if (add_str(au, "validAfter", buf) != 0)
 		goto out;
-	tmp = auth.valid_before;
-	x402_u256_format_dec(buf, sizeof(buf), &tmp);
+	x402_u256_format_dec(buf, sizeof(buf), &auth.valid_before);
 	if (add_str(au, "validBefore", buf) != 0)
 		goto out;
 	x402_hex_encode(buf, sizeof(buf), auth.nonce, 32,
 	    X402_HEX_PREFIX_REQUIRED);
 	if (add_str(au, "nonce", buf) != 0)
 		goto out;
-	if (c->version == 2) {
-		if (json_object_object_get_ex(pr, "extensions", &v))
-			json_object_object_add(root, "extensions",
-			    json_object_get(v));
-		if (json_object_object_get_ex(pr, "resource", &v))
-			json_object_object_add(root, "resource",
-			    json_object_get(v));
-		json_object_object_add(root, "accepted",
-		    json_object_get(c->req));
-	}
-	if (verbose) {
-		fprintf(stderr, "> %s (decoded; signature left out):\n",
-		    c->version == 2 ? "PAYMENT-SIGNATURE" : "X-PAYMENT");
-		cli_pretty(stderr, root);
-	}
 	x402_hex_encode(buf, sizeof(buf), sig, sizeof(sig),
 	    X402_HEX_PREFIX_REQUIRED);
 	if (add_str(payload, "signature", buf) != 0)
 		goto out;
-	e = x402_protocol_b64json(hdr, root);
+	*out = payload;
+	payload = NULL;
+	e = 0;
  out:
 	x402_wipe(sig, sizeof(sig));
+	json_object_put(payload);
+	return e;
+}
+
+/*
+ * The signed `payload` of an upto offer, as the official upto client
+ * builds it (notes §8.1): a Permit2 PermitWitnessTransferFrom of the
+ * maximum, spender the upto proxy, a random 256-bit nonce, deadline now +
+ * maxTimeoutSeconds, witness {payTo, facilitatorAddress, now - 600}.
+ * Out: *out (caller puts).
+ */
+static int
+upto_payload(struct json_object **out, const struct cand *c,
+    const struct x402_sig_ctx *ctx, const uint8_t key[X402_SECKEY_LEN],
+    const uint8_t from[X402_ADDR_LEN])
+{
+	struct x402_upto_payload u;
+	struct x402_permit2 *pm = &u.permit;
+	const char *asset = str(c->req, "asset");
+	uint8_t nonce[32];
+	uint64_t now = (uint64_t)time(NULL);
+	int e;
+
+	*out = NULL;
+	memset(&u, 0, sizeof(u));
+	pm->upto = 1;
+	memcpy(u.from, from, X402_ADDR_LEN);
+	if (x402_addr_parse(pm->token, asset, strlen(asset)) != 0)
+		return X402_ERR_INVAL;
+	pm->amount = c->amount;
+	memcpy(pm->spender, x402_upto_proxy_address, X402_ADDR_LEN);
+	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+		return X402_ERR_IO;
+	x402_u256_from_be(&pm->nonce, nonce);
+	x402_u256_set_u64(&pm->deadline, now + (uint64_t)c->max_timeout);
+	memcpy(pm->witness_to, c->pay_to, X402_ADDR_LEN);
+	memcpy(pm->witness_facilitator, c->facilitator, X402_ADDR_LEN);
+	x402_u256_set_u64(&pm->witness_valid_after, now - VALID_AFTER_BACK);
+	if ((e = x402_upto_sign(ctx, &u, c->net->chain_id, key)) == 0)
+		e = x402_upto_payload_json(out, &u);
+	x402_wipe(&u.sig, sizeof(u.sig));
+	return e;
+}
+
+/*
+ * Signs c for key and builds the payment header value (base64) into *hdr.
+ * In verbose mode prints the payment without its signature first.
+ */
+static int
+sign_payment(struct x402_buf *hdr, const struct cand *c,
+    struct json_object *pr, const struct x402_sig_ctx *ctx,
+    const uint8_t key[X402_SECKEY_LEN], const uint8_t from[X402_ADDR_LEN],
+    int verbose)
+{
+	struct json_object *root = NULL, *payload = NULL, *copy = NULL, *v;
+	int e;
+
+	if ((e = c->upto ? upto_payload(&payload, c, ctx, key, from) :
+	    exact_payload(&payload, c, ctx, key, from)) != 0)
+		return e;
+	/* Key order of the official clients (notes §10.3). */
+	e = X402_ERR_NOMEM;
+	if ((root = json_object_new_object()) == NULL ||
+	    x402_json_put(root, "x402Version",
+	    json_object_new_int(c->version)) != 0)
+		goto out;
+	if (c->version == 1 && (add_str(root, "scheme", "exact") != 0 ||
+	    add_str(root, "network", str(c->req, "network")) != 0))
+		goto out;
+	e = x402_json_put(root, "payload", payload);
+	payload = NULL;
+	if (e != 0)
+		goto out;
+	e = X402_ERR_NOMEM;
+	if (c->version == 2) {
+		if (json_object_object_get_ex(pr, "extensions", &v) &&
+		    x402_json_put(root, "extensions", json_object_get(v)) != 0)
+			goto out;
+		if (json_object_object_get_ex(pr, "resource", &v) &&
+		    x402_json_put(root, "resource", json_object_get(v)) != 0)
+			goto out;
+		if (x402_json_put(root, "accepted",
+		    json_object_get(c->req)) != 0)
+			goto out;
+	}
+	if (verbose) {
+		/* A copy, shown without its signature. */
+		if (json_object_deep_copy(root, &copy, NULL) != 0)
+			goto out;
+		if (json_object_object_get_ex(copy, "payload", &v))
+			json_object_object_del(v, "signature");
+		fprintf(stderr, "> %s (decoded; signature left out):\n",
+		    c->version == 2 ? "PAYMENT-SIGNATURE" : "X-PAYMENT");
+		cli_pretty(stderr, copy);
+	}
+	e = x402_protocol_b64json(hdr, root);
+ out:
+	json_object_put(copy);
+	json_object_put(payload);
 	json_object_put(root);
 	return e;
 }
@@ -421,20 +540,47 @@ report_rejection(const struct x402_http_response *r)
 	json_object_put(body);
 }
 
-/* "paid 1000 (0.001 USDC) on eip155:84532, tx 0x..., to 0x..." */
+/*
+ * "paid 1000 (0.001 USDC) on eip155:84532, tx 0x..., to 0x..."; for upto
+ * "paid 220 (0.00022 USDC) of at most 50000 (0.05 USDC) on ...", the
+ * amount the server reports settled (PAYMENT-RESPONSE amount).
+ */
 static void
 report_settlement(const struct x402_http_response *r, const struct cand *c)
 {
 	struct json_object *st = header_json(r, c->version == 2 ?
 	    "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE");
-	char amt[200], to[X402_ADDR_STRLEN + 1], tx[80];
+	char amt[200], max[200], to[X402_ADDR_STRLEN + 1], tx[80];
+	const char *settled = str(st, "amount");
+	x402_u256 v;
 
-	fmt_amount(amt, sizeof(amt), c);
+	fmt_amount(max, sizeof(max), c, &c->amount);
 	x402_addr_format(to, c->pay_to);
 	snprintf(tx, sizeof(tx), "%s", st ? cli_safe(str(st, "transaction")) :
 	    "");
-	fprintf(stderr, "paid %s on %s, tx %s, to %s\n", amt, c->net->caip2,
-	    tx[0] ? tx : "(no settlement header)", to);
+	if (!c->upto) {
+		fprintf(stderr, "paid %s on %s, tx %s, to %s\n", max,
+		    c->net->caip2, tx[0] ? tx : "(no settlement header)", to);
+		goto out;
+	}
+	if (settled[0] == '\0' ||
+	    x402_u256_parse_dec(&v, settled, strlen(settled)) != 0 ||
+	    x402_u256_cmp(&v, &c->amount) > 0) {
+		fprintf(stderr, "paid at most %s on %s, tx %s, to %s "
+		    "(settled amount %s)\n", max, c->net->caip2,
+		    tx[0] ? tx : "(none)", to, st == NULL ?
+		    "unknown: no settlement header" : settled[0] == '\0' ?
+		    "not reported" : "unreadable");
+		goto out;
+	}
+	fmt_amount(amt, sizeof(amt), c, &v);
+	if (x402_u256_is_zero(&v))
+		fprintf(stderr, "paid 0 of at most %s on %s, no transaction "
+		    "(nothing used), to %s\n", max, c->net->caip2, to);
+	else
+		fprintf(stderr, "paid %s of at most %s on %s, tx %s, to %s\n",
+		    amt, max, c->net->caip2, tx[0] ? tx : "(none)", to);
+ out:
 	json_object_put(st);
 }
 
@@ -443,7 +589,7 @@ parse_opts(struct opts *op, int argc, char **argv,
     const struct x402_networks **tp, struct x402_networks **t)
 {
 	enum { O_DATA_BINARY = 256, O_KEY, O_MAX, O_NETWORK, O_PAYTO,
-	    O_PROXY, O_NETWORKS };
+	    O_PROXY, O_NETWORKS, O_SCHEME, O_RPC };
 	static const struct option lo[] = {
 		{ "request", required_argument, NULL, 'X' },
 		{ "header", required_argument, NULL, 'H' },
@@ -459,6 +605,8 @@ parse_opts(struct opts *op, int argc, char **argv,
 		{ "pay-to-allow", required_argument, NULL, O_PAYTO },
 		{ "proxy", required_argument, NULL, O_PROXY },
 		{ "networks", required_argument, NULL, O_NETWORKS },
+		{ "scheme", required_argument, NULL, O_SCHEME },
+		{ "rpc", required_argument, NULL, O_RPC },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *payto[MAX_PAYTO];
@@ -527,6 +675,17 @@ parse_opts(struct opts *op, int argc, char **argv,
 			break;
 		case O_PROXY: op->proxy = optarg; break;
 		case O_NETWORKS: op->conf = optarg; break;
+		case O_SCHEME:
+			if (strcmp(optarg, "exact") == 0)
+				op->schemes = SCHEME_EXACT;
+			else if (strcmp(optarg, "upto") == 0)
+				op->schemes = SCHEME_UPTO;
+			else {
+				cli_err("--scheme: exact or upto");
+				return -1;
+			}
+			break;
+		case O_RPC: op->rpc = optarg; break;
 		default: return -1;
 		}
 	}
@@ -568,21 +727,43 @@ parse_opts(struct opts *op, int argc, char **argv,
 	return 0;
 }
 
-/* 1 if s looks like a secret key itself rather than a file name. */
+/*
+ * With an RPC URL (--rpc or X402_RPC_URL): refuses (CLI_POLICY) a payment
+ * the payer cannot fund (balance under the amount signed) or, for upto,
+ * has not let Permit2 move (allowance under the maximum), before anything
+ * is signed.  Without one, CLI_OK: the server's verification decides.
+ * Out: *rpc (the caller frees it).
+ */
 static int
-looks_like_key(const char *s)
+check_funds(struct x402_rpc **rpc, const struct opts *op,
+    const struct cand *c, const uint8_t from[X402_ADDR_LEN])
 {
-	size_t n = strlen(s), i, start = 0;
-	struct stat st;
+	x402_u256 bal, allow;
+	char have[200], need[200];
+	int rc;
 
-	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		start = 2;
-	if (n - start != 64)
-		return 0;
-	for (i = start; i < n; i++)
-		if (strchr("0123456789abcdefABCDEF", s[i]) == NULL)
-			return 0;
-	return stat(s, &st) != 0;
+	if ((rc = cli_rpc_open(rpc, op->rpc, op->proxy, op->timeout_s,
+	    c->net->chain_id)) != CLI_OK || *rpc == NULL)
+		return rc;
+	if ((rc = cli_token_state(*rpc, &bal, c->upto ? &allow : NULL,
+	    c->token, from, x402_permit2_address)) != CLI_OK)
+		return rc;
+	fmt_amount(need, sizeof(need), c, &c->amount);
+	if (x402_u256_cmp(&bal, &c->amount) < 0) {
+		fmt_amount(have, sizeof(have), c, &bal);
+		cli_err("refusing to pay: balance %s is below the %s %s",
+		    have, c->upto ? "maximum" : "price", need);
+		return CLI_POLICY;
+	}
+	if (c->upto && x402_u256_cmp(&allow, &c->amount) < 0) {
+		fmt_amount(have, sizeof(have), c, &allow);
+		cli_err("refusing to pay: the Permit2 allowance %s is below "
+		    "the maximum %s; the upto scheme needs one: x402 approve "
+		    "--network %s --asset %s --amount AMOUNT", have, need,
+		    c->net->caip2, str(c->req, "asset"));
+		return CLI_POLICY;
+	}
+	return CLI_OK;
 }
 
 int
@@ -602,10 +783,11 @@ cmd_pay(int argc, char **argv)
 	uint8_t key[X402_SECKEY_LEN], from[X402_ADDR_LEN];
 	const void *data = NULL;
 	size_t datalen = 0, ncand = 0, i;
-	const char *keyfile;
+	struct x402_rpc *rpc = NULL;
 	int rc = CLI_OTHER, e, v, http_up = 0;
 
 	memset(&op, 0, sizeof(op));
+	op.schemes = SCHEME_EXACT | SCHEME_UPTO;
 	memset(&r1, 0, sizeof(r1));
 	memset(&r2, 0, sizeof(r2));
 	memset(key, 0, sizeof(key));
@@ -615,27 +797,13 @@ cmd_pay(int argc, char **argv)
 		rc = e == -2 ? CLI_OTHER : CLI_USAGE;
 		goto out;
 	}
-	/* The key: a file, or a file named by X402_KEY_FILE; never argv. */
-	keyfile = op.key;
-	if (keyfile == NULL)
-		keyfile = getenv("X402_KEY_FILE");
-	if (keyfile == NULL || keyfile[0] == '\0') {
-		cli_err("pay: --key FILE (or X402_KEY_FILE) is required");
-		rc = CLI_USAGE;
+	if ((e = x402_sig_ctx_new(&ctx)) != 0) {
+		cli_err("%s", x402_strerror(e));
 		goto out;
 	}
-	if (looks_like_key(keyfile)) {
-		cli_err("pay: refusing a key on the command line (other users "
-		    "can see it): put it in a file of mode 0600");
-		rc = CLI_USAGE;
+	if ((rc = cli_key_load(ctx, key, from, op.key, "pay")) != CLI_OK)
 		goto out;
-	}
-	if ((e = x402_sig_ctx_new(&ctx)) != 0 ||
-	    (e = x402_sig_key_load(ctx, key, &d, keyfile)) != 0 ||
-	    (e = x402_sig_key_address(ctx, from, key)) != 0) {
-		cli_err("%s", d.msg[0] ? d.msg : x402_strerror(e));
-		goto out;
-	}
+	rc = CLI_OTHER;
 	if (op.have_file) {
 		data = op.file.p ? op.file.p : "";
 		datalen = op.file.len;
@@ -688,10 +856,10 @@ cmd_pay(int argc, char **argv)
 			    "not an object");
 			continue;
 		}
-		if (judge(&cands[i], &op, tc) == 0) {
+		/* The first acceptable exact offer, else the first upto. */
+		if (judge(&cands[i], &op, tc) == 0 && (pick == NULL ||
+		    (pick->upto && !cands[i].upto)))
 			pick = &cands[i];
-			break;
-		}
 	}
 	if (pick == NULL) {
 		cli_err("refusing to pay: no acceptable offer");
@@ -702,6 +870,9 @@ cmd_pay(int argc, char **argv)
 		goto out;
 	}
 
+	if ((rc = check_funds(&rpc, &op, pick, from)) != CLI_OK)
+		goto out;
+	rc = CLI_OTHER;
 	if ((e = sign_payment(&hdr, pick, pr, ctx, key, from,
 	    op.verbose)) != 0) {
 		cli_err("signing: %s", x402_strerror(e));
@@ -745,6 +916,7 @@ cmd_pay(int argc, char **argv)
 	x402_http_response_free(&r1);
 	x402_http_response_free(&r2);
 	x402_http_free(h);
+	x402_rpc_free(rpc);
 	if (http_up)
 		x402_http_global_cleanup();
 	x402_sig_ctx_free(ctx);

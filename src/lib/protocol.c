@@ -417,6 +417,83 @@ decode_upto(struct x402_upto_payload *u, struct x402_detail *d,
 	return decode_sig(u->sig, &u->eoa_sig, d, payload);
 }
 
+void
+x402_upto_digest(uint8_t out[32], const struct x402_upto_payload *u,
+    uint64_t chain_id)
+{
+	struct x402_eip712_domain dom;
+	uint8_t sep[32], sh[32];
+
+	memset(&dom, 0, sizeof(dom));
+	snprintf(dom.name, sizeof(dom.name), "Permit2");
+	dom.has_version = 0;
+	dom.chain_id = chain_id;
+	memcpy(dom.verifying_contract, x402_permit2_address, X402_ADDR_LEN);
+	x402_eip712_domain_separator(sep, &dom);
+	x402_eip712_permit2_hash(sh, &u->permit);
+	x402_eip712_digest(out, sep, sh);
+}
+
+int
+x402_upto_sign(const struct x402_sig_ctx *ctx, struct x402_upto_payload *u,
+    uint64_t chain_id, const uint8_t seckey[X402_SECKEY_LEN])
+{
+	uint8_t dg[32];
+	int r;
+
+	if (!u->permit.upto)
+		return X402_ERR_INVAL;
+	x402_upto_digest(dg, u, chain_id);
+	if ((r = x402_sig_sign(ctx, u->sig, dg, seckey)) != 0)
+		return r;
+	u->eoa_sig = 1;
+	return 0;
+}
+
+int
+x402_upto_payload_json(struct json_object **out,
+    const struct x402_upto_payload *u)
+{
+	const struct x402_permit2 *pm = &u->permit;
+	struct json_object *pl = NULL, *auth, *perm, *wit;
+	char hex[2 * X402_SIG_LEN + 3];
+	int r = X402_ERR_NOMEM;
+
+	*out = NULL;
+	if (!pm->upto || !u->eoa_sig)
+		return X402_ERR_INVAL;
+	if ((pl = json_object_new_object()) == NULL)
+		goto out;
+	if (x402_hex_encode(hex, sizeof(hex), u->sig, X402_SIG_LEN,
+	    X402_HEX_PREFIX_REQUIRED) < 0) {
+		r = X402_ERR_INTERNAL;
+		goto out;
+	}
+	/* Objects are added empty, then filled (the parent owns them). */
+	if ((r = add_str(pl, "signature", hex)) != 0 ||
+	    (r = x402_json_put(pl, "permit2Authorization",
+	    auth = json_object_new_object())) != 0 ||
+	    (r = add_addr(auth, "from", u->from)) != 0 ||
+	    (r = x402_json_put(auth, "permitted",
+	    perm = json_object_new_object())) != 0 ||
+	    (r = add_addr(perm, "token", pm->token)) != 0 ||
+	    (r = add_u256(perm, "amount", &pm->amount)) != 0 ||
+	    (r = add_addr(auth, "spender", pm->spender)) != 0 ||
+	    (r = add_u256(auth, "nonce", &pm->nonce)) != 0 ||
+	    (r = add_u256(auth, "deadline", &pm->deadline)) != 0 ||
+	    (r = x402_json_put(auth, "witness",
+	    wit = json_object_new_object())) != 0 ||
+	    (r = add_addr(wit, "to", pm->witness_to)) != 0 ||
+	    (r = add_addr(wit, "facilitator", pm->witness_facilitator)) != 0 ||
+	    (r = add_u256(wit, "validAfter", &pm->witness_valid_after)) != 0)
+		goto out;
+	*out = pl;
+	pl = NULL;
+out:
+	json_object_put(pl);
+	return r;
+}
+
 int
 x402_payment_decode(struct x402_payment *p, struct x402_detail *d,
     const char *hdr, size_t len)

@@ -134,6 +134,35 @@ struct x402_upto_payload {
 	int eoa_sig;		/* 1: 65-byte signature; 0: other length */
 };
 
+/*
+ * The EIP-712 digest a payer signs for u (the Permit2 domain {name
+ * "Permit2", chainId, verifyingContract x402_permit2_address}, no
+ * version).  Out: out.
+ */
+void x402_upto_digest(uint8_t out[32], const struct x402_upto_payload *u,
+    uint64_t chain_id);
+
+/*
+ * Signs u (u->from must be the key's address: not checked here) for chain
+ * chain_id with seckey, as the official upto client does.  Returns 0,
+ * X402_ERR_INVAL (u->permit.upto not set) or X402_ERR_CRYPTO.  Out:
+ * u->sig, u->eoa_sig = 1.  The key stays the caller's to wipe.
+ */
+int x402_upto_sign(const struct x402_sig_ctx *ctx,
+    struct x402_upto_payload *u, uint64_t chain_id,
+    const uint8_t seckey[X402_SECKEY_LEN]) X402_WARN_UNUSED;
+
+/*
+ * The v2 `payload` object of a signed upto payment, in the official
+ * client's key order: {signature, permit2Authorization:{from, permitted:
+ * {token, amount}, spender, nonce (decimal), deadline, witness:{to,
+ * facilitator, validAfter}}}, addresses EIP-55.  x402_payment_decode reads
+ * it back.  Returns 0, X402_ERR_INVAL (not an upto permit, or not a
+ * 65-byte signature) or X402_ERR_NOMEM.  Out: *out (caller puts).
+ */
+int x402_upto_payload_json(struct json_object **out,
+    const struct x402_upto_payload *u) X402_WARN_UNUSED;
+
 struct x402_payment {
 	int version;				/* 1 or 2 */
 	char scheme[X402_SCHEME_MAX + 1];

@@ -191,6 +191,18 @@ x402_abi_allowance(struct x402_buf *out, const uint8_t owner[X402_ADDR_LEN],
 }
 
 int
+x402_abi_approve(struct x402_buf *out, const uint8_t spender[X402_ADDR_LEN],
+    const x402_u256 *value)
+{
+	uint8_t cd[4 + 2 * WORD], *p;
+
+	p = put_selector(cd, X402_SEL_APPROVE);
+	p = put_address(p, spender);
+	p = put_u256(p, value);
+	return x402_buf_add(out, cd, (size_t)(p - cd));
+}
+
+int
 x402_abi_name(struct x402_buf *out)
 {
 	uint8_t cd[4];

@@ -41,6 +41,7 @@
 #define X402_SEL_AUTHORIZATION_STATE		0xe94a0102UL
 #define X402_SEL_TRANSFER			0xa9059cbbUL
 #define X402_SEL_ALLOWANCE			0xdd62ed3eUL
+#define X402_SEL_APPROVE			0x095ea7b3UL
 #define X402_SEL_NAME				0x06fdde03UL
 #define X402_SEL_VERSION			0x54fd4d50UL
 
@@ -90,6 +91,11 @@ int x402_abi_transfer(struct x402_buf *out, const uint8_t to[X402_ADDR_LEN],
 /* allowance(address owner, address spender). */
 int x402_abi_allowance(struct x402_buf *out,
     const uint8_t owner[X402_ADDR_LEN], const uint8_t spender[X402_ADDR_LEN])
+    X402_WARN_UNUSED;
+
+/* approve(address spender, uint256 value) (ERC-20). */
+int x402_abi_approve(struct x402_buf *out,
+    const uint8_t spender[X402_ADDR_LEN], const x402_u256 *value)
     X402_WARN_UNUSED;
 
 /* name() and version(): the selector alone. */

@@ -82,8 +82,7 @@ x402_verify_upto(struct x402_verify_result *res,
     const struct x402_offer *o, uint64_t now, unsigned skew)
 {
 	const struct x402_upto_payload *u = &p->upto;
-	struct x402_eip712_domain dom;
-	uint8_t sep[32], sh[32], digest[32], signer[X402_ADDR_LEN];
+	uint8_t digest[32], signer[X402_ADDR_LEN];
 	x402_u256 limit, margin;
 
 	memset(res, 0, sizeof(*res));
@@ -124,14 +123,7 @@ x402_verify_upto(struct x402_verify_result *res,
 
 	if (!u->eoa_sig)
 		return invalid(res, X402_R_PERMIT2_SIGNATURE);
-	memset(&dom, 0, sizeof(dom));
-	snprintf(dom.name, sizeof(dom.name), "Permit2");
-	dom.has_version = 0;
-	dom.chain_id = o->net->chain_id;
-	memcpy(dom.verifying_contract, x402_permit2_address, X402_ADDR_LEN);
-	x402_eip712_domain_separator(sep, &dom);
-	x402_eip712_permit2_hash(sh, &u->permit);
-	x402_eip712_digest(digest, sep, sh);
+	x402_upto_digest(digest, u, o->net->chain_id);
 	if (x402_sig_recover(ctx, signer, digest, u->sig) != 0 ||
 	    x402_memeq_ct(signer, u->from, X402_ADDR_LEN) != 0)
 		return invalid(res, X402_R_PERMIT2_SIGNATURE);

@@ -15,14 +15,19 @@
 //                  declare the payment-identifier extension (@x402/extensions)
 //   --bazaar JSON  declare the bazaar extension: JSON is the config object of
 //                  declareDiscoveryExtension (e.g. {"input":{"q":"x"},"output":{"example":{}}})
+//   --upto UNIT    the route's scheme is "upto" (@x402/evm/upto/server, Permit2): the price is
+//                  the maximum, and the handler settles UNIT atomic units per byte of the request
+//                  body (Settlement-Overrides), capped by the facilitator at the maximum; the
+//                  body it answers is "<bytes> bytes\n"
 //
 // Route: "<path>" with accepts {scheme:"exact", network:"eip155:84532", payTo, price}.
 // The resource server uses HTTPFacilitatorClient({url}) and @x402/evm's ExactEvmScheme (server).
 // Prints "listening on 127.0.0.1:P" when ready (after the facilitator's /supported was fetched).
 import express from "express";
-import { paymentMiddleware, x402ResourceServer } from "@x402/express";
+import { paymentMiddleware, setSettlementOverrides, x402ResourceServer } from "@x402/express";
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import { UptoEvmScheme } from "@x402/evm/upto/server";
 import {
   bazaarResourceServerExtension,
   declareDiscoveryExtension,
@@ -48,9 +53,10 @@ const price = a.amount
   ? { amount: String(a.amount), asset: USDC_ADDRESS, extra: { name: USDC_NAME, version: USDC_VERSION } }
   : (a.price ?? "$0.001");
 
+const upto = a.upto !== undefined;
 const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: facilitatorUrl })).register(
   NETWORK_V2,
-  new ExactEvmScheme(),
+  upto ? new UptoEvmScheme() : new ExactEvmScheme(),
 );
 
 const extensions = {};
@@ -66,7 +72,7 @@ if (a["payment-identifier"]) {
 const routes = {
   [path]: {
     accepts: {
-      scheme: "exact",
+      scheme: upto ? "upto" : "exact",
       network: NETWORK_V2,
       payTo,
       price,
@@ -82,7 +88,14 @@ const app = express();
 app.disable("x-powered-by");
 // syncFacilitatorOnStart=false: we initialize explicitly below so "listening" means ready.
 app.use(paymentMiddleware(routes, resourceServer, undefined, undefined, false));
+if (upto) app.use(express.raw({ type: () => true, limit: "1mb" }));
 app.all(path, (req, res) => {
+  if (upto) {
+    const n = Buffer.isBuffer(req.body) ? req.body.length : 0;
+    setSettlementOverrides(res, { amount: String(BigInt(n) * BigInt(a.upto)) });
+    res.type("text/plain").send(`${n} bytes\n`);
+    return;
+  }
   res.type("text/plain").send(bodyText);
 });
 

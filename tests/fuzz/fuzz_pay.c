@@ -40,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	memset(&op, 0, sizeof(op));
 	op.max = "$1";
+	op.schemes = SCHEME_EXACT | SCHEME_UPTO;
 	n = read_offers(cands, MAX_CANDS, &pr, &body, &r, 0);
 	for (i = 0; i < n; i++)
 		if (json_object_is_type(cands[i].req, json_type_object))
