@@ -3,6 +3,8 @@
 #   scripts/test.sh            everything
 #   scripts/test.sh unit       only the plain unit suites
 #   scripts/test.sh STAGE      one stage (building what it needs)
+#   X402_INTEGRATION="cli faults" scripts/test.sh integration-san
+#                              only those integration scripts
 # Stages: unit (make check), sanitizers (ASan+UBSan build, make check),
 # valgrind (make check-valgrind), fuzz (scripts/fuzz.sh: every libFuzzer
 # target replays its saved crashes, then fuzzes for FUZZ_SECONDS, 12 by
@@ -17,6 +19,9 @@
 # a report from a gate worker whose web server cleared the environment or
 # dropped its stderr is still seen: both sanitizer stages empty that
 # directory first and fail on, and show, any report found in it after.
+# (UBSan of GCC 12 writes only its SUMMARY line, with the file:line, to the
+# report file; the rest goes to the program's stderr: the test's log or the
+# web server's error log.)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 only=${1:-all}
@@ -75,10 +80,10 @@ san_clean() {
 # san_wait: until no sanitized program is still running (a worker left
 # behind by a web server writes its leak report as it exits), 10 s at most.
 san_wait() {
-	n=0
-	while pgrep -f "^[^ ]*$san/" >/dev/null && [ $n -lt 100 ]; do
+	w=0
+	while pgrep -f "^[^ ]*$san/" >/dev/null && [ $w -lt 100 ]; do
 		sleep 0.1
-		n=$((n + 1))
+		w=$((w + 1))
 	done
 	pgrep -af "^[^ ]*$san/" | sed 's/^/still running: /'
 	return 0
@@ -117,7 +122,7 @@ sanitizers() {
 # leave a report naming it; "ok" must leave none.
 san_selftest() {
 	st=$san/tests/san-selftest
-	for m in heap:heap-buffer-overflow ub:signed.integer.overflow \
+	for m in heap:heap-buffer-overflow ub:UndefinedBehaviorSanitizer \
 	    leak:detected.memory.leaks term-leak:detected.memory.leaks; do
 		san_clean
 		if env -i "$st" "${m%%:*}" >/dev/null 2>&1; then
@@ -157,6 +162,8 @@ integration() {
 		[ -f "$t" ] || continue
 		n=$(basename "$t" .sh)
 		[ "$n" = lib ] && continue
+		# X402_INTEGRATION="a b": only those scripts.
+		case " ${X402_INTEGRATION:-$n} " in *" $n "*) ;; *) continue ;; esac
 		printf -- '-- %s\n' "$n"
 		[ "$b" = "$san" ] && san_clean
 		t0=$(date +%s)

@@ -13,6 +13,8 @@
  *    is kept even when a web server clears the environment of the worker
  *    it starts or throws its stderr away; the CI stage scans that
  *    directory.  ASAN_OPTIONS and friends still override any option.
+ *    (GCC 12's UBSan writes only its SUMMARY line with file:line:column to
+ *    the report file and the diagnostic itself to stderr.)
  *  - The link option -u x402_sanitizer_check_leaks (configure adds it)
  *    pulls this module into every program.
  */
