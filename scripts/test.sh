@@ -89,17 +89,25 @@ san_wait() {
 	return 0
 }
 
-# san_reports WHAT KEEP: fails if a report was written; shows each (the
-# first 60 lines) and moves them to KEEP.
+# san_reports WHAT KEEP: fails if a report was written; shows the first
+# three (60 lines each) and the SUMMARY line of the others, and moves them
+# all to KEEP.
 san_reports() {
 	set -- "$1" "$2" "$(ls "$reports" | grep -c '^report\.')"
 	[ "$3" -eq 0 ] && return 0
 	echo "--- $1: $3 sanitizer report(s), kept in $2"
 	mkdir -p "$2"
+	k=0
 	for f in "$reports"/report.*; do
 		[ -f "$f" ] || continue
-		echo "--- $(basename "$f")"
-		head -60 "$f"
+		k=$((k + 1))
+		if [ $k -le 3 ]; then
+			echo "--- $(basename "$f")"
+			head -60 "$f"
+		else
+			printf '%s: ' "$(basename "$f")"
+			grep -m1 '^SUMMARY' "$f" || echo "(no SUMMARY line)"
+		fi
 		mv "$f" "$2/"
 	done
 	return 1
