@@ -48,7 +48,7 @@ conf vg
 PORT=$(freeport)
 BASE=http://127.0.0.1:$PORT
 VGLOG=$X402_OUT/valgrind
-VG="/usr/bin/valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --log-file=$VGLOG.%p.log"
+VG="/usr/bin/valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --log-file=$VGLOG.%p.log "
 # valgrind cannot run an ASan build; that build checks the worker itself.
 sanitized && VG=
 cat >"$X402_OUT/lighttpd.conf" <<CONF
@@ -66,7 +66,7 @@ fastcgi.server = (
 	)),
 	"/vg" => ((
 		"socket" => "$X402_OUT/vg.sock",
-		"bin-path" => "$VG $GATE -n 200 -c $X402_OUT/vg.conf",
+		"bin-path" => "$VG$GATE -n 200 -c $X402_OUT/vg.conf",
 		"max-procs" => 1,
 		"check-local" => "disable",
 	)),
