@@ -18,6 +18,7 @@
 
 #include "gate.h"
 #include "log.h"
+#include "sanitizer.h"
 
 #define CONFDIR SYSCONFDIR "/x402"
 #define QUERY_WORDS_MAX 510	/* Apache's APACHE_ARG_MAX - 2 */
@@ -27,15 +28,17 @@ static volatile sig_atomic_t stopping, busy;
 /*
  * TERM between requests: leave at once (FCGX_Accept_r would not return).
  * TERM during a request: finish it (never drop a settled answer), then
- * leave.
+ * leave.  A sanitized build checks for leaks first (_exit skips it).
  */
 static void
 on_term(int sig)
 {
 	(void)sig;
 	stopping = 1;
-	if (!busy)
+	if (!busy) {
+		x402_sanitizer_check_leaks();
 		_exit(0);
+	}
 }
 
 static void

@@ -3,13 +3,21 @@
 # Environment (set by scripts/test.sh): X402_TOP (source dir), X402_BUILD
 # (build dir with the programs), X402_OUT (a scratch directory for this
 # test).  Every server listens on 127.0.0.1 only and is stopped on exit.
+# Optional: X402_SANITIZED=1 when X402_BUILD is an ASan+UBSan build (checks
+# of memory figures or speed are skipped there, see `sanitized`), and
+# X402_TEST_SCALE (how much slower the programs run: time bounds scale).
 set -u
 
 : "${X402_TOP:?}" "${X402_BUILD:?}" "${X402_OUT:?}"
+X402_SANITIZED=${X402_SANITIZED:-0}
+X402_TEST_SCALE=${X402_TEST_SCALE:-1}
+case $X402_TEST_SCALE in ''|*[!0-9]*|0) X402_TEST_SCALE=1 ;; esac
+export X402_SANITIZED X402_TEST_SCALE
 CHAIN=$X402_TOP/tests/chain
 GATE=$X402_BUILD/src/gate/x402-gate
 PASSED=0
 FAILED=0
+SKIPPED=0
 PIDS=
 
 rm -rf "$X402_OUT"
@@ -37,8 +45,29 @@ eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
 }
 
+# sanitized: true when the programs are an ASan+UBSan build, where RSS,
+# valgrind and speed figures mean nothing: `sanitized && skip NAME || check`.
+sanitized() {
+	[ "$X402_SANITIZED" = 1 ]
+}
+
+# skip NAME: a check that does not apply to this build (never a failure).
+skip() {
+	SKIPPED=$((SKIPPED + 1))
+	echo "ok - $* # SKIP under a sanitizer build"
+}
+
+# scaled SECONDS: a time bound, times X402_TEST_SCALE.
+scaled() {
+	echo $(( $1 * X402_TEST_SCALE ))
+}
+
 finish() {
-	echo "$PASSED passed, $FAILED failed"
+	if [ "$SKIPPED" -gt 0 ]; then
+		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	else
+		echo "$PASSED passed, $FAILED failed"
+	fi
 	[ "$FAILED" -eq 0 ]
 }
 
@@ -65,7 +94,7 @@ wait_for() {
 	n=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		n=$((n + 1))
-		[ $n -gt $(( ${3:-15} * 10 )) ] && { echo "timeout waiting for '$2' in $1"; cat "$1"; return 1; }
+		[ $n -gt $(( ${3:-15} * 10 * X402_TEST_SCALE )) ] && { echo "timeout waiting for '$2' in $1"; cat "$1"; return 1; }
 		sleep 0.1
 	done
 }
@@ -75,7 +104,7 @@ wait_http() {
 	n=0
 	while ! curl -s -o /dev/null --max-time 1 "$1"; do
 		n=$((n + 1))
-		[ $n -gt $(( ${2:-15} * 10 )) ] && { echo "timeout waiting for $1"; return 1; }
+		[ $n -gt $(( ${2:-15} * 10 * X402_TEST_SCALE )) ] && { echo "timeout waiting for $1"; return 1; }
 		sleep 0.1
 	done
 }
