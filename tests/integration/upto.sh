@@ -44,7 +44,7 @@ $1
 settlement = $MODE
 
 [facilitator]
-url = $FACILITATOR_URL
+url = ${FAC_URL:-$FACILITATOR_URL}
 timeout = 20s
 
 [local]
@@ -70,6 +70,34 @@ default_units = 10" both >"$X402_OUT/both.conf"
 route "accept_upto = base-sepolia
 price = 5000
 settle = before" bad >"$X402_OUT/bad.conf"
+# A facilitator that settles, then misreports the amount and the payer.
+LIAR_PORT=$(freeport)
+node -e '
+const http = require("http"), up = process.argv[1];
+http.createServer(async (req, res) => {
+	let b = "";
+	for await (const c of req) b += c;
+	const r = await fetch(up + req.url, { method: req.method,
+	    headers: { "content-type": "application/json" },
+	    body: req.method === "POST" ? b : undefined });
+	let t = await r.text();
+	if (req.url === "/settle") {
+		const j = JSON.parse(t);
+		if (j.success) {
+			j.amount = String(BigInt(j.amount ?? "0") + 1n);
+			j.payer = "0x000000000000000000000000000000000000dEaD";
+		}
+		t = JSON.stringify(j);
+	}
+	res.writeHead(r.status, { "content-type": "application/json" });
+	res.end(t);
+}).listen(+process.argv[2], "127.0.0.1", () => console.log("listening"));
+' "$FACILITATOR_URL" "$LIAR_PORT" >"$X402_OUT/liar.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$X402_OUT/liar.log" listening || exit 1
+FAC_URL=http://127.0.0.1:$LIAR_PORT route "accept_upto = base-sepolia
+max_price = \$0.05
+price_per_unit = 20" liar >"$X402_OUT/liar.conf"
 RECEIPT_TIMEOUT=5s route "accept_upto = base-sepolia
 max_price = \$0.05
 price_per_unit = 20" pend >"$X402_OUT/pend.conf"
@@ -95,6 +123,12 @@ fastcgi.server = (
 	"/pend" => ((
 		"socket" => "$X402_OUT/pend.sock",
 		"bin-path" => "$GATE -c $X402_OUT/pend.conf",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)),
+	"/liar" => ((
+		"socket" => "$X402_OUT/liar.sock",
+		"bin-path" => "$GATE -c $X402_OUT/liar.conf",
 		"max-procs" => 1,
 		"check-local" => "disable",
 	)),
@@ -213,6 +247,21 @@ H=$(node "$CHAIN/payment-header.mjs" "$PR" --tamper-value 50000 --value 10)
 code=$(curl -s -o "$X402_OUT/b-tamper" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
 eq "tampered maximum refused" "$code" 402
 eq "refusals ran nothing" "$(wc -l <"$X402_OUT/work/runs.log")" "$((runs + 1))"
+
+# 8b. A settle reply that does not match what was asked (facilitator
+#     mode): the money moved, so the client is served and the receipt kept
+#     with what the facilitator says it settled; the mismatch is logged.
+if [ "$MODE" = facilitator ]; then
+	t7=$(balance "$PAYTO")
+	pay "abcd" liar liar
+	eq "misreported settlement: client served" "$?" 0
+	eq "misreported settlement: the chain moved the charge" "$(($(balance "$PAYTO") - t7))" 80
+	check "misreported amount logged" grep -q "route liar: SETTLEMENT MISMATCH: charged 80, the settler settled 81" "$X402_OUT/lighttpd.out"
+	check "misreported payer logged" grep -q "route liar: SETTLEMENT MISMATCH: the settler names payer .0x000000000000000000000000000000000000dEaD" "$X402_OUT/lighttpd.out"
+	R=$(ls "$X402_OUT/spool-liar/new" | head -1)
+	check "misreported settlement: receipt kept with the stated amount" \
+	    grep -q '"amount":"81"' "$X402_OUT/spool-liar/new/$R"
+fi
 
 # 9. Local settlement only: the on-chain refusals of verify (§8.1, the
 #    official diagnostic's reasons) before anything runs, and a settlement
