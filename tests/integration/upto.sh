@@ -153,6 +153,10 @@ eq "scheme upto" "$(echo "$PR" | b64json accepts.0.scheme)" '"upto"'
 eq "amount is the maximum (\$0.05)" "$(echo "$PR" | b64json accepts.0.amount)" '"50000"'
 eq "extra as the official upto server" "$(echo "$PR" | b64json accepts.0.extra)" \
     "{\"name\":\"USDC\",\"version\":\"2\",\"assetTransferMethod\":\"permit2\",\"facilitatorAddress\":\"$SETTLER\"}"
+if [ "$MODE" = local ]; then
+	eq "x402 requirements names the relayer too" \
+	    "$("$X402_BUILD/src/cli/x402" requirements -c "$X402_OUT/tts.conf" | grep -c "\"facilitatorAddress\": \"$RELAYER\"")" 1
+fi
 eq "no v1 offer for upto" "$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).accepts.length)' "$X402_OUT/b402")" 0
 code=$(curl -s -D "$X402_OUT/h402b" -o /dev/null -w '%{http_code}' "$BASE/both")
 PRB=$(header PAYMENT-REQUIRED "$X402_OUT/h402b")
