@@ -345,8 +345,9 @@ upto_diagnose(struct local *l, const char **reason, struct x402_detail *d,
     const struct x402_offer *o, const struct x402_upto_payload *u,
     const x402_u256 *amount)
 {
+	static const uint8_t sel[4] = { 0x6a, 0xfd, 0xd8, 0x50 }; /* PERMIT2() */
 	struct x402_buf call, ret;
-	uint8_t sel[4] = { 0x6a, 0xfd, 0xd8, 0x50 };	/* PERMIT2() */
+	uint8_t n[32];
 	x402_u256 v;
 	int used = 0, r;
 
@@ -374,13 +375,9 @@ upto_diagnose(struct local *l, const char **reason, struct x402_detail *d,
 		*reason = X402_R_PERMIT2_ALLOWANCE;
 		goto out;
 	}
-	{
-		uint8_t n[32];
-
-		x402_u256_to_be(n, &u->permit.nonce);
-		if ((r = permit2_nonce_used(l, &used, d, u->from, n)) != 0)
-			goto out;
-	}
+	x402_u256_to_be(n, &u->permit.nonce);
+	if ((r = permit2_nonce_used(l, &used, d, u->from, n)) != 0)
+		goto out;
 	*reason = used ? X402_R_PERMIT2_NONCE : X402_R_PERMIT2_SIMULATION;
  out:
 	x402_buf_free(&call);
