@@ -594,6 +594,7 @@ struct seen {
 	int n;
 	enum x402_local_outcome last;
 	uint8_t tx[32];
+	int permit2;		/* the last record's */
 };
 
 static int
@@ -604,6 +605,7 @@ on_record(void *arg, const struct x402_local_record *rec,
 
 	sn->n++;
 	sn->last = oc;
+	sn->permit2 = rec->permit2;
 	memcpy(sn->tx, rec->tx_hash, 32);
 	return 0;
 }
@@ -618,7 +620,7 @@ START_TEST(pending_then_reconciled)
 	struct x402_payment p;
 	struct x402_offer o;
 	struct x402_detail d = { "" };
-	struct seen sn = { 0, 0, { 0 } };
+	struct seen sn = { 0, 0, { 0 }, -1 };
 	uint64_t payer0, payto0;
 	char kp[600], txh[67];
 	uint64_t t0;
@@ -666,6 +668,7 @@ START_TEST(pending_then_reconciled)
 	    "%s", d.msg);
 	ck_assert_int_eq(sn.n, 1);
 	ck_assert_int_eq(sn.last, X402_LOCAL_SETTLED);
+	ck_assert_int_eq(sn.permit2, 0);
 	tu_assert_hex(sn.tx, 32, txh);
 	ck_assert_int_eq(pending_records(), 0);
 	ck_assert_uint_eq(balance("PAYER3"), payer0 - VALUE);
@@ -689,7 +692,7 @@ START_TEST(dropped_tx_is_rebroadcast)
 	struct x402_payment p;
 	struct x402_offer o;
 	struct x402_detail d = { "" };
-	struct seen sn = { 0, 0, { 0 } };
+	struct seen sn = { 0, 0, { 0 }, -1 };
 	uint64_t payto0;
 	char kp[600], params[80];
 
@@ -1136,7 +1139,7 @@ START_TEST(upto_pending_then_reconciled)
 	struct x402_payment p;
 	struct x402_offer o;
 	struct x402_detail d = { "" };
-	struct seen sn = { 0, 0, { 0 } };
+	struct seen sn = { 0, 0, { 0 }, -1 };
 	uint64_t payer0, payto0;
 	char kp[600], txh[67], rec[8192];
 	int r;
@@ -1177,6 +1180,7 @@ START_TEST(upto_pending_then_reconciled)
 	    "%s", d.msg);
 	ck_assert_int_eq(sn.n, 1);
 	ck_assert_int_eq(sn.last, X402_LOCAL_SETTLED);
+	ck_assert_int_eq(sn.permit2, 1);
 	tu_assert_hex(sn.tx, 32, txh);
 	ck_assert_int_eq(pending_records(), 0);
 	ck_assert_uint_eq(balance("PAYER3"), payer0 - 300);
@@ -1198,7 +1202,7 @@ START_TEST(upto_lost_and_used_elsewhere)
 	struct x402_payment p;
 	struct x402_offer o;
 	struct x402_detail d = { "" };
-	struct seen sn = { 0, 0, { 0 } };
+	struct seen sn = { 0, 0, { 0 }, -1 };
 	uint8_t nonce[32];
 	uint64_t payto0;
 	char kp[600], params[80];
