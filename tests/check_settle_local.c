@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -593,6 +594,7 @@ struct seen {
 	int n;
 	enum x402_local_outcome last;
 	uint8_t tx[32];
+	int permit2;		/* the last record's */
 };
 
 static int
@@ -603,6 +605,7 @@ on_record(void *arg, const struct x402_local_record *rec,
 
 	sn->n++;
 	sn->last = oc;
+	sn->permit2 = rec->permit2;
 	memcpy(sn->tx, rec->tx_hash, 32);
 	return 0;
 }
@@ -617,7 +620,7 @@ START_TEST(pending_then_reconciled)
 	struct x402_payment p;
 	struct x402_offer o;
 	struct x402_detail d = { "" };
-	struct seen sn = { 0, 0, { 0 } };
+	struct seen sn = { 0, 0, { 0 }, -1 };
 	uint64_t payer0, payto0;
 	char kp[600], txh[67];
 	uint64_t t0;
@@ -665,6 +668,7 @@ START_TEST(pending_then_reconciled)
 	    "%s", d.msg);
 	ck_assert_int_eq(sn.n, 1);
 	ck_assert_int_eq(sn.last, X402_LOCAL_SETTLED);
+	ck_assert_int_eq(sn.permit2, 0);
 	tu_assert_hex(sn.tx, 32, txh);
 	ck_assert_int_eq(pending_records(), 0);
 	ck_assert_uint_eq(balance("PAYER3"), payer0 - VALUE);
@@ -688,7 +692,7 @@ START_TEST(dropped_tx_is_rebroadcast)
 	struct x402_payment p;
 	struct x402_offer o;
 	struct x402_detail d = { "" };
-	struct seen sn = { 0, 0, { 0 } };
+	struct seen sn = { 0, 0, { 0 }, -1 };
 	uint64_t payto0;
 	char kp[600], params[80];
 
@@ -794,6 +798,444 @@ START_TEST(fee_cap)
 }
 END_TEST
 
+/* ---- upto (Permit2) ------------------------------------------------------ */
+
+#define UPTO_MAX 5000
+
+static void
+upto_offer(struct x402_offer *o)
+{
+	offer(o);
+	o->scheme = X402_SCHEME_UPTO;
+	x402_u256_set_u64(&o->amount, UPTO_MAX);
+	o->has_facilitator = 1;
+	ck_assert_int_eq(x402_addr_parse(o->facilitator, env("RELAYER"), 42),
+	    0);
+}
+
+/*
+ * A real upto payment (a Permit2 PermitWitnessTransferFrom for the
+ * offer's maximum, the upto proxy as spender, witness {payTo, relayer,
+ * 0}) signed with the key in env var keyname, as the official client
+ * sends it.  nonce: 32 bytes big-endian, or NULL for a random one.
+ */
+static void
+upto_payment(struct x402_payment *p, const struct x402_offer *o,
+    const char *keyname, const uint8_t *nonce)
+{
+	struct x402_eip712_domain dom;
+	struct x402_permit2 pm;
+	struct json_object *acc;
+	struct x402_detail d = { "" };
+	uint8_t key[32], ds[32], sh[32], dg[32], sig[65], from[20], nb[32];
+	char fr[43], tok[43], sp[43], to[43], fac[43], non[80], amt[80],
+	    sigh[133], json[4096], b64[6000];
+	uint64_t deadline = (uint64_t)time(NULL) + 300;
+	size_t n;
+
+	memset(&pm, 0, sizeof(pm));
+	pm.upto = 1;
+	tu_hex(key, sizeof(key), env(keyname));
+	ck_assert_int_eq(x402_sig_key_address(ctx, from, key), 0);
+	memcpy(pm.token, o->asset->address, 20);
+	pm.amount = o->amount;
+	memcpy(pm.spender, x402_upto_proxy_address, 20);
+	if (nonce != NULL)
+		memcpy(nb, nonce, 32);
+	else
+		ck_assert_int_eq(getrandom(nb, 32, 0), 32);
+	x402_u256_from_be(&pm.nonce, nb);
+	x402_u256_set_u64(&pm.deadline, deadline);
+	memcpy(pm.witness_to, o->pay_to, 20);
+	memcpy(pm.witness_facilitator, o->facilitator, 20);
+	memset(&dom, 0, sizeof(dom));
+	strcpy(dom.name, "Permit2");
+	dom.chain_id = o->net->chain_id;
+	memcpy(dom.verifying_contract, x402_permit2_address, 20);
+	x402_eip712_domain_separator(ds, &dom);
+	x402_eip712_permit2_hash(sh, &pm);
+	x402_eip712_digest(dg, ds, sh);
+	ck_assert_int_eq(x402_sig_sign(ctx, sig, dg, key), 0);
+	x402_wipe(key, sizeof(key));
+	x402_addr_format(fr, from);
+	x402_addr_format(tok, pm.token);
+	x402_addr_format(sp, pm.spender);
+	x402_addr_format(to, pm.witness_to);
+	x402_addr_format(fac, pm.witness_facilitator);
+	ck_assert_int_ge(x402_u256_format_dec(non, sizeof(non), &pm.nonce), 0);
+	ck_assert_int_ge(x402_u256_format_dec(amt, sizeof(amt), &pm.amount),
+	    0);
+	(void)x402_hex_encode(sigh, sizeof(sigh), sig, 65,
+	    X402_HEX_PREFIX_REQUIRED);
+	ck_assert_int_eq(x402_offer_v2_json(&acc, o), 0);
+	snprintf(json, sizeof(json), "{\"x402Version\":2,\"payload\":"
+	    "{\"signature\":\"%s\",\"permit2Authorization\":{\"from\":\"%s\","
+	    "\"permitted\":{\"token\":\"%s\",\"amount\":\"%s\"},\"spender\":"
+	    "\"%s\",\"nonce\":\"%s\",\"deadline\":\"%llu\",\"witness\":"
+	    "{\"to\":\"%s\",\"facilitator\":\"%s\",\"validAfter\":\"0\"}}},"
+	    "\"resource\":{\"url\":\"http://127.0.0.1/tts\",\"description\":"
+	    "\"\",\"mimeType\":\"\"},\"accepted\":%s}", sigh, fr, tok, amt, sp,
+	    non, (unsigned long long)deadline, to, fac,
+	    json_object_to_json_string_ext(acc, JSON_C_TO_STRING_PLAIN));
+	json_object_put(acc);
+	ck_assert_int_eq(x402_base64_encode(b64, sizeof(b64), &n,
+	    (uint8_t *)json, strlen(json)), 0);
+	ck_assert_msg(x402_payment_decode(p, &d, b64, n) == 0, "%s", d.msg);
+}
+
+static void
+upto_request(struct x402_settle_request *r, const struct x402_payment *p,
+    const struct x402_offer *o, int has_amount, uint64_t amount)
+{
+	request(r, p, o);
+	r->has_amount = has_amount;
+	x402_u256_set_u64(&r->amount, amount);
+}
+
+/* eth_sendTransaction from an anvil account (unlocked) with calldata. */
+static void
+send_from(const char *who, const char *to, const char *data)
+{
+	char params[1024];
+
+	snprintf(params, sizeof(params), "[{\"from\":\"%s\",\"to\":\"%s\","
+	    "\"data\":\"%s\"}]", env(who), to, data);
+	rpc_do("eth_sendTransaction", params);
+}
+
+/* Permit2.invalidateUnorderedNonces(nonce >> 8, 1 << (nonce & 0xff)) sent
+ * by `who`: the nonce is used without any transfer. */
+static void
+burn_nonce(const char *who, const uint8_t nonce[32])
+{
+	uint8_t cd[4 + 64];
+	char hex[2 * sizeof(cd) + 3], p2[43];
+	unsigned bit = nonce[31];
+
+	memset(cd, 0, sizeof(cd));
+	cd[0] = 0x3f; cd[1] = 0xf9; cd[2] = 0xdc; cd[3] = 0xb1;
+	memcpy(cd + 4 + 1, nonce, 31);		/* wordPos = nonce >> 8 */
+	cd[4 + 63 - bit / 8] = (uint8_t)(1u << (bit % 8));
+	(void)x402_hex_encode(hex, sizeof(hex), cd, sizeof(cd),
+	    X402_HEX_PREFIX_REQUIRED);
+	x402_addr_format(p2, x402_permit2_address);
+	send_from(who, p2, hex);
+}
+
+/* The metered amount moves, once; the relayer is the only sender. */
+START_TEST(upto_settles_the_metered_amount)
+{
+	struct x402_settler *s = settler(1, 0);
+	struct x402_settle_request rq;
+	struct x402_verify_result vr;
+	struct x402_settlement st;
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_detail d = { "" };
+	uint8_t relayer[20], want[20];
+	uint64_t payer0, payto0, sent, v;
+
+	ck_assert_int_eq(x402_local_relayer(s, relayer), 0);
+	ck_assert_int_eq(x402_addr_parse(want, env("RELAYER"), 42), 0);
+	ck_assert_mem_eq(relayer, want, 20);
+	upto_offer(&o);
+	upto_payment(&p, &o, "PAYER_KEY", NULL);
+	upto_request(&rq, &p, &o, 1, 220);
+	payer0 = balance("PAYER");
+	payto0 = balance("PAYTO");
+	sent = relayer_count("latest");
+
+	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
+	ck_assert_msg(vr.valid, "verify: %s", vr.reason);
+	ck_assert_msg(x402_settler_settle(s, &st, &d, &rq) == 0, "%s", d.msg);
+	ck_assert_msg(st.success, "settle: %s", st.error_reason);
+	assert_txhash(st.transaction);
+	ck_assert(st.has_amount);
+	ck_assert(x402_u256_get_u64(&st.amount, &v));
+	ck_assert_uint_eq(v, 220);
+	ck_assert_str_eq(st.network, "eip155:84532");
+	ck_assert_int_eq(strcasecmp(st.payer, env("PAYER")), 0);
+	ck_assert_uint_eq(balance("PAYER"), payer0 - 220);
+	ck_assert_uint_eq(balance("PAYTO"), payto0 + 220);
+	ck_assert_uint_eq(relayer_count("latest"), sent + 1);
+	ck_assert_int_eq(pending_records(), 0);
+
+	/* Replayed: the Permit2 nonce is used; a verdict, nothing sent. */
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
+	ck_assert(!st.success);
+	ck_assert_str_eq(st.error_reason, X402_R_PERMIT2_NONCE);
+	ck_assert_str_eq(st.transaction, "");
+	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
+	ck_assert(!vr.valid);
+	ck_assert_str_eq(vr.reason, X402_R_PERMIT2_NONCE);
+	ck_assert_uint_eq(relayer_count("latest"), sent + 1);
+	ck_assert_uint_eq(balance("PAYTO"), payto0 + 220);
+	x402_payment_free(&p);
+	x402_settler_free(s);
+}
+END_TEST
+
+/* Zero sends nothing; above the maximum is refused; no amount = the max. */
+START_TEST(upto_zero_over_and_default)
+{
+	struct x402_settler *s = settler(1, 0);
+	struct x402_settle_request rq;
+	struct x402_settlement st;
+	struct x402_payment p, p2;
+	struct x402_offer o;
+	struct x402_detail d = { "" };
+	uint64_t payto0, sent, v;
+
+	upto_offer(&o);
+	upto_payment(&p, &o, "PAYER2_KEY", NULL);
+	payto0 = balance("PAYTO");
+	sent = relayer_count("latest");
+
+	upto_request(&rq, &p, &o, 1, 0);
+	ck_assert_msg(x402_settler_settle(s, &st, &d, &rq) == 0, "%s", d.msg);
+	ck_assert_msg(st.success, "%s", st.error_reason);
+	ck_assert_str_eq(st.transaction, "");
+	ck_assert(st.has_amount);
+	ck_assert(x402_u256_is_zero(&st.amount));
+	ck_assert_uint_eq(relayer_count("latest"), sent);
+
+	upto_request(&rq, &p, &o, 1, UPTO_MAX + 1);
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
+	ck_assert(!st.success);
+	ck_assert_str_eq(st.error_reason, X402_R_UPTO_EXCEEDS);
+	ck_assert_str_eq(st.transaction, "");
+	ck_assert_uint_eq(relayer_count("latest"), sent);
+	ck_assert_uint_eq(balance("PAYTO"), payto0);
+
+	/* The same authorization, not consumed by either: the maximum. */
+	upto_request(&rq, &p, &o, 0, 0);
+	ck_assert_msg(x402_settler_settle(s, &st, &d, &rq) == 0, "%s", d.msg);
+	ck_assert_msg(st.success, "%s", st.error_reason);
+	ck_assert(x402_u256_get_u64(&st.amount, &v));
+	ck_assert_uint_eq(v, UPTO_MAX);
+	ck_assert_uint_eq(balance("PAYTO"), payto0 + UPTO_MAX);
+
+	/* A witness naming another facilitator: refused offline. */
+	ck_assert_int_eq(x402_addr_parse(o.facilitator, env("PAYTO2"), 42), 0);
+	upto_payment(&p2, &o, "PAYER2_KEY", NULL);
+	ck_assert_int_eq(x402_addr_parse(o.facilitator, env("RELAYER"), 42), 0);
+	upto_request(&rq, &p2, &o, 1, 10);
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
+	ck_assert(!st.success);
+	ck_assert_str_eq(st.error_reason, X402_R_UPTO_FACILITATOR);
+	x402_payment_free(&p);
+	x402_payment_free(&p2);
+	x402_settler_free(s);
+}
+END_TEST
+
+/* Balance short, no Permit2 allowance, nonce already used: verify and
+ * settle give the official reasons and send nothing. */
+START_TEST(upto_chain_refusals)
+{
+	struct x402_settler *s = settler(1, 0);
+	struct x402_settle_request rq;
+	struct x402_verify_result vr;
+	struct x402_settlement st;
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_detail d = { "" };
+	uint8_t nonce[32], mint[4 + 64], me[20];
+	char hex[2 * sizeof(mint) + 3];
+	uint64_t sent;
+
+	upto_offer(&o);
+	sent = relayer_count("latest");
+
+	/* No tokens (UNFUNDED): the balance first, as the official order. */
+	upto_payment(&p, &o, "UNFUNDED_KEY", NULL);
+	upto_request(&rq, &p, &o, 1, 100);
+	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
+	ck_assert(!vr.valid);
+	ck_assert_str_eq(vr.reason, X402_R_PERMIT2_BALANCE);
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
+	ck_assert(!st.success);
+	ck_assert_str_eq(st.error_reason, X402_R_PERMIT2_BALANCE);
+	x402_payment_free(&p);
+
+	/* Tokens but no allowance to Permit2 (DEPLOYER, minted here). */
+	memset(mint, 0, sizeof(mint));
+	mint[0] = 0x40; mint[1] = 0xc1; mint[2] = 0x0f; mint[3] = 0x19;
+	ck_assert_int_eq(x402_addr_parse(me, env("DEPLOYER"), 42), 0);
+	memcpy(mint + 4 + 12, me, 20);
+	mint[4 + 63] = 0x40; mint[4 + 62] = 0x42; mint[4 + 61] = 0x0f;
+	(void)x402_hex_encode(hex, sizeof(hex), mint, sizeof(mint),
+	    X402_HEX_PREFIX_REQUIRED);
+	send_from("DEPLOYER", env("USDC"), hex);
+	ck_assert_uint_eq(balance("DEPLOYER"), 1000000);
+	upto_payment(&p, &o, "DEPLOYER_KEY", NULL);
+	upto_request(&rq, &p, &o, 1, 100);
+	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
+	ck_assert(!vr.valid);
+	ck_assert_str_eq(vr.reason, X402_R_PERMIT2_ALLOWANCE);
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
+	ck_assert(!st.success);
+	ck_assert_str_eq(st.error_reason, X402_R_PERMIT2_ALLOWANCE);
+	x402_payment_free(&p);
+
+	/* The nonce burned by the payer (bit 0xa7 of a non-zero word). */
+	ck_assert_int_eq(getrandom(nonce, 32, 0), 32);
+	nonce[31] = 0xa7;
+	burn_nonce("PAYER2", nonce);
+	upto_payment(&p, &o, "PAYER2_KEY", nonce);
+	upto_request(&rq, &p, &o, 1, 100);
+	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
+	ck_assert(!vr.valid);
+	ck_assert_str_eq(vr.reason, X402_R_PERMIT2_NONCE);
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
+	ck_assert(!st.success);
+	ck_assert_str_eq(st.error_reason, X402_R_PERMIT2_NONCE);
+	x402_payment_free(&p);
+	/* Its neighbour bit is still free. */
+	nonce[31] = 0xa6;
+	upto_payment(&p, &o, "PAYER2_KEY", nonce);
+	upto_request(&rq, &p, &o, 1, 100);
+	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
+	ck_assert_msg(vr.valid, "%s", vr.reason);
+	x402_payment_free(&p);
+
+	ck_assert_uint_eq(relayer_count("latest"), sent);
+	ck_assert_int_eq(pending_records(), 0);
+	x402_settler_free(s);
+}
+END_TEST
+
+/* Reads the one journal record into buf. */
+static void
+read_record(char *buf, size_t cap)
+{
+	char path[700];
+	struct dirent *de;
+	DIR *dir;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/pending", state);
+	ck_assert_ptr_nonnull(dir = opendir(path));
+	while ((de = readdir(dir)) != NULL && de->d_name[0] == '.')
+		;
+	ck_assert_ptr_nonnull(de);
+	snprintf(path, sizeof(path), "%s/pending/%s", state, de->d_name);
+	closedir(dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* The node stops answering with receipts mid-way (unmined): PENDING, a
+ * Permit2 journal record; reconcile settles it once it is mined. */
+START_TEST(upto_pending_then_reconciled)
+{
+	struct x402_local_opts lo;
+	struct x402_settler *s;
+	struct x402_settle_request rq;
+	struct x402_settlement st;
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_detail d = { "" };
+	struct seen sn = { 0, 0, { 0 }, -1 };
+	uint64_t payer0, payto0;
+	char kp[600], txh[67], rec[8192];
+	int r;
+
+	opts(&lo, kp, sizeof(kp));
+	lo.receipt_timeout_ms = 600;
+	lo.poll_ms = 100;
+	ck_assert_int_eq(x402_settler_new_local(&s, ctx, &lo, &d), 0);
+	upto_offer(&o);
+	upto_payment(&p, &o, "PAYER3_KEY", NULL);
+	upto_request(&rq, &p, &o, 1, 300);
+	payer0 = balance("PAYER3");
+	payto0 = balance("PAYTO");
+
+	rpc_do("evm_setAutomine", "[false]");
+	r = x402_settler_settle(s, &st, &d, &rq);
+	ck_assert_msg(r == X402_ERR_PENDING, "%d %s", r, d.msg);
+	ck_assert(!st.success);
+	assert_txhash(st.transaction);
+	snprintf(txh, sizeof(txh), "%s", st.transaction);
+	ck_assert_int_eq(pending_records(), 1);
+	read_record(rec, sizeof(rec));
+	ck_assert_msg(strncmp(rec, "version x402-local-pending-v2\n"
+	    "method permit2\n", 45) == 0, "%s", rec);
+	ck_assert_ptr_nonnull(strstr(rec, "\nvalue 300\n"));
+
+	/* The same authorization again: refused at once, nothing sent. */
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq),
+	    X402_ERR_PENDING);
+	ck_assert_int_eq(x402_local_reconcile(s, &d, 0, on_record, &sn), 0);
+	ck_assert_int_eq(sn.n, 1);
+	ck_assert_int_eq(sn.last, X402_LOCAL_INFLIGHT);
+
+	rpc_do("evm_mine", "[]");
+	rpc_do("evm_setAutomine", "[true]");
+	sn.n = 0;
+	ck_assert_msg(x402_local_reconcile(s, &d, 0, on_record, &sn) == 0,
+	    "%s", d.msg);
+	ck_assert_int_eq(sn.n, 1);
+	ck_assert_int_eq(sn.last, X402_LOCAL_SETTLED);
+	ck_assert_int_eq(sn.permit2, 1);
+	tu_assert_hex(sn.tx, 32, txh);
+	ck_assert_int_eq(pending_records(), 0);
+	ck_assert_uint_eq(balance("PAYER3"), payer0 - 300);
+	ck_assert_uint_eq(balance("PAYTO"), payto0 + 300);
+	x402_payment_free(&p);
+	x402_settler_free(s);
+}
+END_TEST
+
+/* A pending Permit2 transaction the node lost, and the nonce used since
+ * (the payer burned it): reconcile reads Permit2's nonceBitmap, not
+ * authorizationState, and reports OTHER without resending. */
+START_TEST(upto_lost_and_used_elsewhere)
+{
+	struct x402_local_opts lo;
+	struct x402_settler *s;
+	struct x402_settle_request rq;
+	struct x402_settlement st;
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_detail d = { "" };
+	struct seen sn = { 0, 0, { 0 }, -1 };
+	uint8_t nonce[32];
+	uint64_t payto0;
+	char kp[600], params[80];
+
+	opts(&lo, kp, sizeof(kp));
+	lo.receipt_timeout_ms = 300;
+	lo.poll_ms = 100;
+	ck_assert_int_eq(x402_settler_new_local(&s, ctx, &lo, &d), 0);
+	upto_offer(&o);
+	ck_assert_int_eq(getrandom(nonce, 32, 0), 32);
+	upto_payment(&p, &o, "PAYER4_KEY", nonce);
+	upto_request(&rq, &p, &o, 1, 400);
+	payto0 = balance("PAYTO");
+
+	rpc_do("evm_setAutomine", "[false]");
+	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq),
+	    X402_ERR_PENDING);
+	snprintf(params, sizeof(params), "[\"%.66s\"]", st.transaction);
+	rpc_do("anvil_dropTransaction", params);
+	burn_nonce("PAYER4", nonce);
+	rpc_do("evm_mine", "[]");
+	rpc_do("evm_setAutomine", "[true]");
+	ck_assert_msg(x402_local_reconcile(s, &d, 0, on_record, &sn) == 0,
+	    "%s", d.msg);
+	ck_assert_int_eq(sn.n, 1);
+	ck_assert_int_eq(sn.last, X402_LOCAL_OTHER);
+	ck_assert_int_eq(pending_records(), 0);
+	ck_assert_uint_eq(balance("PAYTO"), payto0);
+	x402_payment_free(&p);
+	x402_settler_free(s);
+}
+END_TEST
+
 static Suite *
 local_suite(void)
 {
@@ -812,6 +1254,11 @@ local_suite(void)
 	tcase_add_test(tc, dropped_tx_is_rebroadcast);
 	tcase_add_test(tc, construction_refusals);
 	tcase_add_test(tc, fee_cap);
+	tcase_add_test(tc, upto_settles_the_metered_amount);
+	tcase_add_test(tc, upto_zero_over_and_default);
+	tcase_add_test(tc, upto_chain_refusals);
+	tcase_add_test(tc, upto_pending_then_reconciled);
+	tcase_add_test(tc, upto_lost_and_used_elsewhere);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -96,6 +96,9 @@ static const struct {
 	{ X402_SEL_APPROVE, "approve(address,uint256)" },
 	{ X402_SEL_NAME, "name()" },
 	{ X402_SEL_VERSION, "version()" },
+	{ X402_SEL_UPTO_SETTLE, "settle(((address,uint256),uint256,uint256),"
+	    "uint256,address,(address,address,uint256),bytes)" },
+	{ X402_SEL_NONCE_BITMAP, "nonceBitmap(address,uint256)" },
 };
 
 START_TEST(selectors_and_topics_are_keccak)
@@ -268,6 +271,62 @@ START_TEST(view_calls)
 	x402_buf_init(&b, 35);
 	ck_assert_int_eq(x402_abi_balance_of(&b, to), X402_ERR_LIMIT);
 	ck_assert_int_eq(x402_abi_name(&b), 0);
+	x402_buf_free(&b);
+}
+END_TEST
+
+/* The upto proxy's settle and Permit2's nonceBitmap, as viem encodes them. */
+START_TEST(upto_settle_calldata)
+{
+	struct x402_permit2 pm;
+	struct x402_buf b;
+	uint8_t owner[X402_ADDR_LEN], sig[X402_SIG_LEN];
+	x402_u256 amount, pos;
+
+	memset(&pm, 0, sizeof(pm));
+	pm.upto = 1;
+	parse_addr(pm.token, "0x036CbD53842c5426634e7929541eC2318f3dCF7e");
+	x402_u256_set_u64(&pm.amount, 50000);
+	ck_assert_int_eq(x402_u256_parse_dec(&pm.nonce,
+	    "123456789012345678901234567890", 30), 0);
+	x402_u256_set_u64(&pm.deadline, 1700000300);
+	parse_addr(pm.witness_to, "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720");
+	parse_addr(pm.witness_facilitator,
+	    "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
+	parse_addr(owner, ANVIL0);
+	memset(sig, 0x11, 64);
+	sig[64] = 0x1b;
+	x402_u256_set_u64(&amount, 220);
+	x402_buf_init(&b, 4096);
+	ck_assert_int_eq(x402_abi_upto_settle(&b, &pm, &amount, owner, sig), 0);
+	assert_buf_hex(&b, "0xff11e7b4"
+	    "000000000000000000000000036cbd53842c5426634e7929541ec2318f3dcf7e"
+	    "000000000000000000000000000000000000000000000000000000000000c350"
+	    "00000000000000000000000000000000000000018ee90ff6c373e0ee4e3f0ad2"
+	    "000000000000000000000000000000000000000000000000000000006553f22c"
+	    "00000000000000000000000000000000000000000000000000000000000000dc"
+	    "000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+	    "000000000000000000000000a0ee7a142d267c1f36714e4a8f75612f20a79720"
+	    "0000000000000000000000009965507d1a55bcc2695c58ba16fb37d819b0a4dc"
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "0000000000000000000000000000000000000000000000000000000000000140"
+	    "0000000000000000000000000000000000000000000000000000000000000041"
+	    "1111111111111111111111111111111111111111111111111111111111111111"
+	    "1111111111111111111111111111111111111111111111111111111111111111"
+	    "1b00000000000000000000000000000000000000000000000000000000000000");
+	x402_buf_reset(&b);
+	ck_assert_int_eq(x402_u256_parse_dec(&pos,
+	    "482253082079475308207947530", 27), 0);
+	ck_assert_int_eq(x402_abi_nonce_bitmap(&b, owner, &pos), 0);
+	assert_buf_hex(&b, "0x4fe02b44"
+	    "000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+	    "0000000000000000000000000000000000000000018ee90ff6c373e0ee4e3f0a");
+	x402_buf_free(&b);
+	/* Capped: nothing appended. */
+	x402_buf_init(&b, 100);
+	ck_assert_int_eq(x402_abi_upto_settle(&b, &pm, &amount, owner, sig),
+	    X402_ERR_LIMIT);
+	ck_assert_uint_eq(b.len, 0);
 	x402_buf_free(&b);
 }
 END_TEST
@@ -872,6 +931,7 @@ tx_suite(void)
 	tcase_add_test(tc, transfer_with_authorization_kat1);
 	tcase_add_test(tc, transfer_with_authorization_bytes);
 	tcase_add_test(tc, view_calls);
+	tcase_add_test(tc, upto_settle_calldata);
 	tcase_add_test(tc, decode_uint256_and_bool);
 	tcase_add_test(tc, decode_string);
 	tcase_add_test(tc, log_matching);

@@ -470,6 +470,56 @@ meter(struct req *q, const struct x402_cgi *cgi)
 	return 0;
 }
 
+/*
+ * A settlement reply that succeeded must be about this payment: the
+ * payer, the payment's network, a transaction (none only for an upto
+ * charge of zero) and, for upto, the amount charged when the reply states
+ * one (q->st.amount holds the stated amount).  The money moved either
+ * way: a mismatch is logged loudly and the receipt records what the
+ * settler said was settled; nothing is dropped.  Returns the number of
+ * mismatches.
+ */
+static int
+reply_check(const struct req *q)
+{
+	const struct x402_offer *o = &q->r->offers[q->offer];
+	uint8_t payer[X402_ADDR_LEN], nonce[32], got[X402_ADDR_LEN];
+	char want[80], said[80];
+	int bad = 0, upto = o->scheme == X402_SCHEME_UPTO;
+
+	pay_ids(q, payer, nonce);
+	if (x402_addr_parse(got, q->st.payer, strlen(q->st.payer)) != 0 ||
+	    memcmp(got, payer, X402_ADDR_LEN) != 0) {
+		x402_addr_format(want, payer);
+		X402_LOG_ERR("route %s: SETTLEMENT MISMATCH: the settler "
+		    "names payer \"%s\", the payment is from %s", q->r->name,
+		    q->st.payer, want);
+		bad++;
+	}
+	if (strcmp(q->st.network, q->pay.network) != 0) {
+		X402_LOG_ERR("route %s: SETTLEMENT MISMATCH: network \"%s\", "
+		    "the payment is on %s", q->r->name, q->st.network,
+		    q->pay.network);
+		bad++;
+	}
+	if (q->st.transaction[0] == '\0' &&
+	    !(upto && x402_u256_is_zero(&q->charge))) {
+		X402_LOG_ERR("route %s: SETTLEMENT MISMATCH: success without "
+		    "a transaction", q->r->name);
+		bad++;
+	}
+	if (upto && q->st.has_amount &&
+	    x402_u256_cmp(&q->st.amount, &q->charge) != 0) {
+		(void)x402_u256_format_dec(want, sizeof(want), &q->charge);
+		(void)x402_u256_format_dec(said, sizeof(said), &q->st.amount);
+		X402_LOG_ERR("route %s: SETTLEMENT MISMATCH: charged %s, the "
+		    "settler settled %s (tx %s); the receipt records %s",
+		    q->r->name, want, said, q->st.transaction, said);
+		bad++;
+	}
+	return bad;
+}
+
 static int
 settle(struct req *q, const char *when)
 {
@@ -498,6 +548,8 @@ settle(struct req *q, const char *when)
 		q->st.has_amount = 1;
 		q->st.amount = q->charge;
 	}
+	if (q->st.success)
+		(void)reply_check(q);
 	return 0;
 }
 

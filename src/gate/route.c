@@ -301,6 +301,45 @@ route_name(char *out, size_t cap, const char *file)
 	out[n] = '\0';
 }
 
+/*
+ * settlement = local: the relayer settles upto payments, so its address
+ * (read from relayer_key, the key wiped at once) is the upto offers'
+ * extra.facilitatorAddress, in x402-gate's 402 and `x402 requirements`
+ * alike.  The v2 requirements of those offers are rebuilt with it.
+ */
+static int
+upto_relayer_address(struct route *r, struct x402_detail *d)
+{
+	uint8_t key[X402_SECKEY_LEN], addr[X402_ADDR_LEN];
+	size_t i;
+	int e, done = 0;
+
+	for (i = 0; i < r->noffers; i++) {
+		struct x402_offer *o = &r->offers[i];
+
+		if (o->scheme != X402_SCHEME_UPTO)
+			continue;
+		if (!done) {
+			e = x402_sig_key_load(r->sig, key, d, r->c.relayer_key);
+			if (e == 0 && (e = x402_sig_key_address(r->sig, addr,
+			    key)) != 0)
+				x402_fail(d, e, "%s: [local] relayer_key: no "
+				    "address", r->file);
+			x402_wipe(key, sizeof(key));
+			if (e != 0)
+				return e;
+			done = 1;
+		}
+		memcpy(o->facilitator, addr, X402_ADDR_LEN);
+		o->has_facilitator = 1;
+		json_object_put(r->v2_accepts[i]);
+		r->v2_accepts[i] = NULL;
+		if ((e = x402_offer_v2_json(&r->v2_accepts[i], o)) != 0)
+			return e;
+	}
+	return 0;
+}
+
 int
 route_load(struct route *r, struct x402_detail *d, const char *global,
     const char *file, int deep)
@@ -393,6 +432,8 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 	if ((e = x402_sig_ctx_new(&r->sig)) != 0)
 		return x402_fail(d, e, "secp256k1 context: %s",
 		    x402_strerror(e));
+	if (r->c.mode == MODE_LOCAL && (e = upto_relayer_address(r, d)) != 0)
+		return e;
 	if (!deep)
 		return 0;
 	if ((e = x402_spool_open(&r->spool, d, r->c.spool)) != 0 ||

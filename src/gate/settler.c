@@ -171,8 +171,10 @@ static int
 local_settler(struct route *r, struct x402_detail *d)
 {
 	struct x402_local_opts lo;
+	uint8_t relayer[X402_ADDR_LEN];
 	char state[512];
 	size_t i;
+	int e;
 
 	for (i = 1; i < r->noffers; i++) {
 		if (r->offers[i].net->chain_id != r->offers[0].net->chain_id)
@@ -180,12 +182,6 @@ local_settler(struct route *r, struct x402_detail *d)
 			    "accept: settlement = local serves one chain; "
 			    "%s and %s differ", r->file,
 			    r->offers[0].net->caip2, r->offers[i].net->caip2);
-	}
-	for (i = 0; i < r->noffers; i++) {
-		if (r->offers[i].scheme == X402_SCHEME_UPTO)
-			return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
-			    "accept_upto: settlement = local does not settle "
-			    "upto payments yet (use a facilitator)", r->file);
 	}
 	if (r->c.relayer_state[0] != '\0')
 		snprintf(state, sizeof(state), "%s", r->c.relayer_state);
@@ -203,7 +199,20 @@ local_settler(struct route *r, struct x402_detail *d)
 	lo.check_chain = r->c.check_chain;
 	lo.clock_skew = (unsigned)r->c.clock_skew;
 	lo.expected_chain_id = r->offers[0].net->chain_id;
-	return x402_settler_new_local(&r->settler, r->sig, &lo, d);
+	if ((e = x402_settler_new_local(&r->settler, r->sig, &lo, d)) != 0)
+		return e;
+	/* The upto offers name the relayer (route_load read the key). */
+	if ((e = x402_local_relayer(r->settler, relayer)) != 0)
+		return e;
+	for (i = 0; i < r->noffers; i++) {
+		if (r->offers[i].scheme == X402_SCHEME_UPTO &&
+		    (!r->offers[i].has_facilitator || memcmp(relayer,
+		    r->offers[i].facilitator, X402_ADDR_LEN) != 0))
+			return x402_fail(d, X402_ERR_CONFIG, "%s: [local] "
+			    "relayer_key: the upto offers do not name the "
+			    "relayer as their facilitator", r->file);
+	}
+	return 0;
 }
 
 int

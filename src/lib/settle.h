@@ -4,8 +4,9 @@
  *   - facilitator: any x402 facilitator's /verify and /settle (v1 and v2,
  *     optional Coinbase CDP JWT auth);
  *   - local: offline verification (verify.h), optional on-chain checks,
- *     and settlement by sending transferWithAuthorization from a relayer
- *     key over JSON-RPC.
+ *     and settlement by sending transferWithAuthorization (exact) or the
+ *     x402 upto proxy's settle (upto, Permit2) from a relayer key over
+ *     JSON-RPC.
  *
  * Rules:
  *  - A settler is made once per process from configuration and used for
@@ -108,6 +109,23 @@ struct json_object *x402_settler_facilitator_reply(
  *  - Verdict reasons of settle besides verify's: X402_R_INSUFFICIENT_BALANCE,
  *    X402_R_SIMULATION, X402_R_TX_FAILED (mined, reverted: the transaction
  *    hash is kept), X402_R_EVENT_MISMATCH (mined without the Transfer).
+ *  - upto (Permit2, notes §8.1), as the official upto facilitator: the
+ *    relayer is the witness's facilitator (x402_local_relayer gives the
+ *    address a route advertises as extra.facilitatorAddress).
+ *    verify: x402_verify_upto, then, when check_chain is set, a
+ *    simulation (eth_estimateGas) of the proxy's settle for the maximum;
+ *    when it would revert, the diagnostic says why, in the official
+ *    order: X402_R_PERMIT2_PROXY (no proxy), X402_R_PERMIT2_BALANCE,
+ *    X402_R_PERMIT2_ALLOWANCE (the payer's ERC-20 allowance to Permit2),
+ *    X402_R_PERMIT2_NONCE (the Permit2 nonceBitmap bit is set), else
+ *    X402_R_PERMIT2_SIMULATION.  settle: the offline checks again; the
+ *    amount is req->amount (req->has_amount) or the maximum; zero is a
+ *    success with no transaction and out->amount 0; above the signed
+ *    maximum is X402_R_UPTO_EXCEEDS; otherwise settle(permit, amount,
+ *    owner, witness, signature) to the proxy, whose estimate reverting is
+ *    the diagnostic's verdict (for the actual amount); a mined revert is
+ *    X402_R_TX_STATE; the receipt must hold the token's Transfer(owner,
+ *    witness.to, amount).  On success out->has_amount and out->amount.
  *  - Other returns: X402_ERR_NET/TIMEOUT/UPSTREAM/BADREPLY (the node could
  *    not be asked, or refused the transaction: nothing is pending),
  *    X402_ERR_SETTLE (the fee market is above the configured caps: nothing
@@ -128,7 +146,10 @@ struct json_object *x402_settler_facilitator_reply(
  *   pending/<id>    one journal record per authorization in flight, id =
  *                   x402_claim_id hex (network, asset, payer, nonce):
  *                   "key value" lines (version, network, asset, payer, to,
- *                   value, nonce, tx, txnonce, time, raw); created
+ *                   value, nonce, tx, txnonce, time, raw); version
+ *                   x402-local-pending-v1 is EIP-3009, v2 adds "method
+ *                   permit2" (nonce = the Permit2 nonce, big-endian,
+ *                   value = the amount settled, to = witness.to); created
  *                   tmp + fsync + link before the send, replaced by rename
  *                   when a retry re-signs, removed once the outcome is final
  *
@@ -141,6 +162,10 @@ struct json_object *x402_settler_facilitator_reply(
 #define X402_R_SIMULATION "invalid_exact_evm_transaction_simulation_failed"
 #define X402_R_TX_FAILED "invalid_exact_evm_transaction_failed"
 #define X402_R_EVENT_MISMATCH "invalid_exact_evm_transfer_event_mismatch"
+/* upto (Permit2) settle verdicts besides verify.h's X402_R_PERMIT2_*. */
+#define X402_R_PERMIT2_SIMULATION "permit2_simulation_failed"
+#define X402_R_PERMIT2_PROXY "permit2_proxy_not_deployed"
+#define X402_R_TX_STATE "invalid_transaction_state"
 
 #define X402_LOCAL_NONCE_LAG 4		/* see relayer.nonce above */
 #define X402_LOCAL_POLL_MS 500		/* default poll_ms */
@@ -178,6 +203,15 @@ int x402_settler_new_local(struct x402_settler **out,
     const struct x402_sig_ctx *sig, const struct x402_local_opts *o,
     struct x402_detail *d) X402_WARN_UNUSED;
 
+/*
+ * The relayer's address (the key's), which a route with local settlement
+ * advertises as its upto offers' extra.facilitatorAddress: the upto proxy
+ * accepts settle only from the witness's facilitator.  Out: addr.
+ * Returns 0 or X402_ERR_INVAL (not a local settler).
+ */
+int x402_local_relayer(const struct x402_settler *s,
+    uint8_t addr[X402_ADDR_LEN]) X402_WARN_UNUSED;
+
 /* What reconciliation found for one journal record. */
 enum x402_local_outcome {
 	X402_LOCAL_SETTLED = 1,	/* our transaction mined with status 1 */
@@ -202,6 +236,10 @@ struct x402_local_record {
 	uint64_t tx_nonce;
 	int64_t time;				/* written, unix seconds */
 	int status;				/* receipt status when mined */
+	int permit2;				/* 1: a Permit2 (upto) record:
+						   its used-check is Permit2's
+						   nonceBitmap bit, not
+						   authorizationState */
 };
 
 /* Called once per record; non-zero stops the walk (and is returned). */
@@ -211,8 +249,8 @@ typedef int (*x402_local_reconcile_fn)(void *arg,
 /*
  * Walks STATE_DIR/pending, skipping records younger than min_age seconds
  * (a worker may still be polling them), and decides each: receipt status
- * 1: SETTLED; status 0: FAILED; no receipt and authorizationState used:
- * OTHER; no receipt, unused, unknown to the node: the stored signed
+ * 1: SETTLED; status 0: FAILED; no receipt and the nonce used
+ * (authorizationState, or for Permit2 records the nonceBitmap bit): OTHER; no receipt, unused, unknown to the node: the stored signed
  * transaction is broadcast again (the same transaction: it cannot pay
  * twice, the authorization nonce is single-use) and the record stays
  * (INFLIGHT), or, when the node refuses it, DROPPED.  fn is called for

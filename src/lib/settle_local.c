@@ -1,7 +1,8 @@
 /*
  * settle_local.c - the `local` settlement strategy: offline verification,
  * optional on-chain checks, and transferWithAuthorization sent from a
- * relayer key over JSON-RPC.  Rules and STATE_DIR layout: settle.h.
+ * relayer key over JSON-RPC; for upto (Permit2) the x402 upto proxy's
+ * settle from the same key.  Rules and STATE_DIR layout: settle.h.
  */
 #include "autoconfig.h"
 
@@ -24,7 +25,8 @@
 #include "settle.h"
 #include "tx.h"
 
-#define RECORD_VERSION "x402-local-pending-v1"
+#define RECORD_VERSION "x402-local-pending-v1"	/* EIP-3009 only */
+#define RECORD_VERSION2 "x402-local-pending-v2"	/* + "method" */
 #define RAW_MAX 4096		/* bytes of one signed transaction */
 #define CALL_RET_MAX 1024	/* eth_call return data we read */
 
@@ -42,6 +44,19 @@ struct local {
 };
 
 static const struct x402_settler_ops local_ops;
+
+/*
+ * What one settlement moves: value from payer to `to` in asset, under a
+ * single-use nonce that is EIP-3009's authorization nonce or Permit2's
+ * unordered nonce (big-endian), for the journal and reconciliation.
+ */
+struct move {
+	int permit2;			/* 0: EIP-3009, 1: Permit2 (upto) */
+	const char *network;		/* the payment's */
+	const uint8_t *asset, *payer, *to;
+	x402_u256 value;
+	uint8_t nonce[32];
+};
 
 /* ---- small file helpers -------------------------------------------------- */
 
@@ -201,8 +216,9 @@ unlink_record(struct x402_detail *d, const char *dir, const char *id)
 /* ---- chain reads ------------------------------------------------------- */
 
 /*
- * eth_call of one word-returning view of the token: calldata in call
- * (consumed: freed here), the 32-byte return word in word.
+ * eth_call of one word-returning view of a contract (the token, Permit2,
+ * the proxy): calldata in call (consumed: freed here), the 32-byte return
+ * word in word.
  */
 static int
 token_word(struct local *l, uint8_t word[32], struct x402_detail *d,
@@ -263,6 +279,110 @@ balance_of(struct local *l, x402_u256 *bal, struct x402_detail *d,
 		return r;
 	x402_u256_from_be(bal, w);
 	return 0;
+}
+
+/* allowance(owner, Permit2) of the token.  Out: *v. */
+static int
+permit2_allowance(struct local *l, x402_u256 *v, struct x402_detail *d,
+    const uint8_t token[20], const uint8_t owner[20])
+{
+	struct x402_buf call;
+	uint8_t w[32];
+	int r;
+
+	x402_buf_init(&call, 256);
+	r = x402_abi_allowance(&call, owner, x402_permit2_address);
+	if ((r = token_word(l, w, d, token, &call, r, "allowance")) != 0)
+		return r;
+	x402_u256_from_be(v, w);
+	return 0;
+}
+
+/*
+ * Is Permit2's unordered nonce (32 bytes big-endian) of owner used?  Its
+ * bit is nonce & 0xff of nonceBitmap(owner, nonce >> 8).  Out: *used.
+ */
+static int
+permit2_nonce_used(struct local *l, int *used, struct x402_detail *d,
+    const uint8_t owner[20], const uint8_t nonce[32])
+{
+	struct x402_buf call;
+	x402_u256 pos;
+	uint8_t be[32], w[32];
+	unsigned bit = nonce[31];
+	int r;
+
+	be[0] = 0;
+	memcpy(be + 1, nonce, 31);
+	x402_u256_from_be(&pos, be);
+	x402_buf_init(&call, 256);
+	r = x402_abi_nonce_bitmap(&call, owner, &pos);
+	if ((r = token_word(l, w, d, x402_permit2_address, &call, r,
+	    "nonceBitmap")) != 0)
+		return r;
+	*used = (w[31 - bit / 8] >> (bit % 8)) & 1;
+	return 0;
+}
+
+/* The single-use nonce of a journal record: used on chain?  Out: *used. */
+static int
+move_used(struct local *l, int *used, struct x402_detail *d,
+    const struct x402_local_record *rec)
+{
+	if (rec->permit2)
+		return permit2_nonce_used(l, used, d, rec->payer, rec->nonce);
+	return auth_used(l, used, d, rec->asset, rec->payer, rec->nonce);
+}
+
+/*
+ * Why an upto settle(amount) would revert, in the official diagnostic's
+ * order: the proxy not deployed (PERMIT2() answers no word), balance
+ * short, Permit2 allowance short, then the nonce (bitmap bit set); *reason
+ * is X402_R_PERMIT2_SIMULATION when none of these explains it.
+ */
+static int
+upto_diagnose(struct local *l, const char **reason, struct x402_detail *d,
+    const struct x402_offer *o, const struct x402_upto_payload *u,
+    const x402_u256 *amount)
+{
+	static const uint8_t sel[4] = { 0x6a, 0xfd, 0xd8, 0x50 }; /* PERMIT2() */
+	struct x402_buf call, ret;
+	uint8_t n[32];
+	x402_u256 v;
+	int used = 0, r;
+
+	*reason = NULL;
+	x402_buf_init(&call, 64);
+	x402_buf_init(&ret, CALL_RET_MAX);
+	if ((r = x402_buf_add(&call, sel, sizeof(sel))) != 0 ||
+	    (r = x402_rpc_eth_call(l->rpc, &ret, x402_upto_proxy_address,
+	    (const uint8_t *)call.p, call.len, "latest", d)) != 0)
+		goto out;
+	if (ret.len != 32) {
+		*reason = X402_R_PERMIT2_PROXY;
+		goto out;
+	}
+	if ((r = balance_of(l, &v, d, o->asset->address, u->from)) != 0)
+		goto out;
+	if (x402_u256_cmp(&v, amount) < 0) {
+		*reason = X402_R_PERMIT2_BALANCE;
+		goto out;
+	}
+	if ((r = permit2_allowance(l, &v, d, o->asset->address,
+	    u->from)) != 0)
+		goto out;
+	if (x402_u256_cmp(&v, amount) < 0) {
+		*reason = X402_R_PERMIT2_ALLOWANCE;
+		goto out;
+	}
+	x402_u256_to_be(n, &u->permit.nonce);
+	if ((r = permit2_nonce_used(l, &used, d, u->from, n)) != 0)
+		goto out;
+	*reason = used ? X402_R_PERMIT2_NONCE : X402_R_PERMIT2_SIMULATION;
+ out:
+	x402_buf_free(&call);
+	x402_buf_free(&ret);
+	return r;
 }
 
 /*
@@ -489,11 +609,9 @@ hex32(char out[67], const uint8_t b[32])
 
 static int
 record_write(struct local *l, struct x402_detail *d, const char *id,
-    const struct x402_payment *p, const struct x402_offer *o,
-    const uint8_t txhash[32], uint64_t txnonce, const struct x402_buf *raw,
-    int exclusive)
+    const struct move *m, const uint8_t txhash[32], uint64_t txnonce,
+    const struct x402_buf *raw, int exclusive)
 {
-	const struct x402_eip3009_auth *a = &p->exact.auth;
 	char pend[PATH_MAX], asset[43], payer[43], to[43], val[80], non[67],
 	    tx[67], *rawhex = NULL;
 	struct x402_buf b;
@@ -509,16 +627,19 @@ record_write(struct local *l, struct x402_detail *d, const char *id,
 	}
 	(void)x402_hex_encode(rawhex, rawcap, (const uint8_t *)raw->p,
 	    raw->len, X402_HEX_PREFIX_REQUIRED);
-	x402_addr_format(asset, o->asset->address);
-	x402_addr_format(payer, a->from);
-	x402_addr_format(to, a->to);
-	(void)x402_u256_format_dec(val, sizeof(val), &a->value);
-	hex32(non, a->nonce);
+	x402_addr_format(asset, m->asset);
+	x402_addr_format(payer, m->payer);
+	x402_addr_format(to, m->to);
+	(void)x402_u256_format_dec(val, sizeof(val), &m->value);
+	hex32(non, m->nonce);
 	hex32(tx, txhash);
-	if ((r = x402_buf_printf(&b, "version %s\nnetwork %s\nasset %s\n"
+	/* EIP-3009 records keep the v1 layout, readable by older builds;
+	 * Permit2 records are v2, which older builds leave alone. */
+	if ((r = x402_buf_printf(&b, "version %s\n%snetwork %s\nasset %s\n"
 	    "payer %s\nto %s\nvalue %s\nnonce %s\ntx %s\ntxnonce %llu\n"
-	    "time %lld\nraw %s\n", RECORD_VERSION, p->network, asset, payer,
-	    to, val, non, tx, (unsigned long long)txnonce,
+	    "time %lld\nraw %s\n", m->permit2 ? RECORD_VERSION2 :
+	    RECORD_VERSION, m->permit2 ? "method permit2\n" : "", m->network,
+	    asset, payer, to, val, non, tx, (unsigned long long)txnonce,
 	    (long long)time(NULL), rawhex)) != 0) {
 		x402_fail(d, r, "local: journal record too long");
 		goto out;
@@ -583,8 +704,21 @@ record_parse(struct x402_local_record *rec, struct x402_buf *raw,
 	char num[32];
 	size_t n, got;
 
-	if ((v = record_field(text, "version", &n)) == NULL ||
-	    n != strlen(RECORD_VERSION) || memcmp(v, RECORD_VERSION, n) != 0)
+	if ((v = record_field(text, "version", &n)) == NULL)
+		return X402_ERR_SYNTAX;
+	if (n == strlen(RECORD_VERSION) && memcmp(v, RECORD_VERSION, n) == 0)
+		rec->permit2 = 0;
+	else if (n == strlen(RECORD_VERSION2) &&
+	    memcmp(v, RECORD_VERSION2, n) == 0) {
+		if ((v = record_field(text, "method", &n)) == NULL)
+			return X402_ERR_SYNTAX;
+		if (n == 7 && memcmp(v, "permit2", 7) == 0)
+			rec->permit2 = 1;
+		else if (n == 7 && memcmp(v, "eip3009", 7) == 0)
+			rec->permit2 = 0;
+		else
+			return X402_ERR_SYNTAX;
+	} else
 		return X402_ERR_SYNTAX;
 	if ((v = record_field(text, "network", &n)) == NULL || n == 0 ||
 	    n > X402_NET_CAIP2_MAX)
@@ -705,6 +839,99 @@ verdict(struct x402_settlement *out, const char *reason)
 	snprintf(out->error_reason, sizeof(out->error_reason), "%s", reason);
 }
 
+/*
+ * eth_estimateGas of call to `to` from the relayer: the simulation.
+ * Out: *gas, or *reverted = 1 (the call would revert: nothing to send).
+ */
+static int
+simulate(struct local *l, uint64_t *gas, int *reverted, struct x402_detail *d,
+    const uint8_t to[20], const struct x402_buf *call)
+{
+	const struct x402_rpc_error *e;
+	struct x402_detail dd;
+	int r;
+
+	*reverted = 0;
+	r = x402_rpc_estimate_gas(l->rpc, gas, l->relayer, to,
+	    (const uint8_t *)call->p, call->len, &dd);
+	if (r == 0)
+		return 0;
+	e = x402_rpc_last_error(l->rpc);
+	if (r != X402_ERR_UPSTREAM || !is_revert(e)) {
+		if (d != NULL)
+			*d = dd;
+		return r;
+	}
+	*reverted = 1;
+	return 0;
+}
+
+/*
+ * The gas limit of the transaction: the configured one (nothing asked),
+ * or the simulation's estimate plus X402_LOCAL_GAS_MARGIN_PCT.  Out:
+ * *gas, or *reverted = 1.
+ */
+static int
+estimate(struct local *l, uint64_t *gas, int *reverted,
+    struct x402_detail *d, const uint8_t to[20], const struct x402_buf *call)
+{
+	uint64_t g;
+	int r;
+
+	*reverted = 0;
+	if (l->gas_limit != 0) {
+		*gas = l->gas_limit;
+		return 0;
+	}
+	if ((r = simulate(l, &g, reverted, d, to, call)) != 0 || *reverted)
+		return r;
+	if (g > UINT64_MAX / (100 + X402_LOCAL_GAS_MARGIN_PCT))
+		return x402_fail(d, X402_ERR_BADREPLY, "local: gas estimate "
+		    "out of range");
+	*gas = g * (100 + X402_LOCAL_GAS_MARGIN_PCT) / 100;
+	return 0;
+}
+
+/*
+ * The upto verify: x402_verify_upto offline, then, when check_chain is
+ * set, the official facilitator's simulation of the proxy's settle for
+ * the maximum from the relayer (the witness's facilitator), with
+ * upto_diagnose saying why when it would revert.
+ */
+static int
+local_verify_upto(struct local *l, struct x402_verify_result *res,
+    struct x402_detail *d, const struct x402_settle_request *req)
+{
+	const struct x402_upto_payload *u = &req->payment->upto;
+	const struct x402_offer *o = req->offer;
+	const char *reason = NULL;
+	struct x402_buf call;
+	uint64_t gas;
+	int r, reverted;
+
+	x402_buf_init(&call, 1024);
+	if ((r = x402_verify_upto(res, l->sig, req->payment, o, req->now,
+	    l->skew)) != 0 || !res->valid || !l->check_chain)
+		goto out;
+	if ((r = x402_abi_upto_settle(&call, &u->permit, &o->amount, u->from,
+	    u->sig)) != 0) {
+		x402_fail(d, r, "local: encoding the upto settle");
+		goto out;
+	}
+	if ((r = simulate(l, &gas, &reverted, d, x402_upto_proxy_address,
+	    &call)) != 0 || !reverted)
+		goto out;
+	if ((r = upto_diagnose(l, &reason, d, o, u, &o->amount)) != 0)
+		goto out;
+	if (reason != NULL) {
+		res->valid = 0;
+		snprintf(res->reason, sizeof(res->reason), "%s", reason);
+	}
+ out:
+	x402_buf_free(&call);
+	return r;
+}
+
 static int
 local_verify(void *impl, struct x402_verify_result *res,
     struct x402_detail *d, const struct x402_settle_request *req)
@@ -714,6 +941,8 @@ local_verify(void *impl, struct x402_verify_result *res,
 	const char *reason;
 	int r;
 
+	if (req->offer->scheme == X402_SCHEME_UPTO)
+		return local_verify_upto(l, res, d, req);
 	if ((r = x402_verify_exact(res, l->sig, p, req->offer,
 	    req->domain_separator, req->now, l->skew)) != 0 || !res->valid)
 		return r;
@@ -729,58 +958,18 @@ local_verify(void *impl, struct x402_verify_result *res,
 	return 0;
 }
 
-/* eth_estimateGas, or a verdict from the diagnostic when it reverts. */
 static int
-estimate(struct local *l, uint64_t *gas, const char **reason,
-    struct x402_detail *d, const struct x402_offer *o,
-    const struct x402_eip3009_auth *a, const struct x402_buf *call)
-{
-	const struct x402_rpc_error *e;
-	struct x402_detail dd;
-	uint64_t g;
-	int r;
-
-	*reason = NULL;
-	if (l->gas_limit != 0) {
-		*gas = l->gas_limit;
-		return 0;
-	}
-	r = x402_rpc_estimate_gas(l->rpc, &g, l->relayer, o->asset->address,
-	    (const uint8_t *)call->p, call->len, &dd);
-	if (r == 0) {
-		if (g > UINT64_MAX / (100 + X402_LOCAL_GAS_MARGIN_PCT))
-			return x402_fail(d, X402_ERR_BADREPLY, "local: gas "
-			    "estimate out of range");
-		*gas = g * (100 + X402_LOCAL_GAS_MARGIN_PCT) / 100;
-		return 0;
-	}
-	e = x402_rpc_last_error(l->rpc);
-	if (r != X402_ERR_UPSTREAM || !is_revert(e)) {
-		if (d != NULL)
-			*d = dd;
-		return r;
-	}
-	/* The transfer would revert: say why, send nothing. */
-	if ((r = chain_checks(l, reason, d, o, a,
-	    X402_R_INSUFFICIENT_BALANCE)) != 0)
-		return r;
-	if (*reason == NULL)
-		*reason = X402_R_SIMULATION;
-	return 0;
-}
-
-static int
-auth_id(char id[65], struct x402_detail *d, const struct x402_payment *p,
-    const struct x402_offer *o)
+auth_id(char id[65], struct x402_detail *d, const struct x402_offer *o,
+    const struct move *m)
 {
 	struct x402_claim_key k;
 	uint8_t b[X402_CLAIM_ID_LEN];
 
 	memset(&k, 0, sizeof(k));
 	snprintf(k.network, sizeof(k.network), "%s", o->net->caip2);
-	memcpy(k.asset, o->asset->address, 20);
-	memcpy(k.payer, p->exact.auth.from, 20);
-	memcpy(k.nonce, p->exact.auth.nonce, 32);
+	memcpy(k.asset, m->asset, 20);
+	memcpy(k.payer, m->payer, 20);
+	memcpy(k.nonce, m->nonce, 32);
 	if (x402_claim_id(b, &k) != 0)
 		return x402_fail(d, X402_ERR_INVAL, "local: bad network id");
 	(void)x402_hex_encode(id, 65, b, sizeof(b), X402_HEX_PREFIX_NONE);
@@ -795,8 +984,7 @@ auth_id(char id[65], struct x402_detail *d, const struct x402_payment *p,
  */
 static int
 send_tx(struct local *l, uint8_t txhash[32], struct x402_detail *d,
-    const char *id, const struct x402_payment *p, const struct x402_offer *o,
-    struct x402_tx1559 *tx)
+    const char *id, const struct move *m, struct x402_tx1559 *tx)
 {
 	const struct x402_rpc_error *e;
 	struct x402_buf raw;
@@ -816,7 +1004,7 @@ send_tx(struct local *l, uint8_t txhash[32], struct x402_detail *d,
 		}
 		if ((r = write_nonce_record(l, tx->nonce, d)) != 0)
 			goto out;
-		if ((r = record_write(l, d, id, p, o, txhash, tx->nonce, &raw,
+		if ((r = record_write(l, d, id, m, txhash, tx->nonce, &raw,
 		    !journaled)) != 0) {
 			if (r == X402_ERR_EXISTS)
 				r = x402_fail(d, X402_ERR_PENDING, "local: a "
@@ -867,6 +1055,125 @@ send_tx(struct local *l, uint8_t txhash[32], struct x402_detail *d,
 	return r;
 }
 
+/*
+ * The common tail of both settlements: journal, fees, send, receipt, the
+ * Transfer(payer -> to, value) log of the asset.  call goes to `to`,
+ * gas is the estimate.  failed_reason names a reverted transaction.
+ */
+static int
+send_and_confirm(struct local *l, struct x402_settlement *out,
+    struct x402_detail *d, const char *id, const struct move *m,
+    const uint8_t to[20], const struct x402_buf *call, uint64_t gas,
+    const char *failed_reason)
+{
+	struct x402_tx1559 tx;
+	uint8_t txhash[32];
+	int r;
+
+	memset(&tx, 0, sizeof(tx));
+	tx.chain_id = l->chain_id;
+	memcpy(tx.to, to, 20);
+	tx.data = (const uint8_t *)call->p;
+	tx.data_len = call->len;
+	tx.gas_limit = gas;
+	if ((r = fees(l, &tx.max_fee_per_gas, &tx.max_priority_fee_per_gas,
+	    d)) != 0)
+		return r;
+	if ((r = send_tx(l, txhash, d, id, m, &tx)) != 0)
+		return r;
+	hex32(out->transaction, txhash);
+	if ((r = wait_receipt(l, d, txhash)) != 0)
+		return r;	/* PENDING: the journal stays */
+	if (l->rcpt.status != 1)
+		verdict(out, failed_reason);
+	else if (!receipt_has_transfer(&l->rcpt, m->asset, m->payer, m->to,
+	    &m->value))
+		verdict(out, X402_R_EVENT_MISMATCH);
+	else
+		out->success = 1;
+	/* Mined: the outcome is final. */
+	(void)unlink_record(NULL, l->dir, id);
+	return 0;
+}
+
+/*
+ * upto: the offline checks again, then the actual amount (req->amount, or
+ * the maximum when none is given): zero succeeds with no transaction,
+ * above the signed maximum is X402_R_UPTO_EXCEEDS; otherwise the proxy's
+ * settle(permit, amount, owner, witness, signature) from the relayer.
+ */
+static int
+local_settle_upto(struct local *l, struct x402_settlement *out,
+    struct x402_detail *d, const struct x402_settle_request *req)
+{
+	const struct x402_payment *p = req->payment;
+	const struct x402_offer *o = req->offer;
+	const struct x402_upto_payload *u = &p->upto;
+	struct x402_verify_result vr;
+	struct x402_buf call;
+	struct move m;
+	const char *reason = NULL;
+	uint64_t gas = 0;
+	char id[65];
+	int r, reverted;
+
+	x402_buf_init(&call, 1024);
+	x402_addr_format(out->payer, u->from);
+	snprintf(out->network, sizeof(out->network), "%s", p->network);
+	memset(&m, 0, sizeof(m));
+	m.permit2 = 1;
+	m.network = p->network;
+	m.asset = o->asset->address;
+	m.payer = u->from;
+	m.to = u->permit.witness_to;
+	m.value = req->has_amount ? req->amount : o->amount;
+	x402_u256_to_be(m.nonce, &u->permit.nonce);
+
+	if ((r = x402_verify_upto(&vr, l->sig, p, o, req->now,
+	    l->skew)) != 0)
+		goto out;
+	if (!vr.valid) {
+		verdict(out, vr.reason);
+		goto out;
+	}
+	if (x402_u256_is_zero(&m.value)) {
+		/* Nothing used, nothing moves: no transaction (§8.1). */
+		out->success = 1;
+		out->has_amount = 1;
+		goto out;
+	}
+	if (x402_u256_cmp(&m.value, &u->permit.amount) > 0) {
+		verdict(out, X402_R_UPTO_EXCEEDS);
+		goto out;
+	}
+	if ((r = auth_id(id, d, o, &m)) != 0 ||
+	    (r = record_exists(l, d, id)) != 0)
+		goto out;
+	if ((r = x402_abi_upto_settle(&call, &u->permit, &m.value, u->from,
+	    u->sig)) != 0) {
+		x402_fail(d, r, "local: encoding the upto settle");
+		goto out;
+	}
+	if ((r = estimate(l, &gas, &reverted, d, x402_upto_proxy_address,
+	    &call)) != 0)
+		goto out;
+	if (reverted) {
+		if ((r = upto_diagnose(l, &reason, d, o, u, &m.value)) == 0)
+			verdict(out, reason);
+		goto out;
+	}
+	if ((r = send_and_confirm(l, out, d, id, &m, x402_upto_proxy_address,
+	    &call, gas, X402_R_TX_STATE)) != 0)
+		goto out;
+	if (out->success) {
+		out->has_amount = 1;
+		out->amount = m.value;
+	}
+ out:
+	x402_buf_free(&call);
+	return r;
+}
+
 static int
 local_settle(void *impl, struct x402_settlement *out, struct x402_detail *d,
     const struct x402_settle_request *req)
@@ -876,16 +1183,25 @@ local_settle(void *impl, struct x402_settlement *out, struct x402_detail *d,
 	const struct x402_offer *o = req->offer;
 	const struct x402_eip3009_auth *a = &p->exact.auth;
 	struct x402_verify_result vr;
-	struct x402_tx1559 tx;
 	struct x402_buf call;
+	struct move m;
 	const char *reason = NULL;
-	uint8_t txhash[32];
+	uint64_t gas = 0;
 	char id[65];
-	int r;
+	int r, reverted;
 
+	if (o->scheme == X402_SCHEME_UPTO)
+		return local_settle_upto(l, out, d, req);
 	x402_buf_init(&call, 1024);
 	x402_addr_format(out->payer, a->from);
 	snprintf(out->network, sizeof(out->network), "%s", p->network);
+	memset(&m, 0, sizeof(m));
+	m.network = p->network;
+	m.asset = o->asset->address;
+	m.payer = a->from;
+	m.to = a->to;
+	m.value = a->value;
+	memcpy(m.nonce, a->nonce, 32);
 
 	if ((r = x402_verify_exact(&vr, l->sig, p, o, req->domain_separator,
 	    req->now, l->skew)) != 0)
@@ -894,7 +1210,7 @@ local_settle(void *impl, struct x402_settlement *out, struct x402_detail *d,
 		verdict(out, vr.reason);
 		goto out;
 	}
-	if ((r = auth_id(id, d, p, o)) != 0)
+	if ((r = auth_id(id, d, o, &m)) != 0)
 		goto out;
 	if ((r = record_exists(l, d, id)) != 0)
 		goto out;
@@ -903,35 +1219,19 @@ local_settle(void *impl, struct x402_settlement *out, struct x402_detail *d,
 		x402_fail(d, r, "local: encoding transferWithAuthorization");
 		goto out;
 	}
-	memset(&tx, 0, sizeof(tx));
-	tx.chain_id = l->chain_id;
-	memcpy(tx.to, o->asset->address, 20);
-	tx.data = (const uint8_t *)call.p;
-	tx.data_len = call.len;
-	if ((r = estimate(l, &tx.gas_limit, &reason, d, o, a, &call)) != 0)
+	if ((r = estimate(l, &gas, &reverted, d, o->asset->address,
+	    &call)) != 0)
 		goto out;
-	if (reason != NULL) {
-		verdict(out, reason);
+	if (reverted) {
+		/* The transfer would revert: say why, send nothing. */
+		if ((r = chain_checks(l, &reason, d, o, a,
+		    X402_R_INSUFFICIENT_BALANCE)) != 0)
+			goto out;
+		verdict(out, reason != NULL ? reason : X402_R_SIMULATION);
 		goto out;
 	}
-	if ((r = fees(l, &tx.max_fee_per_gas, &tx.max_priority_fee_per_gas,
-	    d)) != 0)
-		goto out;
-	if ((r = send_tx(l, txhash, d, id, p, o, &tx)) != 0)
-		goto out;
-	hex32(out->transaction, txhash);
-	if ((r = wait_receipt(l, d, txhash)) != 0)
-		goto out;	/* PENDING: the journal stays */
-	if (l->rcpt.status != 1)
-		verdict(out, X402_R_TX_FAILED);
-	else if (!receipt_has_transfer(&l->rcpt, o->asset->address, a->from,
-	    a->to, &a->value))
-		verdict(out, X402_R_EVENT_MISMATCH);
-	else
-		out->success = 1;
-	/* Mined: the outcome is final. */
-	(void)unlink_record(NULL, l->dir, id);
-	r = 0;
+	r = send_and_confirm(l, out, d, id, &m, o->asset->address, &call,
+	    gas, X402_R_TX_FAILED);
  out:
 	x402_buf_free(&call);
 	return r;
@@ -1024,6 +1324,15 @@ x402_settler_new_local(struct x402_settler **out,
 	return r;
 }
 
+int
+x402_local_relayer(const struct x402_settler *s, uint8_t addr[X402_ADDR_LEN])
+{
+	if (s == NULL || s->ops != &local_ops || s->impl == NULL)
+		return X402_ERR_INVAL;
+	memcpy(addr, ((const struct local *)s->impl)->relayer, X402_ADDR_LEN);
+	return 0;
+}
+
 /* ---- reconciliation ------------------------------------------------------ */
 
 /* Is txhash known to the node (pending in its pool or mined)? */
@@ -1063,8 +1372,7 @@ reconcile_one(struct local *l, struct x402_detail *d,
 		    X402_LOCAL_FAILED;
 		return 0;
 	}
-	if ((r = auth_used(l, &used, d, rec->asset, rec->payer,
-	    rec->nonce)) != 0)
+	if ((r = move_used(l, &used, d, rec)) != 0)
 		return r;
 	if (used) {
 		*outcome = X402_LOCAL_OTHER;

@@ -203,6 +203,48 @@ x402_abi_approve(struct x402_buf *out, const uint8_t spender[X402_ADDR_LEN],
 }
 
 int
+x402_abi_upto_settle(struct x402_buf *out, const struct x402_permit2 *p,
+    const x402_u256 *amount, const uint8_t owner[X402_ADDR_LEN],
+    const uint8_t sig[X402_SIG_LEN])
+{
+	static const uint8_t zero[WORD];
+	uint8_t cd[4 + 12 * WORD], *q;
+	size_t start = out->len;
+	int r;
+
+	q = put_selector(cd, X402_SEL_UPTO_SETTLE);
+	/* Static tuples are inlined: permit (4 words), witness (3). */
+	q = put_address(q, p->token);
+	q = put_u256(q, &p->amount);
+	q = put_u256(q, &p->nonce);
+	q = put_u256(q, &p->deadline);
+	q = put_u256(q, amount);
+	q = put_address(q, owner);
+	q = put_address(q, p->witness_to);
+	q = put_address(q, p->witness_facilitator);
+	q = put_u256(q, &p->witness_valid_after);
+	q = put_u64(q, 10 * WORD);	/* offset of the bytes, after 10 heads */
+	q = put_u64(q, X402_SIG_LEN);
+	if ((r = x402_buf_add(out, cd, (size_t)(q - cd))) != 0 ||
+	    (r = x402_buf_add(out, sig, X402_SIG_LEN)) != 0 ||
+	    (r = x402_buf_add(out, zero, WORD - X402_SIG_LEN % WORD)) != 0)
+		truncate_to(out, start);
+	return r;
+}
+
+int
+x402_abi_nonce_bitmap(struct x402_buf *out, const uint8_t owner[X402_ADDR_LEN],
+    const x402_u256 *word_pos)
+{
+	uint8_t cd[4 + 2 * WORD], *p;
+
+	p = put_selector(cd, X402_SEL_NONCE_BITMAP);
+	p = put_address(p, owner);
+	p = put_u256(p, word_pos);
+	return x402_buf_add(out, cd, (size_t)(p - cd));
+}
+
+int
 x402_abi_name(struct x402_buf *out)
 {
 	uint8_t cd[4];

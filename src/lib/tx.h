@@ -44,6 +44,10 @@
 #define X402_SEL_APPROVE			0x095ea7b3UL
 #define X402_SEL_NAME				0x06fdde03UL
 #define X402_SEL_VERSION			0x54fd4d50UL
+/* x402UptoPermit2Proxy.settle(((address,uint256),uint256,uint256),uint256,
+ * address,(address,address,uint256),bytes) */
+#define X402_SEL_UPTO_SETTLE			0xff11e7b4UL
+#define X402_SEL_NONCE_BITMAP			0x4fe02b44UL /* Permit2 */
 
 /* Longest signature the bytes overload accepts (ERC-1271 wallets). */
 #define X402_ABI_SIG_BYTES_MAX 4096
@@ -96,6 +100,26 @@ int x402_abi_allowance(struct x402_buf *out,
 /* approve(address spender, uint256 value) (ERC-20). */
 int x402_abi_approve(struct x402_buf *out,
     const uint8_t spender[X402_ADDR_LEN], const x402_u256 *value)
+    X402_WARN_UNUSED;
+
+/*
+ * The x402 upto proxy's settle(permit, amount, owner, witness, signature)
+ * (notes §8.1): permit = ((token, permitted amount), nonce, deadline),
+ * witness = (to, facilitator, validAfter), all from p; the 65-byte
+ * signature is passed as `bytes`, unchanged (Permit2 checks it).  amount
+ * is what moves (at most p->amount, which the proxy enforces).  Appends
+ * 4 + 13 * 32 bytes.  Returns 0, X402_ERR_LIMIT or X402_ERR_NOMEM.
+ */
+int x402_abi_upto_settle(struct x402_buf *out, const struct x402_permit2 *p,
+    const x402_u256 *amount, const uint8_t owner[X402_ADDR_LEN],
+    const uint8_t sig[X402_SIG_LEN]) X402_WARN_UNUSED;
+
+/*
+ * Permit2's nonceBitmap(address owner, uint256 wordPos): the word that
+ * holds the bit of an unordered nonce n is wordPos = n >> 8, bit n & 0xff.
+ */
+int x402_abi_nonce_bitmap(struct x402_buf *out,
+    const uint8_t owner[X402_ADDR_LEN], const x402_u256 *word_pos)
     X402_WARN_UNUSED;
 
 /* name() and version(): the selector alone. */

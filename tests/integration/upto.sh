@@ -7,7 +7,13 @@
 # then that the chain moves exactly the metered amount, nothing for zero
 # usage, the maximum for usage above it or no report, and that a replayed
 # authorization is refused; receipts record the maximum and the amount.
+# MODE=local (upto-local.sh) settles through the upto proxy from the
+# gate's own relayer key (the facilitatorAddress it advertises) and adds
+# the on-chain refusals (no Permit2 allowance, balance short, nonce
+# already used) and a settlement left pending when the node stops
+# confirming mid-way.
 . "$(dirname "$0")/lib.sh"
+MODE=${MODE:-facilitator}
 
 if [ ! -f "$CHAIN/node_modules/@x402/evm/dist/esm/upto/client/index.mjs" ]; then
 	echo "upto: no @x402/evm upto client in $CHAIN/node_modules; skipped"
@@ -15,6 +21,9 @@ if [ ! -f "$CHAIN/node_modules/@x402/evm/dist/esm/upto/client/index.mjs" ]; then
 fi
 start_chain || exit 1
 start_facilitator || exit 1
+printf '%s\n' "${RELAYER_KEY#0x}" >"$X402_OUT/relayer.key"
+chmod 600 "$X402_OUT/relayer.key"
+if [ "$MODE" = local ]; then SETTLER=$RELAYER; else SETTLER=$FACILITATOR; fi
 PORT=$(freeport)
 BASE=http://127.0.0.1:$PORT
 
@@ -32,11 +41,16 @@ workdir = $X402_OUT/work
 $1
 
 [gate]
-settlement = facilitator
+settlement = $MODE
 
 [facilitator]
-url = $FACILITATOR_URL
+url = ${FAC_URL:-$FACILITATOR_URL}
 timeout = 20s
+
+[local]
+rpc_url = $RPC_URL
+relayer_key = $X402_OUT/relayer.key
+receipt_timeout = ${RECEIPT_TIMEOUT:-30s}
 
 [paths]
 spool = $X402_OUT/spool-$2
@@ -56,6 +70,37 @@ default_units = 10" both >"$X402_OUT/both.conf"
 route "accept_upto = base-sepolia
 price = 5000
 settle = before" bad >"$X402_OUT/bad.conf"
+# A facilitator that settles, then misreports the amount and the payer.
+LIAR_PORT=$(freeport)
+node -e '
+const http = require("http"), up = process.argv[1];
+http.createServer(async (req, res) => {
+	let b = "";
+	for await (const c of req) b += c;
+	const r = await fetch(up + req.url, { method: req.method,
+	    headers: { "content-type": "application/json" },
+	    body: req.method === "POST" ? b : undefined });
+	let t = await r.text();
+	if (req.url === "/settle") {
+		const j = JSON.parse(t);
+		if (j.success) {
+			j.amount = String(BigInt(j.amount ?? "0") + 1n);
+			j.payer = "0x000000000000000000000000000000000000dEaD";
+		}
+		t = JSON.stringify(j);
+	}
+	res.writeHead(r.status, { "content-type": "application/json" });
+	res.end(t);
+}).listen(+process.argv[2], "127.0.0.1", () => console.log("listening"));
+' "$FACILITATOR_URL" "$LIAR_PORT" >"$X402_OUT/liar.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$X402_OUT/liar.log" listening || exit 1
+FAC_URL=http://127.0.0.1:$LIAR_PORT route "accept_upto = base-sepolia
+max_price = \$0.05
+price_per_unit = 20" liar >"$X402_OUT/liar.conf"
+RECEIPT_TIMEOUT=5s route "accept_upto = base-sepolia
+max_price = \$0.05
+price_per_unit = 20" pend >"$X402_OUT/pend.conf"
 
 check "x402-gate -t accepts the metered route" "$GATE" -t -c "$X402_OUT/tts.conf"
 check "x402-gate -t accepts exact and upto on one route" "$GATE" -t -c "$X402_OUT/both.conf"
@@ -72,6 +117,18 @@ fastcgi.server = (
 	"/tts" => ((
 		"socket" => "$X402_OUT/tts.sock",
 		"bin-path" => "$GATE -c $X402_OUT/tts.conf",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)),
+	"/pend" => ((
+		"socket" => "$X402_OUT/pend.sock",
+		"bin-path" => "$GATE -c $X402_OUT/pend.conf",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)),
+	"/liar" => ((
+		"socket" => "$X402_OUT/liar.sock",
+		"bin-path" => "$GATE -c $X402_OUT/liar.conf",
 		"max-procs" => 1,
 		"check-local" => "disable",
 	)),
@@ -95,7 +152,11 @@ eq "one offer" "$(echo "$PR" | b64json accepts.length)" 1
 eq "scheme upto" "$(echo "$PR" | b64json accepts.0.scheme)" '"upto"'
 eq "amount is the maximum (\$0.05)" "$(echo "$PR" | b64json accepts.0.amount)" '"50000"'
 eq "extra as the official upto server" "$(echo "$PR" | b64json accepts.0.extra)" \
-    "{\"name\":\"USDC\",\"version\":\"2\",\"assetTransferMethod\":\"permit2\",\"facilitatorAddress\":\"$FACILITATOR\"}"
+    "{\"name\":\"USDC\",\"version\":\"2\",\"assetTransferMethod\":\"permit2\",\"facilitatorAddress\":\"$SETTLER\"}"
+if [ "$MODE" = local ]; then
+	eq "x402 requirements names the relayer too" \
+	    "$("$X402_BUILD/src/cli/x402" requirements -c "$X402_OUT/tts.conf" | grep -c "\"facilitatorAddress\": \"$RELAYER\"")" 1
+fi
 eq "no v1 offer for upto" "$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).accepts.length)' "$X402_OUT/b402")" 0
 code=$(curl -s -D "$X402_OUT/h402b" -o /dev/null -w '%{http_code}' "$BASE/both")
 PRB=$(header PAYMENT-REQUIRED "$X402_OUT/h402b")
@@ -107,6 +168,8 @@ pay() {
 	node "$CHAIN/pay-v2.mjs" "$BASE/${3:-tts}" --upto --data "$1" --include-headers \
 	    >"$X402_OUT/pay-$2.json" 2>"$X402_OUT/pay-$2.err"
 }
+# rpc METHOD PARAMS_JSON EXPR: one JSON-RPC call to the chain, EXPR of j.
+rpc() { node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:process.argv[2],params:JSON.parse(process.argv[3])})}).then(r=>r.json()).then(j=>console.log(eval(process.argv[4])))' "$RPC_URL" "$1" "$2" "${3:-JSON.stringify(j)}"; }
 jf() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const v=('"$2"');console.log(typeof v==="object"?JSON.stringify(v):String(v))' "$1"; }
 
 # 2. Usage in the middle: 11 characters at 20 = 220.
@@ -122,16 +185,24 @@ eq "payer paid exactly 220" "$((p0 - p1))" 220
 R=$(ls -t "$X402_OUT/spool-tts/new" | head -1)
 check "receipt records the maximum" grep -q '50000' "$X402_OUT/spool-tts/new/$R"
 check "receipt records the amount settled" grep -q '220' "$X402_OUT/spool-tts/new/$R"
-check "facilitator was asked to settle 220" grep -q '"path":"/settle".*"amount":"220"' "$X402_OUT/facilitator.jsonl"
+if [ "$MODE" = local ]; then
+	check "the facilitator was not asked" sh -c "! grep -q '\"path\":\"/settle\"' '$X402_OUT/facilitator.jsonl'"
+	TX=$(jf "$X402_OUT/pay-mid.json" j.paymentResponse.transaction)
+	eq "the relayer sent the settlement" "$(rpc eth_getTransactionByHash "[\"$TX\"]" 'j.result.from.toLowerCase()+" "+j.result.to.toLowerCase()')" \
+	    "$(echo "$RELAYER $UPTO_PROXY" | tr 'A-F' 'a-f')"
+else
+	check "facilitator was asked to settle 220" grep -q '"path":"/settle".*"amount":"220"' "$X402_OUT/facilitator.jsonl"
+fi
+check "no settlement mismatch logged" sh -c "! grep -q 'SETTLEMENT MISMATCH' '$X402_OUT/lighttpd.out'"
 
 # 3. Zero usage: no transaction at all.
-n0=$(node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:"eth_blockNumber",params:[]})}).then(r=>r.json()).then(j=>console.log(Number(j.result)))' "$RPC_URL")
+n0=$(rpc eth_blockNumber '[]' 'Number(j.result)')
 pay "" zero
 eq "zero usage: paid request answered" "$?" 0
 eq "zero usage: settlement success" "$(jf "$X402_OUT/pay-zero.json" j.paymentResponse.success)" true
 eq "zero usage: no transaction" "$(jf "$X402_OUT/pay-zero.json" j.paymentResponse.transaction)" ""
 eq "zero usage: nothing moved" "$(balance "$PAYTO")" "$t1"
-n1=$(node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:"eth_blockNumber",params:[]})}).then(r=>r.json()).then(j=>console.log(Number(j.result)))' "$RPC_URL")
+n1=$(rpc eth_blockNumber '[]' 'Number(j.result)')
 eq "zero usage: no block mined" "$n1" "$n0"
 
 # 4. Usage over the maximum: 3000 characters = 60000 > 50000: the maximum.
@@ -180,6 +251,78 @@ H=$(node "$CHAIN/payment-header.mjs" "$PR" --tamper-value 50000 --value 10)
 code=$(curl -s -o "$X402_OUT/b-tamper" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
 eq "tampered maximum refused" "$code" 402
 eq "refusals ran nothing" "$(wc -l <"$X402_OUT/work/runs.log")" "$((runs + 1))"
+
+# 8b. A settle reply that does not match what was asked (facilitator
+#     mode): the money moved, so the client is served and the receipt kept
+#     with what the facilitator says it settled; the mismatch is logged.
+if [ "$MODE" = facilitator ]; then
+	t7=$(balance "$PAYTO")
+	pay "abcd" liar liar
+	eq "misreported settlement: client served" "$?" 0
+	eq "misreported settlement: the chain moved the charge" "$(($(balance "$PAYTO") - t7))" 80
+	check "misreported amount logged" grep -q "route liar: SETTLEMENT MISMATCH: charged 80, the settler settled 81" "$X402_OUT/lighttpd.out"
+	check "misreported payer logged" grep -q "route liar: SETTLEMENT MISMATCH: the settler names payer .0x000000000000000000000000000000000000dEaD" "$X402_OUT/lighttpd.out"
+	R=$(ls "$X402_OUT/spool-liar/new" | head -1)
+	check "misreported settlement: receipt kept with the stated amount" \
+	    grep -q '"amount":"81"' "$X402_OUT/spool-liar/new/$R"
+fi
+
+# 9. Local settlement only: the on-chain refusals of verify (§8.1, the
+#    official diagnostic's reasons) before anything runs, and a settlement
+#    the node stops confirming mid-way.
+if [ "$MODE" = local ]; then
+	# send FROM TO DATA: a transaction from an anvil account (unlocked).
+	send() { rpc eth_sendTransaction "[{\"from\":\"$1\",\"to\":\"$2\",\"data\":\"$3\"}]" 'j.error?JSON.stringify(j.error):"sent"'; }
+	word() { printf '%064x' "$1"; }
+	addr_word() { printf '000000000000000000000000%s' "$(echo "${1#0x}" | tr 'A-F' 'a-f')"; }
+	runs=$(wc -l <"$X402_OUT/work/runs.log")
+	H=$(node "$CHAIN/payment-header.mjs" "$PR" --key "$UNFUNDED_KEY")
+	code=$(curl -s -o "$X402_OUT/b-poor" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
+	eq "local: balance short refused" "$code" 402
+	check "local: reason permit2_insufficient_balance" grep -q permit2_insufficient_balance "$X402_OUT/b-poor"
+	# DEPLOYER gets tokens but never approved Permit2.
+	eq "local: tokens minted to a wallet without allowance" \
+	    "$(send "$DEPLOYER" "$USDC" "0x40c10f19$(addr_word "$DEPLOYER")$(word 1000000)")" sent
+	H=$(node "$CHAIN/payment-header.mjs" "$PR" --key "$DEPLOYER_KEY")
+	code=$(curl -s -o "$X402_OUT/b-noallow" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
+	eq "local: no Permit2 allowance refused" "$code" 402
+	check "local: reason permit2_allowance_required" grep -q permit2_allowance_required "$X402_OUT/b-noallow"
+	# The payer burns a Permit2 nonce (word 7, bit 0x2a), then signs it.
+	eq "local: the payer invalidated a Permit2 nonce" \
+	    "$(send "$PAYER2" "$PERMIT2" "0x3ff9dcb1$(word 7)$(printf '%064x' 0 | cut -c1-53)40000000000")" sent
+	H=$(node "$CHAIN/payment-header.mjs" "$PR" --key "$PAYER2_KEY" --nonce "$((7 * 256 + 42))")
+	code=$(curl -s -o "$X402_OUT/b-burnt" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'abc' "$BASE/tts")
+	eq "local: nonce already used refused" "$code" 402
+	check "local: reason permit2_invalid_nonce" grep -q permit2_invalid_nonce "$X402_OUT/b-burnt"
+	eq "local: on-chain refusals ran nothing" "$(wc -l <"$X402_OUT/work/runs.log")" "$runs"
+	eq "local: on-chain refusals moved nothing" "$(balance "$PAYTO")" "$t6"
+
+	# The node stops confirming (no mining) after the relayer sent the
+	# settlement: the gate gives up after receipt_timeout (5 s here),
+	# withholds the output, keeps the journal record; the same
+	# authorization is not sent again; once mined it moved exactly once.
+	H=$(node "$CHAIN/payment-header.mjs" "$PR" --key "$PAYER3_KEY")
+	p3=$(balance "$PAYER3")
+	rpc evm_setAutomine '[false]' >/dev/null
+	code=$(curl -s -o "$X402_OUT/b-pend" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'pending' "$BASE/pend")
+	case $code in
+	502|503|504) ok "local: unconfirmed settlement: $code" ;;
+	*) not_ok "local: unconfirmed settlement: got $code, want 502, 503 or 504" ;;
+	esac
+	check "local: unconfirmed: output withheld" sh -c "! grep -q 'spoken: pending' '$X402_OUT/b-pend'"
+	J=$(ls "$X402_OUT/claims/relayer/pending" 2>/dev/null | head -1)
+	check "local: unconfirmed: a Permit2 journal record is kept" \
+	    grep -q '^method permit2$' "$X402_OUT/claims/relayer/pending/$J"
+	check "local: journal records the metered amount" grep -q '^value 140$' "$X402_OUT/claims/relayer/pending/$J"
+	runs=$(wc -l <"$X402_OUT/work/runs.log")
+	code=$(curl -s -o "$X402_OUT/b-pend2" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'pending' "$BASE/pend")
+	check "local: the same authorization again is not served ($code)" sh -c "! grep -q 'spoken: pending' '$X402_OUT/b-pend2'"
+	eq "local: ... and not run again" "$(wc -l <"$X402_OUT/work/runs.log")" "$runs"
+	eq "local: one transaction in the pool" "$(rpc txpool_status '[]' 'Number(j.result.pending)')" 1
+	rpc evm_mine '[]' >/dev/null
+	rpc evm_setAutomine '[true]' >/dev/null
+	eq "local: once mined, exactly the metered amount moved once" "$((p3 - $(balance "$PAYER3")))" 140
+fi
 
 # 8. Chain-level proof of the test contracts (KAT-3/KAT-4, replay on chain).
 check "Permit2/upto proxy contracts prove KAT-3/KAT-4 and settle" \
