@@ -57,31 +57,7 @@ max_price = 50000
 price_per_unit = 20
 default_units = 10" both >"$X402_OUT/both.conf"
 
-cat >"$X402_OUT/lighttpd.conf" <<CONF
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$X402_OUT"
-server.errorlog = "$X402_OUT/lighttpd-error.log"
-server.pid-file = "$X402_OUT/lighttpd.pid"
-server.modules = ( "mod_fastcgi" )
-fastcgi.server = (
-	"/tts" => ((
-		"socket" => "$X402_OUT/tts.sock",
-		"bin-path" => "$GATE -c $X402_OUT/tts.conf",
-		"max-procs" => 1,
-		"check-local" => "disable",
-	)),
-	"/both" => ((
-		"socket" => "$X402_OUT/both.sock",
-		"bin-path" => "$GATE -c $X402_OUT/both.conf",
-		"max-procs" => 1,
-		"check-local" => "disable",
-	)),
-)
-CONF
-/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_http "$BASE/tts" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
+lighttpd_gates tts both || exit 1
 
 # key NAME HEX: a key file of mode 0600.
 key() {

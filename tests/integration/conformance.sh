@@ -58,27 +58,9 @@ CONF
 }
 route counter optional
 route strict required
-cat >"$X402_OUT/lighttpd.conf" <<CONF
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$X402_OUT"
-server.errorlog = "$X402_OUT/lighttpd-error.log"
-server.pid-file = "$X402_OUT/lighttpd.pid"
-server.modules = ( "mod_fastcgi" )
-fastcgi.server = (
-  "/counter" => (( "socket" => "$X402_OUT/gate.sock",
-	"bin-path" => "$GATE -c $X402_OUT/counter.conf", "max-procs" => 1,
-	"check-local" => "disable" )),
-  "/strict" => (( "socket" => "$X402_OUT/gate2.sock",
-	"bin-path" => "$GATE -c $X402_OUT/strict.conf", "max-procs" => 1,
-	"check-local" => "disable" )),
-)
-CONF
-/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
-PIDS="$PIDS $!"
+lighttpd_gates counter strict || exit 1
 wait_for "$X402_OUT/server-v2.log" listening || exit 1
 wait_for "$X402_OUT/server-v1.log" listening || exit 1
-wait_http "$BASE/counter" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
 
 # 1. The 402s.
 get402() {

@@ -54,23 +54,7 @@ if [ "$MODE" = facilitator ]; then
 	check "start-up error names the network" grep -q "does not support x402 v2 exact on eip155:8453" "$X402_OUT/mainnet.out"
 fi
 
-cat >"$X402_OUT/lighttpd.conf" <<CONF
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$X402_OUT"
-server.errorlog = "$X402_OUT/lighttpd-error.log"
-server.pid-file = "$X402_OUT/lighttpd.pid"
-server.modules = ( "mod_fastcgi" )
-fastcgi.server = ( "/counter" => ((
-	"socket" => "$X402_OUT/gate.sock",
-	"bin-path" => "$GATE -c $X402_OUT/counter.conf",
-	"max-procs" => 2,
-	"check-local" => "disable",
-)))
-CONF
-/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_http "$BASE/counter" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
+GATE_PROCS=2 lighttpd_gates counter || exit 1
 
 # 1. No payment: 402 with the v1 body and the v2 header.
 code=$(curl -s -D "$X402_OUT/h402" -o "$X402_OUT/b402" -w '%{http_code}' "$BASE/counter")

@@ -129,6 +129,37 @@ start_facilitator() {
 	FACILITATOR_URL=http://127.0.0.1:$fp
 }
 
+# lighttpd_gates NAME...: lighttpd on 127.0.0.1:$PORT serving each /NAME
+# with x402-gate $GATE_ARGS -c $X402_OUT/NAME.conf (FastCGI, $GATE_PROCS
+# workers each, default 1); $LIGHTTPD_EXTRA is added to the server's
+# settings; waits until /FIRST answers.  lighttpd -D sends the gates'
+# stderr to $X402_OUT/lighttpd.out.
+lighttpd_gates() {
+	{
+		cat <<CONF
+server.bind = "127.0.0.1"
+server.port = $PORT
+server.document-root = "$X402_OUT"
+server.errorlog = "$X402_OUT/lighttpd-error.log"
+server.pid-file = "$X402_OUT/lighttpd.pid"
+server.modules = ( "mod_fastcgi" )
+${LIGHTTPD_EXTRA:-}
+fastcgi.server = (
+CONF
+		for n in "$@"; do
+			printf '\t"/%s" => (( "socket" => "%s/%s.sock", "bin-path" => "%s %s-c %s/%s.conf", "max-procs" => %s, "check-local" => "disable" )),\n' \
+			    "$n" "$X402_OUT" "$n" "$GATE" "${GATE_ARGS:+$GATE_ARGS }" \
+			    "$X402_OUT" "$n" "${GATE_PROCS:-1}"
+		done
+		echo ")"
+	} >"$X402_OUT/lighttpd.conf"
+	/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" \
+	    >"$X402_OUT/lighttpd.out" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_http "http://127.0.0.1:$PORT/$1" ||
+	    { cat "$X402_OUT/lighttpd-error.log"; return 1; }
+}
+
 balance() {
 	node "$CHAIN/balance.mjs" "$1" | awk '{print $2}'
 }

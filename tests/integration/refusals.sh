@@ -48,26 +48,7 @@ CONF
 route counter
 route other
 
-cat >"$X402_OUT/lighttpd.conf" <<CONF
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$X402_OUT"
-server.errorlog = "$X402_OUT/lighttpd-error.log"
-server.pid-file = "$X402_OUT/lighttpd.pid"
-server.modules = ( "mod_fastcgi" )
-server.max-request-field-size = 65535
-fastcgi.server = (
-  "/counter" => (( "socket" => "$X402_OUT/gate.sock",
-	"bin-path" => "$GATE -c $X402_OUT/counter.conf", "max-procs" => 1,
-	"check-local" => "disable" )),
-  "/other" => (( "socket" => "$X402_OUT/gate2.sock",
-	"bin-path" => "$GATE -c $X402_OUT/other.conf", "max-procs" => 1,
-	"check-local" => "disable" )),
-)
-CONF
-/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_http "$BASE/counter" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
+LIGHTTPD_EXTRA="server.max-request-field-size = 65535" lighttpd_gates counter other || exit 1
 
 curl -s -D "$X402_OUT/h402" -o /dev/null "$BASE/counter"
 PR=$(header PAYMENT-REQUIRED "$X402_OUT/h402")

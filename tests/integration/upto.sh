@@ -106,43 +106,7 @@ check "x402-gate -t accepts the metered route" "$GATE" -t -c "$X402_OUT/tts.conf
 check "x402-gate -t accepts exact and upto on one route" "$GATE" -t -c "$X402_OUT/both.conf"
 check "upto with settle = before is refused" sh -c "! '$GATE' -t -c '$X402_OUT/bad.conf' 2>/dev/null"
 
-cat >"$X402_OUT/lighttpd.conf" <<CONF
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$X402_OUT"
-server.errorlog = "$X402_OUT/lighttpd-error.log"
-server.pid-file = "$X402_OUT/lighttpd.pid"
-server.modules = ( "mod_fastcgi" )
-fastcgi.server = (
-	"/tts" => ((
-		"socket" => "$X402_OUT/tts.sock",
-		"bin-path" => "$GATE -c $X402_OUT/tts.conf",
-		"max-procs" => 1,
-		"check-local" => "disable",
-	)),
-	"/pend" => ((
-		"socket" => "$X402_OUT/pend.sock",
-		"bin-path" => "$GATE -c $X402_OUT/pend.conf",
-		"max-procs" => 1,
-		"check-local" => "disable",
-	)),
-	"/liar" => ((
-		"socket" => "$X402_OUT/liar.sock",
-		"bin-path" => "$GATE -c $X402_OUT/liar.conf",
-		"max-procs" => 1,
-		"check-local" => "disable",
-	)),
-	"/both" => ((
-		"socket" => "$X402_OUT/both.sock",
-		"bin-path" => "$GATE -c $X402_OUT/both.conf",
-		"max-procs" => 1,
-		"check-local" => "disable",
-	)),
-)
-CONF
-/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_http "$BASE/tts" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
+lighttpd_gates tts pend liar both || exit 1
 
 # 1. The requirements, as the official upto server builds them.
 code=$(curl -s -D "$X402_OUT/h402" -o "$X402_OUT/b402" -w '%{http_code}' "$BASE/tts")
