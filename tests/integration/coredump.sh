@@ -103,7 +103,7 @@ nodump() {
 }
 
 # The control: an ordinary process of nobody is dumpable.
-$NOBODY sleep 30 &
+$NOBODY sleep 29 &
 CPID=$!
 PIDS="$PIDS $CPID"
 check "control: sleep runs as nobody" held "$CPID" sleep "$(readlink -f /bin/sleep)"
