@@ -564,7 +564,8 @@ write_receipt(struct req *q)
 	rc.settlement = x402_settler_facilitator_reply(q->r->settler);
 	x402_buf_init(&b, X402_RECEIPT_MAX);
 	if (x402_receipt_format(&b, &rc) != 0) {
-		X402_LOG_ERR("route %s: RECEIPT LOST: cannot format it (tx %s)",
+		X402_LOG_ERR("route %s: RECEIPT NOT WRITTEN: cannot format "
+		    "it (tx %s); its draft stays for x402-gate --recover",
 		    q->r->name, q->st.transaction);
 		goto out;
 	}

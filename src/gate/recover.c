@@ -106,7 +106,8 @@ on_journal(void *arg, const struct x402_local_record *rec,
 
 		if (x402_hex_decode(c->known[c->nknown].id, X402_CLAIM_ID_LEN,
 		    &got, rec->id, strlen(rec->id),
-		    X402_HEX_PREFIX_OPTIONAL) == 0 && got == X402_CLAIM_ID_LEN) {
+		    X402_HEX_PREFIX_OPTIONAL) == 0 &&
+		    got == X402_CLAIM_ID_LEN) {
 			memcpy(c->known[c->nknown].tx, rec->tx_hash, 32);
 			c->nknown++;
 		}
@@ -493,11 +494,13 @@ draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 		goto out;
 	}
 	rc.transaction[0] = '\0';
-	if (strncmp(st.tx, "0x", 2) == 0 && strlen(st.tx) < sizeof(rc.transaction))
+	if (strncmp(st.tx, "0x", 2) == 0 &&
+	    strlen(st.tx) < sizeof(rc.transaction))
 		memcpy(rc.transaction, st.tx, strlen(st.tx) + 1);
 	if (strcmp(rc.scheme, "upto") == 0) {
 		if (x402_hex_decode_exact(txb, 32, st.tx, strlen(st.tx)) != 0 ||
-		    (e = x402_recover_tx_amount(c->rpc, &f, &d, txb, &rc)) != 0 ||
+		    (e = x402_recover_tx_amount(c->rpc, &f, &d, txb,
+		    &rc)) != 0 ||
 		    !f.found) {
 			X402_LOG_ERR("route %s: recover: draft %s: settled (tx "
 			    "%s) but its amount cannot be read from the chain; "

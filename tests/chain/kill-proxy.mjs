@@ -1,7 +1,7 @@
 // kill-proxy.mjs - an HTTP proxy that kills the x402-gate worker between
 // settlement and receipt, for tests/integration/recover.sh.
 //
-//   node kill-proxy.mjs --port P --target URL --claims DIR --arm FILE
+//   node kill-proxy.mjs --port P --target URL --claims DIR[,DIR...] --arm FILE
 //        [--match settle|eth_sendRawTransaction] [--log FILE]
 //
 // Forwards every request to TARGET and returns its answer, except, while
@@ -22,7 +22,7 @@ const arg = (k, d) => {
 };
 const port = Number(arg('port', '0'));
 const target = new URL(arg('target'));
-const claims = arg('claims');
+const claims = arg('claims').split(',');
 const arm = arg('arm');
 const match = arg('match', 'settle');
 const logf = arg('log');
@@ -46,12 +46,16 @@ function matches(req, body) {
 
 function inflightPids() {
   const pids = [];
-  for (const n of fs.readdirSync(claims)) {
-    if (!/^[0-9a-f]{64}$/.test(n)) continue;
-    let t;
-    try { t = fs.readFileSync(path.join(claims, n), 'utf8'); } catch { continue; }
-    const m = /^inflight (\d+) /.exec(t);
-    if (m) pids.push(Number(m[1]));
+  for (const dir of claims) {
+    let names;
+    try { names = fs.readdirSync(dir); } catch { continue; }
+    for (const n of names) {
+      if (!/^[0-9a-f]{64}$/.test(n)) continue;
+      let t;
+      try { t = fs.readFileSync(path.join(dir, n), 'utf8'); } catch { continue; }
+      const m = /^inflight (\d+) /.exec(t);
+      if (m) pids.push(Number(m[1]));
+    }
   }
   return pids;
 }

@@ -31,7 +31,7 @@ chmod 600 "$X402_OUT/relayer.key"
 set -- $(freeport 2)
 FPROXY_PORT=$1 RPROXY_PORT=$2
 node "$CHAIN/kill-proxy.mjs" --port "$FPROXY_PORT" --target "$FACILITATOR_URL" \
-    --claims "$X402_OUT/claims-fac" --arm "$X402_OUT/arm-fac" \
+    --claims "$X402_OUT/claims-fac,$X402_OUT/claims-upto" --arm "$X402_OUT/arm-fac" \
     --match settle >"$X402_OUT/fproxy.log" 2>&1 &
 PIDS="$PIDS $!"
 node "$CHAIN/kill-proxy.mjs" --port "$RPROXY_PORT" --target "$RPC_URL" \
@@ -58,7 +58,14 @@ echo "Content-Type: text/plain"
 echo
 echo "slow content"
 SH
-chmod 755 "$C/ok" "$C/slow"
+cat >"$C/meter" <<'SH'
+#!/bin/sh
+echo "X402-Charge: 1234"
+echo "Content-Type: text/plain"
+echo
+echo "metered content"
+SH
+chmod 755 "$C/ok" "$C/slow" "$C/meter"
 
 # route NAME COMMAND LINES...: a route file (all routes share one spool).
 route() {
@@ -96,7 +103,13 @@ MODE=local route loc "$C/ok" "[local]" \
     "rpc_url = http://127.0.0.1:$RPROXY_PORT" \
     "relayer_key = $X402_OUT/relayer.key" "receipt_timeout = 20s" \
     "[recover]" "min_age = 0"
-for r in fac slow norpc loc disk; do
+# upto (Permit2), metered at 1234 of at most 5000, paid to PAYTO2 (so its
+# Transfer(payer, payTo) log is the only one), in a spool of its own.
+route upto "$C/meter" "[facilitator]" "url = http://127.0.0.1:$FPROXY_PORT" \
+    "timeout = 20s" "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
+sed -i "s|^accept = .*|accept_upto = eip155:84532|; s|^price = .*|max_price = 5000|; s|^pay_to = .*|pay_to = $PAYTO2|; s|^spool = .*|spool = $X402_OUT/spool-upto|" \
+    "$X402_OUT/upto.conf"
+for r in fac slow norpc loc disk upto; do
 	"$GATE" -t -c "$X402_OUT/$r.conf" >/dev/null || { echo "bad route $r"; exit 1; }
 done
 
@@ -187,6 +200,28 @@ eq "fac: still one receipt" "$(receipts fac)" 1
 cgi fac "$X402_OUT/fac2.out" "$H"
 eq "fac: the same payment again is refused" "$(status "$X402_OUT/fac2.out")" "Status: 402 Payment Required"
 eq "fac: still one receipt after the replay" "$(receipts fac)" 1
+
+# ---- upto (Permit2): killed after /settle answered ---------------------
+HU=$(pay upto "$PAYER3_KEY")
+before=$(balance "$PAYTO2")
+touch "$X402_OUT/arm-fac"
+cgi upto "$X402_OUT/upto1.out" "$HU"
+eq "upto: the worker was killed (SIGKILL)" "$?" 137
+eq "upto: the metered amount settled on chain" "$(balance "$PAYTO2")" $((before + 1234))
+eq "upto: no receipt" "$(ls "$X402_OUT/spool-upto/new" | wc -l)" 0
+eq "upto: the claim is in flight" "$(claim_word "$X402_OUT" upto)" inflight
+recover upto
+eq "upto: --recover exits 0" "$?" 0
+eq "upto: exactly one receipt" "$(ls "$X402_OUT/spool-upto/new" | wc -l)" 1
+R=$(cat "$X402_OUT"/spool-upto/new/*)
+eq "upto: receipt scheme" "$(printf '%s' "$R" | field scheme)" upto
+eq "upto: receipt amount = the metered amount (from the Transfer log)" "$(printf '%s' "$R" | field amount)" 1234
+eq "upto: receipt maxAmount" "$(printf '%s' "$R" | field maxAmount)" 5000
+UTX=$(printf '%s' "$R" | field transaction)
+check "upto: the receipt names the facilitator's transaction" grep -q "$UTX" "$X402_OUT/fproxy.log"
+eq "upto: the claim is committed" "$(claim_word "$X402_OUT" upto)" settled
+recover upto
+check "upto: a second --recover does nothing" grep -q "0 recovered, 0 released" "$X402_OUT/recover-upto.log"
 
 # ---- killed while the command runs: nothing settled --------------------
 touch "$W/hold"
