@@ -68,12 +68,6 @@ hex32(char out[67], const uint8_t p[32])
 	(void)x402_hex_encode(out, 67, p, 32, X402_HEX_PREFIX_REQUIRED);
 }
 
-static int
-pid_gone(long pid)
-{
-	return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
 /* Removes a draft whose record is complete (a failure only leaves work). */
 static void
 drop(struct ctx *c, const uint8_t id[X402_CLAIM_ID_LEN])
@@ -453,7 +447,7 @@ draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 		}
 		return;
 	}
-	if (strcmp(rc.route, r->name) != 0 || !pid_gone(pid) ||
+	if (strcmp(rc.route, r->name) != 0 || !x402_claim_worker_gone(pid, mtime) ||
 	    (int64_t)c->now - mtime < (int64_t)r->c.recover_min_age)
 		goto out;	/* another route's, or its worker may go on */
 	memset(&key, 0, sizeof(key));
