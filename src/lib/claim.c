@@ -210,7 +210,7 @@ proc_start(long pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* After the ")" closing the command name: field 3 on; 22 is starttime. */
+	/* Fields after the ")" closing the name: 3 on; 22 is starttime. */
 	if ((p = strrchr(buf, ')')) == NULL)
 		return -1;
 	p++;
