@@ -90,7 +90,7 @@ START_TEST(put_get_drop)
 	struct x402_receipt rc, got;
 	struct x402_detail d;
 	uint8_t id[X402_CLAIM_ID_LEN];
-	int64_t mtime = 0;
+	int64_t mtime = 0, watch = -1;
 	long pid = 0;
 	char path[256], amt[80];
 	struct stat st;
@@ -98,12 +98,14 @@ START_TEST(put_get_drop)
 	draft_make(&rc, 7);
 	snprintf(rc.transaction, sizeof(rc.transaction), "0xdead");
 	id_make(id, 7);
-	ck_assert_int_eq(x402_draft_put(ds, &d, id, 4242, &rc), 0);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 4242, 0, &rc), 0);
 	snprintf(path, sizeof(path), "%s/%s", dir(),
 	    "1111111111111111111111111111111111111111111111111111111111111107");
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &mtime, &d, id), 0);
+	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &watch, &mtime, &d,
+	    id), 0);
 	ck_assert_int_eq(pid, 4242);
+	ck_assert_int_eq(watch, 0);
 	ck_assert_int_eq(mtime, (int64_t)st.st_mtime);
 	ck_assert_str_eq(got.route, "ocr");
 	ck_assert_str_eq(got.scheme, "exact");
@@ -119,9 +121,11 @@ START_TEST(put_get_drop)
 	x402_receipt_free(&got);
 	/* replaced in place */
 	x402_u256_set_u64(&rc.amount, 5);
-	ck_assert_int_eq(x402_draft_put(ds, &d, id, 99, &rc), 0);
-	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &mtime, &d, id), 0);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 99, 1800000000, &rc), 0);
+	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &watch, &mtime, &d,
+	    id), 0);
 	ck_assert_int_eq(pid, 99);
+	ck_assert_int_eq(watch, 1800000000);
 	ck_assert_int_gt(x402_u256_format_dec(amt, sizeof(amt),
 	    &got.amount), 0);
 	ck_assert_str_eq(amt, "5");
@@ -129,8 +133,8 @@ START_TEST(put_get_drop)
 	ck_assert_int_eq(x402_draft_drop(ds, &d, id), 0);
 	ck_assert_int_eq(stat(path, &st), -1);
 	ck_assert_int_eq(x402_draft_drop(ds, &d, id), X402_ERR_NOTFOUND);
-	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &mtime, &d, id),
-	    X402_ERR_NOTFOUND);
+	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &watch, &mtime, &d,
+	    id), X402_ERR_NOTFOUND);
 	x402_drafts_close(ds);
 }
 END_TEST
@@ -163,9 +167,9 @@ START_TEST(each_lists_only_drafts)
 
 	draft_make(&rc, 1);
 	id_make(id, 1);
-	ck_assert_int_eq(x402_draft_put(ds, &d, id, 1, &rc), 0);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 1, 0, &rc), 0);
 	id_make(id, 2);
-	ck_assert_int_eq(x402_draft_put(ds, &d, id, 1, &rc), 0);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 1, 0, &rc), 0);
 	/* other names: a leftover temporary, uppercase hex, short */
 	snprintf(path, sizeof(path), "%s/.tmp.0011223344556677", dir());
 	ck_assert_int_ge(fd = open(path, O_CREAT | O_WRONLY, 0600), 0);
@@ -190,18 +194,21 @@ START_TEST(unreadable_and_refused)
 	struct x402_receipt rc, got;
 	struct x402_detail d;
 	uint8_t id[X402_CLAIM_ID_LEN];
-	int64_t mtime;
+	int64_t mtime, watch;
 	long pid;
 	char path[256];
 	static const char *const bad[] = {
 		"",
-		"x402-draft 1 12\n",
-		"x402-draft 2 12\n{}\n",
-		"x402-draft 1 0\n{}\n",
-		"x402-draft 1 -3\n{}\n",
-		"x402-draft 1 12x\n{}\n",
-		"x402-draft 1 12\n{\"receipt\":1}\n",
-		"x402-draft 1 12\n{\"receipt\":1}",	/* no final newline */
+		"x402-draft 1 12 0\n",
+		"x402-draft 2 12 0\n{}\n",
+		"x402-draft 1 0 0\n{}\n",
+		"x402-draft 1 -3 0\n{}\n",
+		"x402-draft 1 12x 0\n{}\n",
+		"x402-draft 1 12\n{}\n",		/* no watch */
+		"x402-draft 1 12 -1\n{}\n",
+		"x402-draft 1 12 5 \n{}\n",
+		"x402-draft 1 12 0\n{\"receipt\":1}\n",
+		"x402-draft 1 12 0\n{\"receipt\":1}",	/* no final newline */
 	};
 	size_t i;
 	FILE *f;
@@ -215,18 +222,23 @@ START_TEST(unreadable_and_refused)
 		fputs(bad[i], f);
 		fclose(f);
 		x402_detail_clear(&d);
-		ck_assert_msg(x402_draft_get(ds, &got, &pid, &mtime, &d, id) ==
-		    X402_ERR_SYNTAX, "case %zu", i);
+		ck_assert_msg(x402_draft_get(ds, &got, &pid, &watch, &mtime, &d,
+		    id) == X402_ERR_SYNTAX, "case %zu", i);
 		ck_assert_ptr_nonnull(strstr(d.msg, "unreadable"));
 		x402_receipt_free(&got);
 	}
 	/* a good one parses (the table above is not vacuous) */
-	ck_assert_int_eq(x402_draft_put(ds, &d, id, 12, &rc), 0);
-	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &mtime, &d, id), 0);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 12, 0, &rc), 0);
+	ck_assert_int_eq(x402_draft_get(ds, &got, &pid, &watch, &mtime, &d,
+	    id), 0);
 	x402_receipt_free(&got);
-	ck_assert_int_eq(x402_draft_put(ds, &d, id, 0, &rc), X402_ERR_INVAL);
-	ck_assert_int_eq(x402_draft_put(ds, &d, id, -1, &rc), X402_ERR_INVAL);
-	ck_assert_int_eq(x402_draft_put(NULL, &d, id, 1, &rc), X402_ERR_INVAL);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 0, 0, &rc), X402_ERR_INVAL);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, -1, 0, &rc),
+	    X402_ERR_INVAL);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 1, -1, &rc),
+	    X402_ERR_INVAL);
+	ck_assert_int_eq(x402_draft_put(NULL, &d, id, 1, 0, &rc),
+	    X402_ERR_INVAL);
 	x402_drafts_close(ds);
 	x402_drafts_close(NULL);
 }

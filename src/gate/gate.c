@@ -795,7 +795,7 @@ paid(struct req *q)
 		struct x402_receipt draft;
 
 		build_receipt(q, &draft);
-		if (x402_draft_put(r->drafts, &d, q->tok.id, (long)getpid(),
+		if (x402_draft_put(r->drafts, &d, q->tok.id, (long)getpid(), 0,
 		    &draft) != 0) {
 			X402_LOG_ERR("route %s: cannot write the receipt draft: "
 			    "%s", r->name, d.msg);

@@ -252,6 +252,8 @@ receipt_present(const struct ctx *c, const struct x402_receipt *rc)
 
 /* ---- step 2: stale claims ----------------------------------------------- */
 
+static int on_our_chain(struct ctx *, const char *, const char *);
+
 static int
 collect_stale(void *arg, const struct x402_claim_state *st)
 {
@@ -277,24 +279,97 @@ route_offers(const struct route *r, const struct x402_claim_key *k)
 	return 0;
 }
 
+/*
+ * The authorization of claim tok (held or taken by us) was used on chain:
+ * find the transaction, commit the claim, write the receipt from the
+ * draft rc, drop the draft.  `why` starts the log line.
+ */
+static void
+complete(struct ctx *c, const struct x402_claim_token *tok,
+    struct x402_receipt *rc, const char *id, const char *why)
+{
+	struct route *r = c->r;
+	struct x402_recover_tx f;
+	struct x402_detail d;
+	char tx[67], amt[X402_U256_DECLEN + 1];
+	char name[X402_SPOOL_NAMEMAX + 1];
+	const uint8_t *jtx;
+	int e;
+
+	memset(&f, 0, sizeof(f));
+	if ((jtx = known_tx(c, tok->id)) != NULL) {
+		if (strcmp(rc->scheme, "upto") == 0)
+			e = x402_recover_tx_amount(c->rpc, &f, &d, jtx, rc);
+		else {
+			f.found = 1;
+			memcpy(f.tx, jtx, 32);
+			f.amount = rc->amount;
+			e = 0;
+		}
+	} else
+		e = x402_recover_find(c->rpc, &f, &d, rc,
+		    r->c.recover_blocks);
+	if (e != 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: cannot look for the "
+		    "settlement: %s: %s; left in flight", r->name, id,
+		    x402_strerror(e), d.msg);
+		c->failed++;
+		return;
+	}
+	if (!f.found && strcmp(rc->scheme, "upto") == 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: used on chain, but "
+		    "the settled amount cannot be told from the last %llu "
+		    "blocks; left in flight", r->name, id,
+		    (unsigned long long)r->c.recover_blocks);
+		c->failed++;
+		return;
+	}
+	if (f.found) {
+		hex32(tx, f.tx);
+		rc->amount = f.amount;
+	} else
+		tx[0] = '\0';	/* used, transaction outside the range */
+	snprintf(rc->transaction, sizeof(rc->transaction), "%s", tx);
+	/* Commit first: a crash after it leaves step 3's case. */
+	if ((e = x402_claim_commit(r->claims, &d, tok,
+	    tx[0] ? tx : "recovered")) != 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: cannot commit: %s",
+		    r->name, id, d.msg);
+		c->failed++;
+		return;
+	}
+	if (put_receipt(c, name, rc) != 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: CANNOT WRITE THE "
+		    "RECOVERED RECEIPT; the draft stays for the next run",
+		    r->name, id);
+		c->failed++;
+		return;
+	}
+	drop(c, tok->id);
+	if (x402_u256_format_dec(amt, sizeof(amt), &rc->amount) < 0)
+		amt[0] = '\0';
+	X402_LOG_INFO("route %s: recover: claim %s (%s): settled on chain, tx "
+	    "%s, amount %s: recovered receipt %s", r->name, id, why,
+	    tx[0] ? tx : "(not found in range)", amt, name);
+	c->recovered++;
+}
+
 static void
 stale_one(struct ctx *c, const struct x402_claim_state *st)
 {
 	struct route *r = c->r;
-	const struct x402_network *net;
 	struct x402_receipt rc;
-	struct x402_recover_tx f;
 	struct x402_detail d;
-	char id[67], tx[67], amt[X402_U256_DECLEN + 1];
-	char name[X402_SPOOL_NAMEMAX + 1];
-	const uint8_t *jtx;
-	int64_t mtime;
+	char id[67], why[64];
+	int64_t mtime, watch;
 	long pid;
 	int e, has_draft, used;
 
 	(void)x402_hex_encode(id, sizeof(id), st->token.id, X402_CLAIM_ID_LEN,
 	    X402_HEX_PREFIX_NONE);
-	e = x402_draft_get(r->drafts, &rc, &pid, &mtime, &d, st->token.id);
+	snprintf(why, sizeof(why), "worker %ld gone", st->pid);
+	e = x402_draft_get(r->drafts, &rc, &pid, &watch, &mtime, &d,
+	    st->token.id);
 	if (e != 0 && e != X402_ERR_NOTFOUND) {
 		X402_LOG_ERR("route %s: recover: claim %s (worker %ld gone): "
 		    "%s; left in flight", r->name, id, st->pid, d.msg);
@@ -305,14 +380,8 @@ stale_one(struct ctx *c, const struct x402_claim_state *st)
 	if (has_draft ? strcmp(rc.route, r->name) != 0 :
 	    !route_offers(r, &st->key))
 		goto out;	/* another route's */
-	net = x402_networks_find(r->networks, st->key.network);
-	if (net == NULL || net->chain_id != c->chain_id) {
-		X402_LOG_WARN("route %s: recover: claim %s is on %s, not the "
-		    "RPC's chain %llu; left in flight", r->name, id,
-		    st->key.network, (unsigned long long)c->chain_id);
-		c->skipped++;
+	if (!on_our_chain(c, st->key.network, id))
 		goto out;
-	}
 	if (journal_pending(c, st->token.id)) {
 		X402_LOG_INFO("route %s: recover: claim %s: its transaction is "
 		    "still pending; left for the next run", r->name, id);
@@ -329,17 +398,34 @@ stale_one(struct ctx *c, const struct x402_claim_state *st)
 		goto out;
 	}
 	if (!used) {
+		/*
+		 * A settlement may still be on its way (a facilitator holding
+		 * it): the draft stays, marked, and later runs watch the chain
+		 * for [recover] watch seconds (step 3).  A retry of the payer
+		 * replaces it with its own draft.
+		 */
+		if (has_draft && r->c.recover_watch > 0 &&
+		    (e = x402_draft_put(r->drafts, &d, st->token.id,
+		    pid, (int64_t)c->now + (int64_t)r->c.recover_watch,
+		    &rc)) != 0) {
+			X402_LOG_ERR("route %s: recover: claim %s: %s; left in "
+			    "flight", r->name, id, d.msg);
+			c->failed++;
+			goto out;
+		}
 		if ((e = x402_claim_release(r->claims, &d, &st->token)) != 0) {
 			X402_LOG_ERR("route %s: recover: claim %s: cannot "
 			    "release: %s", r->name, id, d.msg);
 			c->failed++;
 			goto out;
 		}
-		if (has_draft)
+		if (has_draft && r->c.recover_watch == 0)
 			drop(c, st->token.id);
 		X402_LOG_INFO("route %s: recover: claim %s (worker %ld gone): "
 		    "authorization unused on chain: released, the payer may "
-		    "retry", r->name, id, st->pid);
+		    "retry%s", r->name, id, st->pid, has_draft &&
+		    r->c.recover_watch > 0 ? " (watching the chain for a "
+		    "late settlement)" : "");
 		c->released++;
 		goto out;
 	}
@@ -350,62 +436,7 @@ stale_one(struct ctx *c, const struct x402_claim_state *st)
 		c->failed++;
 		goto out;
 	}
-	memset(&f, 0, sizeof(f));
-	if ((jtx = known_tx(c, st->token.id)) != NULL) {
-		if (strcmp(rc.scheme, "upto") == 0)
-			e = x402_recover_tx_amount(c->rpc, &f, &d, jtx, &rc);
-		else {
-			f.found = 1;
-			memcpy(f.tx, jtx, 32);
-			f.amount = rc.amount;
-			e = 0;
-		}
-	} else
-		e = x402_recover_find(c->rpc, &f, &d, &rc,
-		    r->c.recover_blocks);
-	if (e != 0) {
-		X402_LOG_ERR("route %s: recover: claim %s: cannot look for the "
-		    "settlement: %s: %s; left in flight", r->name, id,
-		    x402_strerror(e), d.msg);
-		c->failed++;
-		goto out;
-	}
-	if (!f.found && strcmp(rc.scheme, "upto") == 0) {
-		X402_LOG_ERR("route %s: recover: claim %s: used on chain, but "
-		    "the settled amount cannot be told from the last %llu "
-		    "blocks; left in flight", r->name, id,
-		    (unsigned long long)r->c.recover_blocks);
-		c->failed++;
-		goto out;
-	}
-	if (f.found) {
-		hex32(tx, f.tx);
-		rc.amount = f.amount;
-	} else
-		tx[0] = '\0';	/* used, transaction outside the range */
-	snprintf(rc.transaction, sizeof(rc.transaction), "%s", tx);
-	/* Commit first: a crash after it leaves step 3's case. */
-	if ((e = x402_claim_commit(r->claims, &d, &st->token,
-	    tx[0] ? tx : "recovered")) != 0) {
-		X402_LOG_ERR("route %s: recover: claim %s: cannot commit: %s",
-		    r->name, id, d.msg);
-		c->failed++;
-		goto out;
-	}
-	if (put_receipt(c, name, &rc) != 0) {
-		X402_LOG_ERR("route %s: recover: claim %s: CANNOT WRITE THE "
-		    "RECOVERED RECEIPT; the draft stays for the next run",
-		    r->name, id);
-		c->failed++;
-		goto out;
-	}
-	drop(c, st->token.id);
-	if (x402_u256_format_dec(amt, sizeof(amt), &rc.amount) < 0)
-		amt[0] = '\0';
-	X402_LOG_INFO("route %s: recover: claim %s (worker %ld gone): settled "
-	    "on chain, tx %s, amount %s: recovered receipt %s", r->name, id,
-	    st->pid, tx[0] ? tx : "(not found in range)", amt, name);
-	c->recovered++;
+	complete(c, &st->token, &rc, id, why);
 out:
 	x402_receipt_free(&rc);
 }
@@ -423,6 +454,88 @@ collect_draft(void *arg, const uint8_t id[X402_CLAIM_ID_LEN])
 	return 0;
 }
 
+/* The draft's authorization on the RPC's chain?  Logs when not. */
+static int
+on_our_chain(struct ctx *c, const char *network, const char *id)
+{
+	const struct x402_network *net;
+
+	net = x402_networks_find(c->r->networks, network);
+	if (net != NULL && net->chain_id == c->chain_id)
+		return 1;
+	X402_LOG_WARN("route %s: recover: claim %s is on %s, not the RPC's "
+	    "chain %llu; left", c->r->name, id, network,
+	    (unsigned long long)c->chain_id);
+	c->skipped++;
+	return 0;
+}
+
+/*
+ * A released authorization, watched until `watch`: settled late (a
+ * facilitator that was still holding it)?  Then take the claim and
+ * complete the record.  Retries of the payer replace the draft, so a
+ * watched draft with a claim is a retry's business.
+ */
+static void
+watch_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN],
+    struct x402_receipt *rc, int64_t watch, const char *id)
+{
+	struct route *r = c->r;
+	struct x402_claim_state st;
+	struct x402_claim_token tok;
+	struct x402_claim_key key;
+	struct x402_detail d;
+	int e, used;
+
+	memset(&key, 0, sizeof(key));
+	snprintf(key.network, sizeof(key.network), "%s", rc->network);
+	memcpy(key.asset, rc->asset, X402_ADDR_LEN);
+	memcpy(key.payer, rc->payer, X402_ADDR_LEN);
+	memcpy(key.nonce, rc->nonce, 32);
+	if ((e = x402_claim_state(r->claims, &st, &d, &key)) == 0) {
+		if (st.status == X402_CLAIM_SETTLED) {
+			drop(c, idb);
+			X402_LOG_INFO("route %s: recover: claim %s: the "
+			    "payer's retry settled; watch ended", r->name, id);
+		}
+		return;
+	}
+	if (e != X402_ERR_NOTFOUND) {
+		X402_LOG_ERR("route %s: recover: draft %s: %s", r->name, id,
+		    d.msg);
+		c->failed++;
+		return;
+	}
+	if (!on_our_chain(c, rc->network, id))
+		return;
+	if ((e = x402_recover_used(c->rpc, &used, &d,
+	    strcmp(rc->scheme, "upto") == 0, key.asset, key.payer,
+	    key.nonce)) != 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: cannot ask the "
+		    "chain: %s: %s", r->name, id, x402_strerror(e), d.msg);
+		c->failed++;
+		return;
+	}
+	if (!used) {
+		if ((int64_t)c->now > watch) {
+			drop(c, idb);
+			X402_LOG_INFO("route %s: recover: claim %s: never "
+			    "settled; watch ended", r->name, id);
+		}
+		return;
+	}
+	e = x402_claim_acquire(r->claims, &tok, &d, &key);
+	if (e == X402_ERR_DUPLICATE)
+		return;		/* a retry took it this instant */
+	if (e != 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: %s", r->name, id,
+		    d.msg);
+		c->failed++;
+		return;
+	}
+	complete(c, &tok, rc, id, "settled after its claim was released");
+}
+
 static void
 draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 {
@@ -434,22 +547,29 @@ draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 	struct x402_detail d;
 	char id[67], name[X402_SPOOL_NAMEMAX + 1];
 	uint8_t txb[32];
-	int64_t mtime;
+	int64_t mtime, watch;
 	long pid;
 	int e, k;
 
 	(void)x402_hex_encode(id, sizeof(id), idb, X402_CLAIM_ID_LEN,
 	    X402_HEX_PREFIX_NONE);
-	if ((e = x402_draft_get(r->drafts, &rc, &pid, &mtime, &d, idb)) != 0) {
+	if ((e = x402_draft_get(r->drafts, &rc, &pid, &watch, &mtime, &d,
+	    idb)) != 0) {
 		if (e != X402_ERR_NOTFOUND) {
 			X402_LOG_ERR("route %s: recover: %s", r->name, d.msg);
 			c->failed++;
 		}
 		return;
 	}
-	if (strcmp(rc.route, r->name) != 0 || !x402_claim_worker_gone(pid, mtime) ||
+	if (strcmp(rc.route, r->name) != 0)
+		goto out;	/* another route's */
+	if (watch > 0) {
+		watch_one(c, idb, &rc, watch, id);
+		goto out;
+	}
+	if (!x402_claim_worker_gone(pid, mtime) ||
 	    (int64_t)c->now - mtime < (int64_t)r->c.recover_min_age)
-		goto out;	/* another route's, or its worker may go on */
+		goto out;	/* its worker may go on */
 	memset(&key, 0, sizeof(key));
 	snprintf(key.network, sizeof(key.network), "%s", rc.network);
 	memcpy(key.asset, rc.asset, X402_ADDR_LEN);

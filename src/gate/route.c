@@ -81,6 +81,7 @@ static const struct x402_cfg_key recover_keys[] = {
 	K("rpc_url", X402_CFG_STRING, recover_rpc_url, 1, ROUTE_URL_MAX),
 	K("min_age", X402_CFG_DURATION, recover_min_age, 0, 86400),
 	K("blocks", X402_CFG_UINT, recover_blocks, 1, X402_RECOVER_BLOCKS_MAX),
+	K("watch", X402_CFG_DURATION, recover_watch, 0, 7 * 86400),
 };
 
 static const struct x402_cfg_key fac_keys[] = {
@@ -133,6 +134,7 @@ defaults(struct route_conf *c)
 	c->check_chain = 1;
 	c->recover_min_age = 60;
 	c->recover_blocks = 50000;
+	c->recover_watch = 3600;
 	c->default_units = ROUTE_UNITS_MAX;
 }
 

@@ -87,6 +87,7 @@ struct route_conf {
 	char recover_rpc_url[ROUTE_URL_MAX + 1];	/* "" = [local] rpc_url */
 	uint64_t recover_min_age;	/* seconds a dead claim must be old */
 	uint64_t recover_blocks;	/* eth_getLogs range, blocks */
+	uint64_t recover_watch;		/* seconds a released one is watched */
 	/* outbound */
 	char proxy[ROUTE_URL_MAX + 1];
 };

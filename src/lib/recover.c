@@ -96,7 +96,7 @@ x402_drafts_close(struct x402_drafts *ds)
 
 int
 x402_draft_put(struct x402_drafts *ds, struct x402_detail *d,
-    const uint8_t id[X402_CLAIM_ID_LEN], long pid,
+    const uint8_t id[X402_CLAIM_ID_LEN], long pid, int64_t watch,
     const struct x402_receipt *rc)
 {
 	struct x402_receipt copy;
@@ -107,7 +107,7 @@ x402_draft_put(struct x402_drafts *ds, struct x402_detail *d,
 	ssize_t n;
 	int fd = -1, r;
 
-	if (ds == NULL || id == NULL || rc == NULL || pid <= 0)
+	if (ds == NULL || id == NULL || rc == NULL || pid <= 0 || watch < 0)
 		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
 	x402_buf_init(&b, X402_DRAFT_MAX);
 	id_name(name, id);
@@ -120,7 +120,8 @@ x402_draft_put(struct x402_drafts *ds, struct x402_detail *d,
 	copy = *rc;
 	copy.transaction[0] = '\0';
 	copy.settlement = NULL;
-	if ((r = x402_buf_printf(&b, MAGIC "%ld\n", pid)) != 0 ||
+	if ((r = x402_buf_printf(&b, MAGIC "%ld %lld\n", pid,
+	    (long long)watch)) != 0 ||
 	    (r = x402_receipt_format(&b, &copy)) != 0 ||
 	    (r = x402_buf_adds(&b, "\n")) != 0) {
 		r = x402_fail(d, r, "drafts: draft %s over %d bytes", name,
@@ -174,16 +175,19 @@ out:
 
 int
 x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc, long *pid,
-    int64_t *mtime, struct x402_detail *d, const uint8_t id[X402_CLAIM_ID_LEN])
+    int64_t *watch, int64_t *mtime, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN])
 {
 	char name[IDHEX + 3], *buf = NULL, *end, *nl;
+	long long w;
 	struct stat st;
 	size_t len = 0;
 	ssize_t n;
 	int fd = -1, r;
 
 	memset(rc, 0, sizeof(*rc));
-	if (ds == NULL || pid == NULL || mtime == NULL || id == NULL)
+	if (ds == NULL || pid == NULL || watch == NULL || mtime == NULL ||
+	    id == NULL)
 		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
 	id_name(name, id);
 	fd = openat(ds->dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -220,9 +224,13 @@ x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc, long *pid,
 		goto out;
 	errno = 0;
 	*pid = strtol(buf + sizeof(MAGIC) - 1, &end, 10);
-	if (end != nl || errno != 0 || *pid <= 0 || len < 2 ||
+	if (*end != ' ' || errno != 0 || *pid <= 0)
+		goto out;
+	w = strtoll(end + 1, &end, 10);
+	if (end != nl || errno != 0 || w < 0 || end[-1] == ' ' || len < 2 ||
 	    buf[len - 1] != '\n')
 		goto out;
+	*watch = (int64_t)w;
 	if (x402_receipt_parse(rc, d, nl + 1, len - 1 - (size_t)(nl + 1 -
 	    buf)) != 0) {
 		x402_receipt_free(rc);

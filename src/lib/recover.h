@@ -19,9 +19,11 @@
  *  - Drafts live in one directory of their own (mode 0770 less the umask
  *    when created; its parent must exist), one file per claim:
  *    DIR/<claim id as 64 hex digits>, never user text in a name.  A draft
- *    holds "x402-draft 1 PID\n" (the worker that wrote it) and then the
- *    receipt JSON (receipt.h) with an empty transaction and no
- *    settlement, and a newline.  Written tmp + fsync + rename + fsync of
+ *    holds "x402-draft 1 PID WATCH\n" (the worker that wrote it; WATCH 0,
+ *    or the unix time until which recovery keeps watching the chain for
+ *    an authorization whose claim it released) and then the receipt JSON
+ *    (receipt.h) with an empty transaction and no settlement, and a
+ *    newline.  Written tmp + fsync + rename + fsync of
  *    the directory; removed by unlink + fsync of the directory.
  *  - The draft store is separate from the claim store on purpose: the
  *    claim backend interface (claim.h) stays the key and the state only.
@@ -59,21 +61,24 @@ void x402_drafts_close(struct x402_drafts *ds);
 
 /*
  * Writes the draft of claim id durably, replacing any earlier one.
- * In: pid (the worker, > 0), rc (transaction and settlement ignored).
+ * In: pid (the worker, > 0), watch (0, or the unix time until which a
+ * released authorization is watched), rc (transaction and settlement
+ * ignored).
  * Returns 0, X402_ERR_IO, X402_ERR_LIMIT (over X402_DRAFT_MAX),
  * X402_ERR_NOMEM or X402_ERR_INVAL.
  */
 int x402_draft_put(struct x402_drafts *ds, struct x402_detail *d,
-    const uint8_t id[X402_CLAIM_ID_LEN], long pid,
+    const uint8_t id[X402_CLAIM_ID_LEN], long pid, int64_t watch,
     const struct x402_receipt *rc) X402_WARN_UNUSED;
 
 /*
  * Reads the draft of claim id.  Returns 0, X402_ERR_NOTFOUND (none),
  * X402_ERR_IO, X402_ERR_SYNTAX (unreadable: the id in the detail).
- * Out: *rc (x402_receipt_free), *pid, *mtime (unix seconds of the file).
+ * Out: *rc (x402_receipt_free), *pid, *watch, *mtime (unix seconds of
+ * the file).
  */
 int x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc,
-    long *pid, int64_t *mtime, struct x402_detail *d,
+    long *pid, int64_t *watch, int64_t *mtime, struct x402_detail *d,
     const uint8_t id[X402_CLAIM_ID_LEN]) X402_WARN_UNUSED;
 
 /*

@@ -2,7 +2,7 @@
 // settlement and receipt, for tests/integration/recover.sh.
 //
 //   node kill-proxy.mjs --port P --target URL --claims DIR[,DIR...] --arm FILE
-//        [--match settle|eth_sendRawTransaction] [--log FILE]
+//        [--match settle|eth_sendRawTransaction] [--hold FILE] [--log FILE]
 //
 // Forwards every request to TARGET and returns its answer, except, while
 // FILE exists, the first request that matches (POST /settle, or a
@@ -10,8 +10,12 @@
 // awaited (the payment is then settled on chain), every worker holding an
 // in-flight claim in DIR (the claim file's "inflight PID ..." line) gets
 // SIGKILL, FILE is removed and the client's connection is dropped without
-// an answer.  Prints "kill-proxy listening on 127.0.0.1:P" when ready and
-// "killed PID after MATCH" per kill.  Listens on 127.0.0.1 only.
+// an answer.  With --hold FILE the order is reversed, like a facilitator
+// that is still holding the settlement when the worker dies: the worker
+// is killed first, and the request is forwarded only once FILE exists
+// ("forwarded late: ANSWER").  Prints "kill-proxy listening on
+// 127.0.0.1:P" when ready and "killed PID after MATCH" per kill.  Listens
+// on 127.0.0.1 only.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +30,7 @@ const claims = arg('claims').split(',');
 const arm = arg('arm');
 const match = arg('match', 'settle');
 const logf = arg('log');
+const hold = arg('hold');
 
 const log = (s) => {
   console.log(s);
@@ -60,12 +65,23 @@ function inflightPids() {
   return pids;
 }
 
+function killWorkers() {
+  for (const pid of inflightPids()) {
+    try { process.kill(pid, 'SIGKILL'); log(`killed ${pid} after ${match}`); } catch (e) { log(`kill ${pid}: ${e.code}`); }
+  }
+  try { fs.unlinkSync(arm); } catch { /* gone */ }
+}
+
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
+  req.on('end', async () => {
     const body = Buffer.concat(chunks);
     const kill = fs.existsSync(arm) && matches(req, body);
+    if (kill && hold) {
+      killWorkers();
+      while (!fs.existsSync(hold)) await new Promise((r) => setTimeout(r, 100));
+    }
     const headers = { ...req.headers, host: target.host };
     delete headers['content-length'];
     headers['content-length'] = String(body.length);
@@ -78,11 +94,13 @@ const server = http.createServer((req, res) => {
       ur.on('data', (c) => rc.push(c));
       ur.on('end', () => {
         const answer = Buffer.concat(rc);
+        if (kill && hold) {
+          log(`forwarded late: ${answer.toString('utf8').slice(0, 300)}`);
+          req.socket.destroy();
+          return;
+        }
         if (kill) {
-          for (const pid of inflightPids()) {
-            try { process.kill(pid, 'SIGKILL'); log(`killed ${pid} after ${match}`); } catch (e) { log(`kill ${pid}: ${e.code}`); }
-          }
-          try { fs.unlinkSync(arm); } catch { /* gone */ }
+          killWorkers();
           log(`answer withheld: ${answer.toString('utf8').slice(0, 300)}`);
           req.socket.destroy();
           return;

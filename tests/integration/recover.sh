@@ -28,8 +28,8 @@ mkdir -p "$W" "$C"
 printf '%s\n' "${RELAYER_KEY#0x}" >"$X402_OUT/relayer.key"
 chmod 600 "$X402_OUT/relayer.key"
 
-set -- $(freeport 2)
-FPROXY_PORT=$1 RPROXY_PORT=$2
+set -- $(freeport 3)
+FPROXY_PORT=$1 RPROXY_PORT=$2 LPROXY_PORT=$3
 node "$CHAIN/kill-proxy.mjs" --port "$FPROXY_PORT" --target "$FACILITATOR_URL" \
     --claims "$X402_OUT/claims-fac,$X402_OUT/claims-upto" --arm "$X402_OUT/arm-fac" \
     --match settle >"$X402_OUT/fproxy.log" 2>&1 &
@@ -38,7 +38,12 @@ node "$CHAIN/kill-proxy.mjs" --port "$RPROXY_PORT" --target "$RPC_URL" \
     --claims "$X402_OUT/claims-loc" --arm "$X402_OUT/arm-loc" \
     --match eth_sendRawTransaction >"$X402_OUT/rproxy.log" 2>&1 &
 PIDS="$PIDS $!"
-mkdir -p "$X402_OUT/claims-fac" "$X402_OUT/claims-loc"
+mkdir -p "$X402_OUT/claims-fac" "$X402_OUT/claims-loc" "$X402_OUT/claims-late"
+node "$CHAIN/kill-proxy.mjs" --port "$LPROXY_PORT" --target "$FACILITATOR_URL" \
+    --claims "$X402_OUT/claims-late" --arm "$X402_OUT/arm-late" \
+    --match settle --hold "$X402_OUT/go-late" >"$X402_OUT/lproxy.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$X402_OUT/lproxy.log" listening || exit 1
 wait_for "$X402_OUT/fproxy.log" listening || exit 1
 wait_for "$X402_OUT/rproxy.log" listening || exit 1
 
@@ -91,6 +96,8 @@ route() {
 }
 route fac "$C/ok" "[facilitator]" "url = http://127.0.0.1:$FPROXY_PORT" \
     "timeout = 20s" "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
+route late "$C/ok" "[facilitator]" "url = http://127.0.0.1:$LPROXY_PORT" \
+    "timeout = 20s" "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
 route slow "$C/slow" "[facilitator]" "url = $FACILITATOR_URL" \
     "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
 route norpc "$C/ok" "[facilitator]" "url = $FACILITATOR_URL"
@@ -109,7 +116,7 @@ route upto "$C/meter" "[facilitator]" "url = http://127.0.0.1:$FPROXY_PORT" \
     "timeout = 20s" "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
 sed -i "s|^accept = .*|accept_upto = eip155:84532|; s|^price = .*|max_price = 5000|; s|^pay_to = .*|pay_to = $PAYTO2|; s|^spool = .*|spool = $X402_OUT/spool-upto|" \
     "$X402_OUT/upto.conf"
-for r in fac slow norpc loc disk upto; do
+for r in fac late slow norpc loc disk upto; do
 	"$GATE" -t -c "$X402_OUT/$r.conf" >/dev/null || { echo "bad route $r"; exit 1; }
 done
 
@@ -223,6 +230,38 @@ eq "upto: the claim is committed" "$(claim_word "$X402_OUT" upto)" settled
 recover upto
 check "upto: a second --recover does nothing" grep -q "0 recovered, 0 released" "$X402_OUT/recover-upto.log"
 
+# ---- a late settlement: the facilitator still holds it when the worker
+# dies, --recover releases the claim (unused), then the transfer lands ---
+H6=$(pay late "$PAYER4_KEY")
+before=$(balance "$PAYTO")
+touch "$X402_OUT/arm-late"
+cgi late "$X402_OUT/late1.out" "$H6"
+eq "late: the worker was killed before the settlement" "$?" 137
+eq "late: nothing settled yet" "$(balance "$PAYTO")" "$before"
+recover late
+eq "late: --recover exits 0" "$?" 0
+check "late: released, the chain watched" grep -q "unused on chain: released.*watching the chain" "$X402_OUT/recover-late.log"
+eq "late: no claim" "$(claims late)" 0
+eq "late: the draft is kept" "$(drafts late)" 1
+touch "$X402_OUT/go-late"
+check "late: the facilitator settles after all" wait_for "$X402_OUT/lproxy.log" "forwarded late" 30
+eq "late: settled on chain" "$(balance "$PAYTO")" $((before + 1000))
+recover late
+eq "late: --recover exits 0 again" "$?" 0
+check "late: settled after its claim was released (log)" grep -q "settled after its claim was released.*recovered receipt" "$X402_OUT/recover-late.log"
+eq "late: exactly one receipt" "$(receipts late)" 1
+R=$(receipt_of late)
+LTTX=$(grep -o '"transaction":"0x[0-9a-f]*"' "$X402_OUT/lproxy.log" | head -n 1 | sed 's/.*"\(0x[0-9a-f]*\)"/\1/')
+eq "late: receipt transaction = the facilitator's" "$(printf '%s' "$R" | field transaction)" "$LTTX"
+eq "late: receipt amount" "$(printf '%s' "$R" | field amount)" 1000
+eq "late: the claim is committed" "$(claim_word "$X402_OUT" late)" settled
+eq "late: the draft is gone" "$(drafts late)" 0
+recover late
+check "late: a third --recover does nothing" grep -q "0 recovered, 0 released" "$X402_OUT/recover-late.log"
+cgi late "$X402_OUT/late2.out" "$H6"
+eq "late: the payment sent again is refused" "$(status "$X402_OUT/late2.out")" "Status: 402 Payment Required"
+eq "late: still one receipt" "$(receipts late)" 1
+
 # ---- killed while the command runs: nothing settled --------------------
 touch "$W/hold"
 H2=$(pay slow "$PAYER2_KEY")
@@ -246,7 +285,8 @@ recover slow
 eq "killed: --recover exits 0" "$?" 0
 check "killed: the claim was released (log)" grep -q "unused on chain: released" "$X402_OUT/recover-slow.log"
 eq "killed: no claim left" "$(claims slow)" 0
-eq "killed: no draft left" "$(drafts slow)" 0
+eq "killed: the draft is kept, to watch the chain" "$(drafts slow)" 1
+check "killed: and says so" grep -q "watching the chain for a late settlement" "$X402_OUT/recover-slow.log"
 eq "killed: no receipt" "$(receipts slow)" 0
 rm -f "$W/hold"
 cgi slow "$X402_OUT/slow2.out" "$H2"
@@ -254,7 +294,7 @@ eq "killed: the same payment sent again is served" "$(status "$X402_OUT/slow2.ou
 check "killed: with the output" grep -q "slow content" "$X402_OUT/slow2.out"
 eq "killed: and charged once" "$(balance "$PAYTO")" $((before + 1000))
 eq "killed: one receipt" "$(receipts slow)" 1
-eq "killed: no draft after a normal request" "$(drafts slow)" 0
+eq "killed: the retry replaced the watched draft, then removed it" "$(drafts slow)" 0
 
 # live worker finishing after a --recover ran beside it
 touch "$W/hold"
@@ -367,8 +407,8 @@ shares = retain:10% p1:90%
 EOF
 "$PO" -c "$X402_OUT/payout.conf" run >"$X402_OUT/payout.log" 2>&1
 eq "payout: run exits 0" "$?" 0
-# fac (recovered) + slow x2 + loc (recovered) = 4 receipts of 1000
-eq "payout: the recovered receipts were paid (p1 on chain)" "$(balance "$P1")" 3600
+# fac, late, loc (recovered) + slow x2 = 5 receipts of 1000
+eq "payout: the recovered receipts were paid (p1 on chain)" "$(balance "$P1")" 4500
 eq "payout: nothing quarantined" "$(ls "$SPOOL/quarantine" | wc -l)" 0
 
 finish
