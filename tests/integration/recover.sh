@@ -139,8 +139,11 @@ cgi_bg() {
 	    "$GATE" -c "$X402_OUT/$1.conf" </dev/null >"$2" 2>>"$X402_OUT/gate.log" &
 	GPID=$!
 }
+# recover ROUTE: x402-gate --recover (under $RECOVER_WRAP, e.g. valgrind
+# --error-exitcode=99, when set).
 recover() {
-	"$GATE" --recover -c "$X402_OUT/$1.conf" >"$X402_OUT/recover-$1.log" 2>&1
+	${RECOVER_WRAP:-} "$GATE" --recover -c "$X402_OUT/$1.conf" \
+	    >"$X402_OUT/recover-$1.log" 2>&1
 }
 # pay ROUTE: a fresh payment header for ROUTE (payer $2 key, default PAYER).
 pay() {
