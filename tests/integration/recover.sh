@@ -387,6 +387,16 @@ check "norpc: says what is missing" grep -q "needs an RPC node.*\[recover\] rpc_
 GATEWAY_INTERFACE=CGI/1.1 "$GATE" --recover -c "$X402_OUT/fac.conf" >/dev/null 2>&1
 eq "--recover refused under CGI" "$?" 2
 
+# ---- every route of the configuration directory -------------------------
+X402_CONFDIR=$X402_OUT "$GATE" --recover >"$X402_OUT/recover-all.log" 2>&1
+eq "all routes: exits 1 (norpc has no RPC URL)" "$?" 1
+for r in fac late slow loc disk upto; do
+	check "all routes: $r checked, nothing to do" \
+	    grep -q "route $r: recover: 0 recovered, 0 released, 0 left, 0 failed" \
+	    "$X402_OUT/recover-all.log"
+done
+check "all routes: norpc named" grep -q "route norpc: --recover needs" "$X402_OUT/recover-all.log"
+
 # ---- x402-payout pays the recovered receipts -----------------------------
 PO=$X402_BUILD/src/payout/x402-payout
 printf '%s\n' "${PAYTO_KEY#0x}" >"$X402_OUT/payto.key"
