@@ -9,7 +9,8 @@
  *  2. Each in-flight claim whose worker is gone (x402_claim_stale, at
  *     least [recover] min_age old) and whose draft names this route: ask
  *     the chain whether the authorization was used.  Unused: release the
- *     claim and drop the draft (the payer may send it again).  Used: find
+ *     claim (the payer may send it again) and keep the draft marked
+ *     "watch until now + [recover] watch" (0: drop it).  Used: find
  *     the transaction (the journal's, or eth_getLogs over [recover] blocks
  *     blocks), commit the claim, write the receipt marked "recovered" in
  *     its settlement, drop the draft.
@@ -18,7 +19,9 @@
  *     of that authorization is in the spool (new/, cur/, quarantine/) or
  *     the fallback spool, write it from the draft and the claim's
  *     transaction; then drop the draft.  A draft without a claim is
- *     dropped.
+ *     dropped.  A watched draft whose authorization turns out used with
+ *     no claim (a facilitator settled it late): take the claim and
+ *     complete as in 2; unused past its watch: dropped.
  * A claim or draft whose worker is alive is never touched.  One log line
  * per claim.  Running it again finds nothing to do.
  */
