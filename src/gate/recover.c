@@ -283,6 +283,37 @@ route_offers(const struct route *r, const struct x402_claim_key *k)
 }
 
 /*
+ * exact: transaction tx must hold the Transfer(payer, payTo) of the
+ * draft's amount, so that a receipt never says more than the chain.
+ * Returns 0 (it does), 1 (it does not: logged) or -1 (the node: logged).
+ */
+static int
+exact_checked(struct ctx *c, const uint8_t tx[32],
+    const struct x402_receipt *rc, const char *id)
+{
+	struct x402_recover_tx g;
+	struct x402_detail d;
+	char amt[X402_U256_DECLEN + 1], t[67];
+	int e;
+
+	if ((e = x402_recover_tx_amount(c->rpc, &g, &d, tx, rc)) != 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: cannot read the "
+		    "transaction: %s: %s; left", c->r->name, id,
+		    x402_strerror(e), d.msg);
+		return -1;
+	}
+	if (g.found && x402_u256_cmp(&g.amount, &rc->amount) == 0)
+		return 0;
+	hex32(t, tx);
+	if (x402_u256_format_dec(amt, sizeof(amt), &rc->amount) < 0)
+		amt[0] = '\0';
+	X402_LOG_ERR("route %s: recover: claim %s: transaction %s does not "
+	    "move %s from the payer to payTo as its draft says; left",
+	    c->r->name, id, t, amt);
+	return 1;
+}
+
+/*
  * The authorization of claim tok (held or taken by us) was used on chain:
  * find the transaction, commit the claim, write the receipt from the
  * draft rc, drop the draft.  `why` starts the log line.
@@ -324,6 +355,11 @@ complete(struct ctx *c, const struct x402_claim_token *tok,
 		    "the settled amount cannot be told from the last %llu "
 		    "blocks; left in flight", r->name, id,
 		    (unsigned long long)r->c.recover_blocks);
+		c->failed++;
+		return;
+	}
+	if (f.found && strcmp(rc->scheme, "upto") != 0 &&
+	    exact_checked(c, f.tx, rc, id) != 0) {
 		c->failed++;
 		return;
 	}
@@ -614,7 +650,13 @@ draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 	if (strncmp(st.tx, "0x", 2) == 0 &&
 	    strlen(st.tx) < sizeof(rc.transaction))
 		memcpy(rc.transaction, st.tx, strlen(st.tx) + 1);
-	if (strcmp(rc.scheme, "upto") == 0) {
+	if (strcmp(rc.scheme, "upto") != 0) {
+		if (x402_hex_decode_exact(txb, 32, st.tx, strlen(st.tx)) == 0 &&
+		    exact_checked(c, txb, &rc, id) != 0) {
+			c->failed++;
+			goto out;
+		}
+	} else {
 		if (x402_hex_decode_exact(txb, 32, st.tx, strlen(st.tx)) != 0 ||
 		    (e = x402_recover_tx_amount(c->rpc, &f, &d, txb,
 		    &rc)) != 0 ||

@@ -189,6 +189,17 @@ wait_for "$X402_OUT/fproxy.log" "answer withheld" 5 >/dev/null
 TX=$(grep -o '"transaction":"0x[0-9a-f]*"' "$X402_OUT/fproxy.log" | head -n 1 | sed 's/.*"\(0x[0-9a-f]*\)"/\1/')
 check "fac: the facilitator's answer held a transaction" test -n "$TX"
 
+# A forged draft (another amount) is refused: the chain says otherwise.
+DF=$(ls -d "$X402_OUT"/claims-fac/drafts/[0-9a-f]*)
+cp "$DF" "$X402_OUT/draft.bak"
+sed -i 's/"amount":"1000"/"amount":"900"/' "$DF"
+recover fac
+eq "forged draft: --recover exits 1" "$?" 1
+check "forged draft: the transaction does not match it (log)" grep -q "does not move 900 from the payer to payTo" "$X402_OUT/recover-fac.log"
+eq "forged draft: no receipt" "$(receipts fac)" 0
+eq "forged draft: the claim stays in flight" "$(claim_word "$X402_OUT" fac)" inflight
+cat "$X402_OUT/draft.bak" >"$DF"
+
 recover fac
 eq "fac: --recover exits 0" "$?" 0
 check "fac: one log line for the claim" test "$(grep -c 'recover: claim .*recovered receipt' "$X402_OUT/recover-fac.log")" -eq 1
