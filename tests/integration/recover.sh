@@ -221,6 +221,11 @@ eq "fac: still one receipt" "$(receipts fac)" 1
 cgi fac "$X402_OUT/fac2.out" "$H"
 eq "fac: the same payment again is refused" "$(status "$X402_OUT/fac2.out")" "Status: 402 Payment Required"
 eq "fac: still one receipt after the replay" "$(receipts fac)" 1
+H1B=$(pay fac "$PAYER2_KEY")
+cgi fac "$X402_OUT/fac3.out" "$H1B"
+eq "fac: the next payment is served normally" "$(status "$X402_OUT/fac3.out")" "Status: 200 OK"
+eq "fac: with its own receipt" "$(receipts fac)" 2
+eq "fac: and no draft left" "$(drafts fac)" 0
 
 # ---- upto (Permit2): killed after /settle answered ---------------------
 HU=$(pay upto "$PAYER3_KEY")
@@ -431,8 +436,8 @@ shares = retain:10% p1:90%
 EOF
 "$PO" -c "$X402_OUT/payout.conf" run >"$X402_OUT/payout.log" 2>&1
 eq "payout: run exits 0" "$?" 0
-# fac, late, loc (recovered) + slow x2 = 5 receipts of 1000
-eq "payout: the recovered receipts were paid (p1 on chain)" "$(balance "$P1")" 4500
+# fac, late, loc (recovered) + fac, slow x2 = 6 receipts of 1000
+eq "payout: the recovered receipts were paid (p1 on chain)" "$(balance "$P1")" 5400
 eq "payout: nothing quarantined" "$(ls "$SPOOL/quarantine" | wc -l)" 0
 
 finish
