@@ -11,6 +11,11 @@
 #    same way shows the files owned by nobody, so the check can fail.
 . "$(dirname "$0")/lib.sh"
 
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	echo "coredump: needs root and setpriv (util-linux); skipped"
+	exit 77
+fi
+
 PO=$X402_BUILD/src/payout/x402-payout
 D=$X402_OUT/nobody
 mkdir -p "$D/spool/new" "$D/spool/cur" "$D/spool/tmp" "$D/spool/quarantine" \
