@@ -420,6 +420,32 @@ START_TEST(stale_claims_are_listed_not_released)
 }
 END_TEST
 
+START_TEST(worker_gone)
+{
+	pid_t pid;
+	int status;
+
+	/* alive: this process, which started before now */
+	ck_assert_int_eq(x402_claim_worker_gone((long)getpid(),
+	    (int64_t)time(NULL)), 0);
+	ck_assert_int_eq(x402_claim_worker_gone(1, (int64_t)time(NULL)), 0);
+	/* a pid reused: this process started long after a claim of 2001 */
+	ck_assert_int_eq(x402_claim_worker_gone((long)getpid(),
+	    (int64_t)1000000000), 1);
+	/* a process that exited */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(x402_claim_worker_gone((long)pid,
+	    (int64_t)time(NULL)), 1);
+	/* nothing to judge */
+	ck_assert_int_eq(x402_claim_worker_gone(0, 0), 0);
+	ck_assert_int_eq(x402_claim_worker_gone(-5, 0), 0);
+}
+END_TEST
+
 /* A second backend, in memory, to show callers need not change. */
 struct mem {
 	int used;
@@ -557,6 +583,7 @@ claim_suite(void)
 	tcase_add_test(tc, nonces_do_not_collide);
 	tcase_add_test(tc, fifty_processes_one_winner);
 	tcase_add_test(tc, stale_claims_are_listed_not_released);
+	tcase_add_test(tc, worker_gone);
 	tcase_add_test(tc, pluggable_backend);
 	tcase_add_test(tc, open_refusals);
 	suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ext.h"
 #include "gate.h"
@@ -51,6 +52,7 @@ struct req {
 	struct x402_settlement st;
 	struct x402_claim_token tok;
 	int claimed;
+	int drafted;			/* a receipt draft is on disk */
 	struct ext_payid pid;		/* payment-identifier reservation */
 	struct timespec t0;
 	x402_u256 charge;		/* upto: the metered amount */
@@ -343,6 +345,20 @@ upstream_status(int e)
 	}
 }
 
+/* Removes the receipt draft (the receipt is durable, or nothing is due). */
+static void
+drop_draft(struct req *q)
+{
+	struct x402_detail d;
+
+	if (!q->drafted)
+		return;
+	if (x402_draft_drop(q->r->drafts, &d, q->tok.id) != 0)
+		X402_LOG_WARN("route %s: cannot remove a receipt draft: %s",
+		    q->r->name, d.msg);
+	q->drafted = 0;
+}
+
 static void
 release(struct req *q)
 {
@@ -354,6 +370,7 @@ release(struct req *q)
 		X402_LOG_ERR("route %s: cannot release a claim: %s",
 		    q->r->name, d.msg);
 	q->claimed = 0;
+	drop_draft(q);
 }
 
 /* The environment of the command: CGI variables and X402_*, nothing else. */
@@ -553,15 +570,15 @@ settle(struct req *q, const char *when)
 	return 0;
 }
 
-/* Writes the receipt; on failure keeps it in the fallback directory. */
+/*
+ * The receipt of this payment as far as it is known before settlement
+ * (the draft), or after it (amount and transaction from q->st).
+ */
 static void
-write_receipt(struct req *q)
+build_receipt(struct req *q, struct x402_receipt *rc_out)
 {
 	const struct x402_offer *o = &q->r->offers[q->offer];
 	struct x402_receipt rc;
-	struct x402_buf b;
-	struct x402_detail d;
-	char name[X402_SPOOL_NAMEMAX + 1];
 
 	memset(&rc, 0, sizeof(rc));
 	snprintf(rc.route, sizeof(rc.route), "%s", q->r->name);
@@ -578,11 +595,29 @@ write_receipt(struct req *q)
 	snprintf(rc.transaction, sizeof(rc.transaction), "%s",
 	    q->st.transaction);
 	snprintf(rc.resource, sizeof(rc.resource), "%s", q->url);
+	*rc_out = rc;
+}
+
+/*
+ * Writes the receipt; on failure keeps it in the fallback directory.
+ * Returns 0 when it is durable in one of them.
+ */
+static int
+write_receipt(struct req *q)
+{
+	struct x402_receipt rc;
+	struct x402_buf b;
+	struct x402_detail d;
+	char name[X402_SPOOL_NAMEMAX + 1];
+	int ret = -1;
+
+	build_receipt(q, &rc);
 	/* The facilitator's own words, kept as received (borrowed). */
 	rc.settlement = x402_settler_facilitator_reply(q->r->settler);
 	x402_buf_init(&b, X402_RECEIPT_MAX);
 	if (x402_receipt_format(&b, &rc) != 0) {
-		X402_LOG_ERR("route %s: RECEIPT LOST: cannot format it (tx %s)",
+		X402_LOG_ERR("route %s: RECEIPT NOT WRITTEN: cannot format "
+		    "it (tx %s); its draft stays for x402-gate --recover",
 		    q->r->name, q->st.transaction);
 		goto out;
 	}
@@ -591,6 +626,7 @@ write_receipt(struct req *q)
 		X402_LOG_INFO("route %s: paid %s by %s, tx %s, receipt %s",
 		    q->r->name, q->st.network, q->st.payer,
 		    q->st.transaction, name);
+		ret = 0;
 		goto out;
 	}
 	X402_LOG_ERR("route %s: CANNOT WRITE RECEIPT to the spool (%s); "
@@ -602,12 +638,16 @@ write_receipt(struct req *q)
 		if (x402_spool_open(&fb, &d2, q->r->c.fallback) != 0 ||
 		    x402_spool_write(fb, name, sizeof(name), &d2, b.p,
 		    b.len) != 0)
-			X402_LOG_ERR("route %s: RECEIPT LOST (fallback too: %s): "
+			X402_LOG_ERR("route %s: RECEIPT NOT WRITTEN (fallback "
+			    "too: %s); its draft stays for x402-gate --recover: "
 			    "%s", q->r->name, d2.msg, b.p);
+		else
+			ret = 0;
 		x402_spool_close(fb);
 	}
 out:
 	x402_buf_free(&b);
+	return ret;
 }
 
 /*
@@ -697,7 +737,11 @@ settled(struct req *q)
 		X402_LOG_ERR("route %s: cannot commit the claim: %s",
 		    q->r->name, d.msg);
 	q->claimed = 0;
-	write_receipt(q);
+	/* A draft stays only when no receipt could be written anywhere. */
+	if (write_receipt(q) == 0)
+		drop_draft(q);
+	else
+		q->drafted = 0;
 }
 
 static void
@@ -794,11 +838,36 @@ paid(struct req *q)
 	}
 	q->claimed = 1;
 
+	/*
+	 * The receipt draft, durable before any money can move: a worker
+	 * killed between settlement and receipt leaves it for
+	 * x402-gate --recover (recover.h).
+	 */
+	{
+		struct x402_receipt draft;
+
+		build_receipt(q, &draft);
+		if (x402_draft_put(r->drafts, &d, q->tok.id, (long)getpid(), 0,
+		    &draft) != 0) {
+			X402_LOG_ERR("route %s: cannot write the receipt draft: "
+			    "%s", r->name, d.msg);
+			release(q);
+			fail(q, 500, "cannot record the payment; nothing was "
+			    "charged");
+			goto out;
+		}
+		q->drafted = 1;
+	}
+
 	/* 6a. settle = before: money first, for work that must not run unpaid. */
 	if (r->c.settle == SETTLE_BEFORE) {
 		if ((e = settle(q, "before")) != 0) {
 			if (e != X402_ERR_PENDING)
 				release(q);
+			else {
+				q->claimed = 0;
+				q->drafted = 0;
+			}
 			fail(q, upstream_status(e), "settlement failed: %s; the "
 			    "command did not run", x402_strerror(e));
 			goto out;
@@ -882,9 +951,14 @@ paid(struct req *q)
 		if ((e = settle(q, "after")) != 0) {
 			if (e != X402_ERR_PENDING)
 				release(q);
-			else
+			else {
+				/* Kept (not released at out:) with its draft. */
+				q->claimed = 0;
+				q->drafted = 0;
 				X402_LOG_ERR("route %s: settlement PENDING; claim "
-				    "kept for reconciliation", r->name);
+				    "and receipt draft kept for x402-gate "
+				    "--recover", r->name);
+			}
 			fail(q, upstream_status(e), "settlement could not be "
 			    "completed (%s); the output was withheld",
 			    x402_strerror(e));

@@ -22,4 +22,12 @@ struct gate_io {
 /* Serves one request.  Never fails: every outcome is an HTTP reply. */
 void gate_handle(struct route *r, struct gate_io *io);
 
+/*
+ * x402-gate --recover for route r (recover.c): completes the records of
+ * payments whose worker died between settlement and receipt.  Opens the
+ * spool, claim store and drafts when r has none.  Logs one line per
+ * claim.  Returns 0, or 1 when something could not be done (logged).
+ */
+int gate_recover(struct route *r);
+
 #endif /* GATE_GATE_H */

@@ -5,6 +5,7 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcgiapp.h>
 #include <limits.h>
@@ -46,13 +47,17 @@ usage(void)
 {
 	fprintf(stderr, "usage: x402-gate [-t] [-c route.conf] [-g x402.conf] "
 	    "[-n max-requests]\n"
+	    "       x402-gate --recover [-c route.conf] [-g x402.conf]\n"
 	    "  -c FILE  the route to serve (else $X402_CONFIG, else the "
 	    "program's name:\n"
 	    "           ocr.fcgi serves $X402_CONFDIR/ocr.conf, by default\n"
 	    "           " CONFDIR "/ocr.conf)\n"
 	    "  -g FILE  shared settings (default $X402_CONFDIR/x402.conf)\n"
 	    "  -t       check the configuration and exit\n"
-	    "  -n N     exit after N requests (the web server restarts us)\n");
+	    "  -n N     exit after N requests (the web server restarts us)\n"
+	    "  --recover  complete the records of payments whose worker died\n"
+	    "           between settlement and receipt, for the route of -c\n"
+	    "           or $X402_CONFIG, else every route in $X402_CONFDIR\n");
 	exit(2);
 }
 
@@ -105,6 +110,27 @@ cgi_write(void *ctx, const char *p, size_t n)
 {
 	(void)ctx;
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+static const char *confdir(void);
+
+/* --recover for one route file.  Returns the exit status. */
+static int
+recover_one(const char *file, const char *global)
+{
+	struct route r;
+	struct x402_detail d;
+	int e, ret;
+
+	x402_detail_clear(&d);
+	if ((e = route_load(&r, &d, global, file, 0)) != 0) {
+		X402_LOG_ERR("--recover: %s: %s", x402_strerror(e), d.msg);
+		route_free(&r);
+		return 1;
+	}
+	ret = gate_recover(&r);
+	route_free(&r);
+	return ret;
 }
 
 /* $X402_CONFDIR, else SYSCONFDIR/x402. */
@@ -192,6 +218,44 @@ out:
 	return r;
 }
 
+/*
+ * --recover: the route of -c or $X402_CONFIG, else every route file
+ * (*.conf but x402.conf, networks.conf and payout.conf) of the
+ * configuration directory.  Returns the exit status.
+ */
+static int
+recover(const char *opt, const char *global)
+{
+	const char *e = getenv("X402_CONFIG"), *dir = confdir();
+	char path[PATH_MAX];
+	struct dirent **names = NULL;
+	int n, i, ret = 0;
+
+	if (opt != NULL || (e != NULL && e[0] != '\0'))
+		return recover_one(opt != NULL ? opt : e, global);
+	if ((n = scandir(dir, &names, NULL, alphasort)) < 0) {
+		X402_LOG_ERR("--recover: cannot list %s: %s", dir,
+		    strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		size_t len = strlen(nm);
+
+		if (nm[0] != '.' && len > 5 &&
+		    strcmp(nm + len - 5, ".conf") == 0 &&
+		    strcmp(nm, "x402.conf") != 0 &&
+		    strcmp(nm, "networks.conf") != 0 &&
+		    strcmp(nm, "payout.conf") != 0 &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, nm) <
+		    (int)sizeof(path) && recover_one(path, global) != 0)
+			ret = 1;
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
 /* The route file: -c, $X402_CONFIG, or named after the program. */
 static int
 route_file(char *out, size_t cap, const char *opt, const char *argv0)
@@ -224,10 +288,24 @@ main(int argc, char *argv[])
 	struct x402_detail d;
 	struct sigaction sa;
 	long max_requests = 0, served = 0;
-	int ch, test = 0, e;
+	int ch, test = 0, recovering = 0, e, i, j;
 
 	x402_log_open("x402-gate", X402_LOG_STDERR, 0, 0);
 	argc -= query_words(argc, argv);
+	argv[argc] = NULL;
+	/* --recover (a long option: never one a client can pass by CGI). */
+	for (i = j = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--recover") == 0)
+			recovering = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	argc = j;
 	argv[argc] = NULL;
 	while ((ch = getopt(argc, argv, "c:g:n:tVh")) != -1) {
 		switch (ch) {
@@ -238,6 +316,31 @@ main(int argc, char *argv[])
 		case 'V': printf("x402-gate %s\n", VERSION); return 0;
 		default: usage();
 		}
+	}
+	if (recovering) {
+		if (getenv("GATEWAY_INTERFACE") != NULL) {
+			X402_LOG_ERR("--recover is not for a web request");
+			return 2;
+		}
+		if (global == NULL) {
+			snprintf(gfile, sizeof(gfile), "%s/x402.conf",
+			    confdir());
+			global = gfile;
+		}
+		if (x402_http_global_init() != 0) {
+			X402_LOG_ERR("libcurl initialisation failed");
+			return 1;
+		}
+		/* It may load a relayer key (local settlement). */
+		{
+			struct rlimit rl = { 0, 0 };
+
+			(void)setrlimit(RLIMIT_CORE, &rl);
+			(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		}
+		e = recover(opt_c, global);
+		x402_http_global_cleanup();
+		return e;
 	}
 	if (route_file(file, sizeof(file), opt_c, argv[0]) != 0) {
 		X402_LOG_ERR("no route: give -c FILE or set X402_CONFIG");

@@ -74,6 +74,14 @@ static const struct x402_cfg_key path_keys[] = {
 	K("claims", X402_CFG_PATH, claims, 1, 255),
 	K("fallback", X402_CFG_PATH, fallback, 1, 255),
 	K("networks", X402_CFG_PATH, networks, 1, 255),
+	K("drafts", X402_CFG_PATH, drafts, 1, 255),
+};
+
+static const struct x402_cfg_key recover_keys[] = {
+	K("rpc_url", X402_CFG_STRING, recover_rpc_url, 1, ROUTE_URL_MAX),
+	K("min_age", X402_CFG_DURATION, recover_min_age, 0, 86400),
+	K("blocks", X402_CFG_UINT, recover_blocks, 1, X402_RECOVER_BLOCKS_MAX),
+	K("watch", X402_CFG_DURATION, recover_watch, 0, 7 * 86400),
 };
 
 static const struct x402_cfg_key fac_keys[] = {
@@ -99,6 +107,7 @@ static const struct x402_cfg_section sections[] = {
 	S("paths", path_keys),
 	S("facilitator", fac_keys),
 	S("local", local_keys),
+	S("recover", recover_keys),
 };
 static const struct x402_cfg_spec spec = X402_CFG_SPEC(sections);
 
@@ -123,6 +132,9 @@ defaults(struct route_conf *c)
 	c->rpc_timeout = 10;
 	c->receipt_timeout = 60;
 	c->check_chain = 1;
+	c->recover_min_age = 60;
+	c->recover_blocks = 50000;
+	c->recover_watch = 3600;
 	c->default_units = ROUTE_UNITS_MAX;
 }
 
@@ -434,10 +446,16 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 		    x402_strerror(e));
 	if (r->c.mode == MODE_LOCAL && (e = upto_relayer_address(r, d)) != 0)
 		return e;
+	if (r->c.drafts[0] == '\0' && snprintf(r->c.drafts,
+	    sizeof(r->c.drafts), "%s/drafts", r->c.claims) >=
+	    (int)sizeof(r->c.drafts))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [paths] claims: too "
+		    "long to hold drafts/ (set [paths] drafts)", file);
 	if (!deep)
 		return 0;
 	if ((e = x402_spool_open(&r->spool, d, r->c.spool)) != 0 ||
-	    (e = x402_claim_open(&r->claims, d, r->c.claims)) != 0)
+	    (e = x402_claim_open(&r->claims, d, r->c.claims)) != 0 ||
+	    (e = x402_drafts_open(&r->drafts, d, r->c.drafts)) != 0)
 		return e;
 	return route_settler(r, d);
 }
@@ -457,6 +475,7 @@ route_free(struct route *r)
 	x402_settler_free(r->settler);
 	x402_spool_close(r->spool);
 	x402_claim_close(r->claims);
+	x402_drafts_close(r->drafts);
 	x402_sig_ctx_free(r->sig);
 	x402_networks_free(r->networks);
 	memset(r, 0, sizeof(*r));

@@ -70,6 +70,7 @@ struct route_conf {
 	char claims[256];
 	char fallback[256];
 	char networks[256];
+	char drafts[256];		/* "" = CLAIMS/drafts */
 	/* [facilitator] */
 	char facilitator_url[ROUTE_URL_MAX + 1];
 	uint64_t facilitator_timeout;	/* seconds */
@@ -82,6 +83,11 @@ struct route_conf {
 	char relayer_state[256];
 	uint64_t receipt_timeout;	/* seconds to wait for a receipt */
 	int check_chain;		/* balance and nonce before running */
+	/* [recover] x402-gate --recover */
+	char recover_rpc_url[ROUTE_URL_MAX + 1];	/* "" = [local] rpc_url */
+	uint64_t recover_min_age;	/* seconds a dead claim must be old */
+	uint64_t recover_blocks;	/* eth_getLogs range, blocks */
+	uint64_t recover_watch;		/* seconds a released one is watched */
 	/* outbound */
 	char proxy[ROUTE_URL_MAX + 1];
 };
@@ -102,6 +108,7 @@ struct route {
 	struct x402_settler *settler;
 	struct x402_spool *spool;
 	struct x402_claim_store *claims;
+	struct x402_drafts *drafts;	/* receipt drafts (recover.h) */
 	/* bazaar_* values, parsed (NULL when not set) */
 	struct json_object *bz_query, *bz_body, *bz_output;
 };

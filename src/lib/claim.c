@@ -191,6 +191,59 @@ x402_claim_state(struct x402_claim_store *store,
 	return store->ops->get(store->impl, out, d, id);
 }
 
+/* Unix time at which process pid started (Linux /proc), or -1. */
+static int64_t
+proc_start(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks = 0, btime = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	size_t n;
+	FILE *f;
+	int i, ok = 0;
+
+	if (hz <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the ")" closing the name: 3 on; 22 is starttime. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	p++;
+	for (i = 3; i < 22 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu", &ticks) != 1)
+		return -1;
+	if ((f = fopen("/proc/stat", "re")) == NULL)
+		return -1;
+	while (fgets(buf, sizeof(buf), f) != NULL)
+		if (sscanf(buf, "btime %llu", &btime) == 1) {
+			ok = 1;
+			break;
+		}
+	fclose(f);
+	if (!ok)
+		return -1;
+	return (int64_t)(btime + ticks / (unsigned long long)hz);
+}
+
+int
+x402_claim_worker_gone(long pid, int64_t since)
+{
+	int64_t start;
+
+	if (pid <= 0)
+		return 0;
+	if (kill((pid_t)pid, 0) != 0)
+		return errno == ESRCH;	/* EPERM: not ours to judge */
+	start = proc_start(pid);
+	return start >= 0 && start > since + 2;
+}
+
 struct stale_arg {
 	time_t now;
 	unsigned min_age;
@@ -206,7 +259,7 @@ stale_filter(void *arg, const struct x402_claim_state *st)
 	if (st->status != X402_CLAIM_INFLIGHT || st->since > (int64_t)a->now ||
 	    (uint64_t)((int64_t)a->now - st->since) < a->min_age)
 		return 0;
-	if (st->pid <= 0 || kill((pid_t)st->pid, 0) == 0 || errno != ESRCH)
+	if (!x402_claim_worker_gone(st->pid, st->since))
 		return 0;	/* alive, or not ours to judge (EPERM) */
 	return a->fn(a->arg, st);
 }

@@ -42,8 +42,9 @@
  *    is never seen empty, even after a crash - and fsyncs DIR.
  *  - commit writes a temporary, fsyncs it, rename()s it over DIR/<id> and
  *    fsyncs DIR.  release unlinks DIR/<id> and fsyncs DIR.
- *  - The liveness test of a PID (kill(pid, 0) fails with ESRCH) is only
- *    meaningful on the host that wrote it.
+ *  - The liveness test of a PID (x402_claim_worker_gone: kill(pid, 0)
+ *    fails with ESRCH, or the PID now names a process that started after
+ *    the claim) is only meaningful on the host that wrote it.
  */
 #ifndef X402_CLAIM_H
 #define X402_CLAIM_H
@@ -186,8 +187,18 @@ int x402_claim_state(struct x402_claim_store *store,
     const struct x402_claim_key *key) X402_WARN_UNUSED;
 
 /*
+ * Whether the worker that acquired a claim at unix time `since` is gone
+ * from this host: no process has its pid (kill(pid, 0) fails with ESRCH),
+ * or the pid now names a process that started more than 2 s after `since`
+ * (the pid was reused; start time from /proc/PID/stat and /proc/stat
+ * btime).  Returns 1 (gone) or 0 (alive, unknown, or not ours to judge:
+ * EPERM, pid <= 0).
+ */
+int x402_claim_worker_gone(long pid, int64_t since);
+
+/*
  * Calls fn(arg, st) for each in-flight claim at least min_age seconds
- * older than now whose worker PID no longer exists (this host only).
+ * older than now whose worker is gone (x402_claim_worker_gone).
  * Releases nothing (see the rules).  Returns 0, fn's non-zero value, or
  * the backend's error.
  */

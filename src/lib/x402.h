@@ -35,5 +35,6 @@
 #include "rpc.h"
 #include "cdp.h"
 #include "facilitator.h"
+#include "recover.h"
 
 #endif /* X402_H */

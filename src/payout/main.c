@@ -45,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -524,6 +526,21 @@ main(int argc, char *argv[])
 	    *to = NULL;
 	int ch, verbose = 0, csv = 0, all = 0, rc, i;
 
+	/*
+	 * This process holds the payout key: never in a core dump, and not
+	 * readable through /proc or ptrace by the same user (before anything
+	 * is read).
+	 */
+	{
+		struct rlimit rl = { 0, 0 };
+
+		if (setrlimit(RLIMIT_CORE, &rl) != 0 ||
+		    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+			fprintf(stderr, "x402-payout: cannot disable core "
+			    "dumps: %s\n", strerror(errno));
+			return PO_EXIT_FAIL;
+		}
+	}
 	memset(&c, 0, sizeof(c));
 	c.statefd = c.batchfd = c.lockfd = -1;
 	c.conf = &conf;
