@@ -894,19 +894,44 @@ upto_request(struct x402_settle_request *r, const struct x402_payment *p,
 
 /* eth_sendTransaction from an anvil account (unlocked) with calldata. */
 static void
-send_from(const char *who, const char *to, const char *data)
+send_from(const char *who, const char *to, const char *data, int mined)
 {
+	static struct x402_rpc_receipt rc;
+	struct x402_rpc *c = rpc();
+	struct x402_detail d = { "" };
+	json_object *res = NULL;
 	char params[1024];
+	uint8_t h[32];
+	int i;
 
 	snprintf(params, sizeof(params), "[{\"from\":\"%s\",\"to\":\"%s\","
 	    "\"data\":\"%s\"}]", env(who), to, data);
-	rpc_do("eth_sendTransaction", params);
+	ck_assert_msg(x402_rpc_call(c, &res, "eth_sendTransaction", params,
+	    &d) == 0, "eth_sendTransaction: %s", d.msg);
+	ck_assert(res != NULL && json_object_is_type(res, json_type_string));
+	ck_assert_int_eq(x402_hex_decode_exact(h, 32,
+	    json_object_get_string(res), strlen(json_object_get_string(res))),
+	    0);
+	json_object_put(res);
+	/* anvil mines in the background: wait until the block is there, so
+	 * the next read sees the transaction (mined = 0: automine is off). */
+	for (i = 0; mined && i < 200 * (int)tu_scale(); i++) {
+		ck_assert_int_eq(x402_rpc_get_transaction_receipt(c, &rc, h,
+		    &d), 0);
+		if (rc.found)
+			break;
+		usleep(50000);
+	}
+	ck_assert_msg(!mined || rc.found, "%s's transaction was not mined",
+	    who);
+	ck_assert(!mined || rc.status == 1);
+	x402_rpc_free(c);
 }
 
 /* Permit2.invalidateUnorderedNonces(nonce >> 8, 1 << (nonce & 0xff)) sent
  * by `who`: the nonce is used without any transfer. */
 static void
-burn_nonce(const char *who, const uint8_t nonce[32])
+burn_nonce(const char *who, const uint8_t nonce[32], int mined)
 {
 	uint8_t cd[4 + 64];
 	char hex[2 * sizeof(cd) + 3], p2[43];
@@ -919,7 +944,7 @@ burn_nonce(const char *who, const uint8_t nonce[32])
 	(void)x402_hex_encode(hex, sizeof(hex), cd, sizeof(cd),
 	    X402_HEX_PREFIX_REQUIRED);
 	x402_addr_format(p2, x402_permit2_address);
-	send_from(who, p2, hex);
+	send_from(who, p2, hex, mined);
 }
 
 /* The metered amount moves, once; the relayer is the only sender. */
@@ -1066,7 +1091,7 @@ START_TEST(upto_chain_refusals)
 	mint[4 + 63] = 0x40; mint[4 + 62] = 0x42; mint[4 + 61] = 0x0f;
 	(void)x402_hex_encode(hex, sizeof(hex), mint, sizeof(mint),
 	    X402_HEX_PREFIX_REQUIRED);
-	send_from("DEPLOYER", env("USDC"), hex);
+	send_from("DEPLOYER", env("USDC"), hex, 1);
 	ck_assert_uint_eq(balance("DEPLOYER"), 1000000);
 	upto_payment(&p, &o, "DEPLOYER_KEY", NULL);
 	upto_request(&rq, &p, &o, 1, 100);
@@ -1081,7 +1106,7 @@ START_TEST(upto_chain_refusals)
 	/* The nonce burned by the payer (bit 0xa7 of a non-zero word). */
 	ck_assert_int_eq(getrandom(nonce, 32, 0), 32);
 	nonce[31] = 0xa7;
-	burn_nonce("PAYER2", nonce);
+	burn_nonce("PAYER2", nonce, 1);
 	upto_payment(&p, &o, "PAYER2_KEY", nonce);
 	upto_request(&rq, &p, &o, 1, 100);
 	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
@@ -1222,7 +1247,7 @@ START_TEST(upto_lost_and_used_elsewhere)
 	    X402_ERR_PENDING);
 	snprintf(params, sizeof(params), "[\"%.66s\"]", st.transaction);
 	rpc_do("anvil_dropTransaction", params);
-	burn_nonce("PAYER4", nonce);
+	burn_nonce("PAYER4", nonce, 0);
 	rpc_do("evm_mine", "[]");
 	rpc_do("evm_setAutomine", "[true]");
 	ck_assert_msg(x402_local_reconcile(s, &d, 0, on_record, &sn) == 0,
