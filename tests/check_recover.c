@@ -15,24 +15,16 @@
 
 static char root[64];
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st; (void)flag; (void)f;
-	return remove(p);
-}
-
 static void
 setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/check_recover.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	tu_scratch_make(root, sizeof(root), "check_recover");
 }
 
 static void
 teardown(void)
 {
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_scratch_remove(root);
 }
 
 static const char *

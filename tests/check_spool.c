@@ -18,18 +18,10 @@
 
 static char root[64];
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st; (void)flag; (void)f;
-	return remove(p);
-}
-
 static void
 setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/check_spool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	tu_scratch_make(root, sizeof(root), "check_spool");
 }
 
 static void
@@ -42,7 +34,7 @@ teardown(void)
 	(void)umount2(p, MNT_DETACH);
 	snprintf(p, sizeof(p), "%s/small", root);
 	(void)umount2(p, MNT_DETACH);
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_scratch_remove(root);
 }
 
 /* root/sub joined into a static buffer. */

@@ -46,6 +46,34 @@ tu_scale(void)
 	return v >= 1 && v <= 100 ? (unsigned)v : 1;
 }
 
+#ifdef _GNU_SOURCE	/* nftw(3) */
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+static inline int
+tu_rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st; (void)flag; (void)f;
+	return remove(p);
+}
+
+/* A fresh scratch directory /tmp/NAME.XXXXXX in dir[0..cap). */
+static inline void
+tu_scratch_make(char *dir, size_t cap, const char *name)
+{
+	snprintf(dir, cap, "/tmp/%s.XXXXXX", name);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+/* Removes a scratch directory and everything under it. */
+static inline void
+tu_scratch_remove(const char *dir)
+{
+	(void)nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+#endif
+
 #define TU_MAIN(suite_fn)						\
 int									\
 main(void)								\
