@@ -158,6 +158,10 @@ START_TEST(argument_refusals)
 	    X402_ERR_INVAL);
 	ck_assert_int_eq(x402_rpc_fee_history(rpc, &a, &b, 4, 101, &d),
 	    X402_ERR_INVAL);
+	ck_assert_int_eq(x402_rpc_block_time(rpc, &n, "latest\",\"x", &d),
+	    X402_ERR_INVAL);
+	ck_assert_int_eq(x402_rpc_block_time(rpc, &n, NULL, &d),
+	    X402_ERR_INVAL);
 	/* The generic call returns the result as JSON. */
 	ck_assert_int_eq(x402_rpc_call(rpc, &res, "eth_chainId", NULL, &d), 0);
 	ck_assert_str_eq(json_object_get_string(res), "0x14a34");
@@ -278,6 +282,21 @@ START_TEST(anvil_reads)
 	ck_assert_int_eq(x402_rpc_fee_history(rpc, &base, &prio, 4, 50, &d),
 	    0);
 	ck_assert_msg(!x402_u256_is_zero(&base), "base fee 0");
+	/* Suggested fees: max = 2 * base + priority, priority >= 0.001 gwei. */
+	ck_assert_int_eq(x402_rpc_suggest_fees(rpc, &gp, &prio, &d), 0);
+	x402_u256_set_u64(&wei, 1000000);
+	ck_assert_int_ge(x402_u256_cmp(&prio, &wei), 0);
+	ck_assert_int_eq(x402_u256_mul_u64(&wei, &base, 2), 0);
+	ck_assert_int_eq(x402_u256_add(&wei, &wei, &prio), 0);
+	ck_assert_int_eq(x402_u256_cmp(&gp, &wei), 0);
+	/* Block times: the genesis block is no later than the latest; a
+	 * block that does not exist is a bad reply. */
+	ck_assert_int_eq(x402_rpc_block_time(rpc, &id, "latest", &d), 0);
+	ck_assert_int_eq(x402_rpc_block_time(rpc, &nonce, "0x0", &d), 0);
+	ck_assert_uint_gt(id, 1600000000);
+	ck_assert_uint_le(nonce, id);
+	ck_assert_int_eq(x402_rpc_block_time(rpc, &nonce, "0xffffffff", &d),
+	    X402_ERR_BADREPLY);
 	ck_assert_int_eq(x402_rpc_get_transaction_count(rpc, &nonce, nobody,
 	    "pending", &d), 0);
 	ck_assert_uint_eq(nonce, 0);

@@ -152,7 +152,7 @@ send_approve(struct x402_rpc *rpc, const struct x402_sig_ctx *ctx,
 	struct x402_buf data, raw;
 	struct x402_tx1559 tx;
 	struct x402_rpc_receipt *rc = NULL;
-	x402_u256 base, prio, fee;
+	x402_u256 prio, fee;
 	uint64_t gas, nonce;
 	char h[67];
 	time_t end;
@@ -169,16 +169,11 @@ send_approve(struct x402_rpc *rpc, const struct x402_sig_ctx *ctx,
 		goto out;
 	}
 	if ((e = x402_rpc_get_transaction_count(rpc, &nonce, from, "pending",
-	    &d)) != 0 || (e = x402_rpc_fee_history(rpc, &base, &prio, 5, 50,
+	    &d)) != 0 || (e = x402_rpc_suggest_fees(rpc, &fee, &prio,
 	    &d)) != 0) {
 		ret = rpc_error("nonce and fees", e, &d);
 		goto out;
 	}
-	if (x402_u256_is_zero(&prio))
-		x402_u256_set_u64(&prio, 1000000);	/* 0.001 gwei */
-	if (x402_u256_mul_u64(&fee, &base, 2) != 0 ||
-	    x402_u256_add(&fee, &fee, &prio) != 0)
-		goto out;
 	tx.chain_id = net->chain_id;
 	tx.nonce = nonce;
 	tx.max_priority_fee_per_gas = prio;

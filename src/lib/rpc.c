@@ -461,6 +461,48 @@ x402_rpc_get_balance(struct x402_rpc *rpc, x402_u256 *wei,
 }
 
 int
+x402_rpc_block_time(struct x402_rpc *rpc, uint64_t *time,
+    const char *block, struct x402_detail *d)
+{
+	json_object *res = NULL, *ts;
+	char params[96];
+	int r;
+
+	if (block == NULL || !block_ok(block))
+		return x402_fail(d, X402_ERR_INVAL, "rpc: eth_getBlockByNumber: "
+		    "bad block");
+	snprintf(params, sizeof(params), "[\"%s\",false]", block);
+	if ((r = x402_rpc_call(rpc, &res, "eth_getBlockByNumber", params,
+	    d)) != 0)
+		return r;
+	if (res == NULL || !json_object_is_type(res, json_type_object) ||
+	    !json_object_object_get_ex(res, "timestamp", &ts))
+		r = x402_fail(d, X402_ERR_BADREPLY, "rpc: eth_getBlockByNumber: "
+		    "no block %s, or no timestamp", block);
+	else
+		r = quantity64(time, ts, "block timestamp", d);
+	json_object_put(res);
+	return r;
+}
+
+int
+x402_rpc_suggest_fees(struct x402_rpc *rpc, x402_u256 *max_fee,
+    x402_u256 *priority_fee, struct x402_detail *d)
+{
+	x402_u256 base;
+	int r;
+
+	if ((r = x402_rpc_fee_history(rpc, &base, priority_fee, 5, 50, d)) != 0)
+		return r;
+	if (x402_u256_is_zero(priority_fee))
+		x402_u256_set_u64(priority_fee, 1000000);	/* 0.001 gwei */
+	if (x402_u256_mul_u64(max_fee, &base, 2) != 0 ||
+	    x402_u256_add(max_fee, max_fee, priority_fee) != 0)
+		return x402_fail(d, X402_ERR_BADREPLY, "rpc: fees overflow");
+	return 0;
+}
+
+int
 x402_rpc_fee_history(struct x402_rpc *rpc, x402_u256 *base_fee,
     x402_u256 *priority_fee, unsigned blocks, unsigned percentile,
     struct x402_detail *d)

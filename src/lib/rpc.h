@@ -128,6 +128,24 @@ int x402_rpc_block_number(struct x402_rpc *rpc, uint64_t *number,
     struct x402_detail *d) X402_WARN_UNUSED;
 
 /*
+ * The timestamp (unix seconds) of a block: eth_getBlockByNumber.  In:
+ * block (as for x402_rpc_get_transaction_count).  BADREPLY when the node
+ * has no such block.  Out: *time.
+ */
+int x402_rpc_block_time(struct x402_rpc *rpc, uint64_t *time,
+    const char *block, struct x402_detail *d) X402_WARN_UNUSED;
+
+/*
+ * EIP-1559 fees for a transaction sent now, without caps:
+ * priority = eth_feeHistory's (5 blocks, 50th percentile), at least
+ * 0.001 gwei; max = 2 * next base fee + priority.  (The local settler
+ * has its own, with fallbacks and operator caps.)
+ * Out: *max_fee, *priority_fee.
+ */
+int x402_rpc_suggest_fees(struct x402_rpc *rpc, x402_u256 *max_fee,
+    x402_u256 *priority_fee, struct x402_detail *d) X402_WARN_UNUSED;
+
+/*
  * eth_getTransactionCount.  Out: *nonce.  In: addr, block ("pending",
  * "latest", "safe", "finalized", "earliest" or "0x..." quantity).
  */

@@ -73,33 +73,6 @@ static const uint8_t transfer_topic[32] = {
 	0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef,
 };
 
-/* Parses a JSON-RPC quantity ("0x1b4") of at most 63 bits. */
-static int
-quantity(int64_t *out, json_object *o)
-{
-	const char *s;
-	uint64_t v = 0;
-	size_t i, n;
-
-	if (o == NULL || !json_object_is_type(o, json_type_string))
-		return -1;
-	s = json_object_get_string(o);
-	n = strlen(s);
-	if (n < 3 || n > 18 || s[0] != '0' || s[1] != 'x')
-		return -1;
-	for (i = 2; i < n; i++) {
-		const char *h = strchr("0123456789abcdef", s[i]);
-
-		if (s[i] == '\0' || h == NULL)
-			return -1;
-		v = (v << 4) | (uint64_t)(h - "0123456789abcdef");
-	}
-	if (v > INT64_MAX)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
 /*
  * The timestamp of block `number` (or of the latest block when number is
  * UINT64_MAX).  Returns 0 or an RPC error.
@@ -108,24 +81,20 @@ static int
 block_time(struct po_ctx *c, int64_t *t, uint64_t number,
     struct x402_detail *d)
 {
-	json_object *res = NULL, *ts;
-	char params[64];
+	char block[24] = "latest";
+	uint64_t v;
 	int r;
 
-	if (number == UINT64_MAX)
-		snprintf(params, sizeof(params), "[\"latest\",false]");
-	else
-		snprintf(params, sizeof(params), "[\"0x%llx\",false]",
+	if (number != UINT64_MAX)
+		snprintf(block, sizeof(block), "0x%llx",
 		    (unsigned long long)number);
-	if ((r = x402_rpc_call(c->rpc, &res, "eth_getBlockByNumber", params,
-	    d)) != 0)
+	if ((r = x402_rpc_block_time(c->rpc, &v, block, d)) != 0)
 		return r;
-	if (res == NULL || !json_object_object_get_ex(res, "timestamp",
-	    &ts) || quantity(t, ts) != 0)
-		r = x402_fail(d, X402_ERR_BADREPLY, "eth_getBlockByNumber: "
-		    "no block or no timestamp");
-	json_object_put(res);
-	return r;
+	if (v > INT64_MAX)
+		return x402_fail(d, X402_ERR_BADREPLY, "block %s: timestamp "
+		    "out of range", block);
+	*t = (int64_t)v;
+	return 0;
 }
 
 /*
@@ -395,7 +364,7 @@ verify_setup(struct counter *k)
 {
 	struct po_ctx *c = k->c;
 	struct x402_detail d;
-	int64_t now;
+	int64_t now = 0;
 	int r;
 
 	if (c->conf->verify != PO_VERIFY_CHAIN)
@@ -653,7 +622,7 @@ send_rpc(struct po_ctx *c, struct po_batch *bt, struct po_xfer *x,
 {
 	struct x402_buf data, raw;
 	struct x402_tx1559 tx;
-	x402_u256 base, prio, t;
+	x402_u256 prio, t;
 	uint64_t gas, nonce;
 	int r;
 
@@ -668,12 +637,7 @@ send_rpc(struct po_ctx *c, struct po_batch *bt, struct po_xfer *x,
 		goto out;
 	if ((r = x402_rpc_get_transaction_count(c->rpc, &nonce,
 	    c->conf->wallet, "pending", d)) != 0 ||
-	    (r = x402_rpc_fee_history(c->rpc, &base, &prio, 5, 50, d)) != 0)
-		goto out;
-	if (x402_u256_is_zero(&prio))
-		x402_u256_set_u64(&prio, 1000000);	/* 0.001 gwei */
-	if ((r = x402_u256_mul_u64(&t, &base, 2)) != 0 ||
-	    (r = x402_u256_add(&t, &t, &prio)) != 0)
+	    (r = x402_rpc_suggest_fees(c->rpc, &t, &prio, d)) != 0)
 		goto out;
 	tx.chain_id = c->net->chain_id;
 	tx.nonce = nonce;
