@@ -229,7 +229,8 @@ const a2 = await signUpto({ max: 50000n, nonce: nonce1 + 1n, deadline: now() + 3
 check((await settle(facilitator, a2, 50000n)) === "ok", "settle the whole maximum");
 check(t1 + 50000n === (await bal(payTo)), "exactly the maximum moved");
 
-const a3 = await signUpto({ max: 1000n, nonce: nonce1 + 2n, deadline: now() - 1n });
+// An hour in the past: "now - 1" raced the next block's timestamp.
+const a3 = await signUpto({ max: 1000n, nonce: nonce1 + 2n, deadline: now() - 3600n });
 check((await settle(facilitator, a3, 10n)) === "SignatureExpired", "expired deadline: SignatureExpired");
 const a4 = await signUpto({ max: 1000n, nonce: nonce1 + 3n, deadline: now() + 300n, validAfter: now() + 3600n });
 check((await settle(facilitator, a4, 10n)) === "PaymentTooEarly", "validAfter in the future: PaymentTooEarly");
