@@ -22,35 +22,10 @@ PORT=$(freeport)
 BASE=http://127.0.0.1:$PORT
 
 mkdir -p "$X402_OUT/work"
-route() {
-	cat <<CONF
-[route]
-command = $X402_TOP/tests/integration/fixtures/meter
-description = Speaks text, priced per character
-mime_type = text/plain
-pay_to = $PAYTO
-max_timeout = 300
-command_timeout = 10s
-workdir = $X402_OUT/work
-$1
-
-[gate]
-settlement = facilitator
-
-[facilitator]
-url = $FACILITATOR_URL
-timeout = 20s
-
-[paths]
-spool = $X402_OUT/spool-$2
-claims = $X402_OUT/claims
-fallback = $X402_OUT/fallback
-CONF
-}
-route "accept_upto = base-sepolia
+meter_route "accept_upto = base-sepolia
 max_price = \$0.05
 price_per_unit = \$0.00002" tts >"$X402_OUT/tts.conf"
-route "accept = base-sepolia
+meter_route "accept = base-sepolia
 accept_upto = base-sepolia
 price = 1000
 max_price = 50000

@@ -160,6 +160,42 @@ CONF
 	    { cat "$X402_OUT/lighttpd-error.log"; return 1; }
 }
 
+# meter_route LINES NAME: a route file (on stdout) selling
+# tests/integration/fixtures/meter (priced per byte of input, like a
+# text-to-speech per character) with the extra [route] LINES, settlement
+# $MODE (default facilitator) through $FAC_URL or $FACILITATOR_URL, or
+# locally with $X402_OUT/relayer.key; spool $X402_OUT/spool-NAME.
+meter_route() {
+	cat <<CONF
+[route]
+command = $X402_TOP/tests/integration/fixtures/meter
+description = Speaks text, priced per character
+mime_type = text/plain
+pay_to = $PAYTO
+max_timeout = 300
+command_timeout = 10s
+workdir = $X402_OUT/work
+$1
+
+[gate]
+settlement = ${MODE:-facilitator}
+
+[facilitator]
+url = ${FAC_URL:-$FACILITATOR_URL}
+timeout = 20s
+
+[local]
+rpc_url = $RPC_URL
+relayer_key = $X402_OUT/relayer.key
+receipt_timeout = ${RECEIPT_TIMEOUT:-30s}
+
+[paths]
+spool = $X402_OUT/spool-$2
+claims = $X402_OUT/claims
+fallback = $X402_OUT/fallback
+CONF
+}
+
 balance() {
 	node "$CHAIN/balance.mjs" "$1" | awk '{print $2}'
 }

@@ -28,46 +28,16 @@ PORT=$(freeport)
 BASE=http://127.0.0.1:$PORT
 
 mkdir -p "$X402_OUT/work"
-route() {
-	cat <<CONF
-[route]
-command = $X402_TOP/tests/integration/fixtures/meter
-description = Speaks text, priced per character
-mime_type = text/plain
-pay_to = $PAYTO
-max_timeout = 300
-command_timeout = 10s
-workdir = $X402_OUT/work
-$1
-
-[gate]
-settlement = $MODE
-
-[facilitator]
-url = ${FAC_URL:-$FACILITATOR_URL}
-timeout = 20s
-
-[local]
-rpc_url = $RPC_URL
-relayer_key = $X402_OUT/relayer.key
-receipt_timeout = ${RECEIPT_TIMEOUT:-30s}
-
-[paths]
-spool = $X402_OUT/spool-$2
-claims = $X402_OUT/claims
-fallback = $X402_OUT/fallback
-CONF
-}
-route "accept_upto = base-sepolia
+meter_route "accept_upto = base-sepolia
 max_price = \$0.05
 price_per_unit = \$0.00002" tts >"$X402_OUT/tts.conf"
-route "accept = base-sepolia
+meter_route "accept = base-sepolia
 accept_upto = base-sepolia
 price = 1000
 max_price = 50000
 price_per_unit = 20
 default_units = 10" both >"$X402_OUT/both.conf"
-route "accept_upto = base-sepolia
+meter_route "accept_upto = base-sepolia
 price = 5000
 settle = before" bad >"$X402_OUT/bad.conf"
 # A facilitator that settles, then misreports the amount and the payer.
@@ -95,10 +65,10 @@ http.createServer(async (req, res) => {
 ' "$FACILITATOR_URL" "$LIAR_PORT" >"$X402_OUT/liar.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_for "$X402_OUT/liar.log" listening || exit 1
-FAC_URL=http://127.0.0.1:$LIAR_PORT route "accept_upto = base-sepolia
+FAC_URL=http://127.0.0.1:$LIAR_PORT meter_route "accept_upto = base-sepolia
 max_price = \$0.05
 price_per_unit = 20" liar >"$X402_OUT/liar.conf"
-RECEIPT_TIMEOUT=5s route "accept_upto = base-sepolia
+RECEIPT_TIMEOUT=5s meter_route "accept_upto = base-sepolia
 max_price = \$0.05
 price_per_unit = 20" pend >"$X402_OUT/pend.conf"
 
