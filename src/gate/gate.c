@@ -359,6 +359,17 @@ drop_draft(struct req *q)
 	q->drafted = 0;
 }
 
+/*
+ * A settlement left PENDING: the claim and the receipt draft stay on
+ * disk for x402-gate --recover (nothing is released at the end).
+ */
+static void
+keep_for_recovery(struct req *q)
+{
+	q->claimed = 0;
+	q->drafted = 0;
+}
+
 static void
 release(struct req *q)
 {
@@ -864,10 +875,8 @@ paid(struct req *q)
 		if ((e = settle(q, "before")) != 0) {
 			if (e != X402_ERR_PENDING)
 				release(q);
-			else {
-				q->claimed = 0;
-				q->drafted = 0;
-			}
+			else
+				keep_for_recovery(q);
 			fail(q, upstream_status(e), "settlement failed: %s; the "
 			    "command did not run", x402_strerror(e));
 			goto out;
@@ -952,9 +961,7 @@ paid(struct req *q)
 			if (e != X402_ERR_PENDING)
 				release(q);
 			else {
-				/* Kept (not released at out:) with its draft. */
-				q->claimed = 0;
-				q->drafted = 0;
+				keep_for_recovery(q);
 				X402_LOG_ERR("route %s: settlement PENDING; claim "
 				    "and receipt draft kept for x402-gate "
 				    "--recover", r->name);
