@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "json.h"
-#include "keccak.h"
 #include "protocol.h"
 #include "recover.h"
 #include "tx.h"
@@ -311,16 +310,7 @@ x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
 
 /* ---- chain ------------------------------------------------------------- */
 
-static void
-selector(uint8_t out[4], const char *sig)
-{
-	uint8_t h[32];
-
-	x402_keccak256(h, sig, strlen(sig));
-	memcpy(out, h, 4);
-}
-
-/* One word of a view call at "latest".  Consumes call. */
+/* One word of a view call at "latest". */
 static int
 view_word(struct x402_rpc *rpc, uint8_t word[32], struct x402_detail *d,
     const uint8_t to[X402_ADDR_LEN], const uint8_t *call, size_t len,
@@ -350,15 +340,16 @@ x402_recover_used(struct x402_rpc *rpc, int *used, struct x402_detail *d,
     const uint8_t payer[X402_ADDR_LEN], const uint8_t nonce[32])
 {
 	struct x402_buf call;
-	uint8_t w[32], data[4 + 64];
-	size_t i;
+	x402_u256 pos;
+	uint8_t w[32], be[32];
+	unsigned bit = nonce != NULL ? nonce[31] : 0;
 	int r;
 
 	if (rpc == NULL || used == NULL || asset == NULL || payer == NULL ||
 	    nonce == NULL)
 		return x402_fail(d, X402_ERR_INVAL, "recover: NULL argument");
+	x402_buf_init(&call, 256);
 	if (!permit2) {
-		x402_buf_init(&call, 256);
 		if ((r = x402_abi_authorization_state(&call, payer,
 		    nonce)) == 0)
 			r = view_word(rpc, w, d, asset,
@@ -367,26 +358,23 @@ x402_recover_used(struct x402_rpc *rpc, int *used, struct x402_detail *d,
 		x402_buf_free(&call);
 		if (r != 0)
 			return r;
-		for (i = 0; i < 31; i++)
-			if (w[i] != 0)
-				break;
-		if (i != 31 || w[31] > 1)
+		if (x402_abi_decode_bool(used, w, sizeof(w)) != 0)
 			return x402_fail(d, X402_ERR_BADREPLY, "recover: "
 			    "authorizationState returned no bool");
-		*used = w[31];
 		return 0;
 	}
-	/* nonceBitmap(address owner, uint256 wordPos): wordPos = nonce >> 8. */
-	memset(data, 0, sizeof(data));
-	selector(data, "nonceBitmap(address,uint256)");
-	memcpy(data + 4 + 12, payer, X402_ADDR_LEN);
-	memcpy(data + 4 + 32 + 1, nonce, 31);
-	if ((r = view_word(rpc, w, d, x402_permit2_address, data,
-	    sizeof(data), "nonceBitmap")) != 0)
+	/* Permit2's unordered nonce: bit nonce & 0xff of the word
+	 * nonceBitmap(owner, nonce >> 8), big-endian. */
+	be[0] = 0;
+	memcpy(be + 1, nonce, 31);
+	x402_u256_from_be(&pos, be);
+	if ((r = x402_abi_nonce_bitmap(&call, payer, &pos)) == 0)
+		r = view_word(rpc, w, d, x402_permit2_address,
+		    (const uint8_t *)call.p, call.len, "nonceBitmap");
+	x402_buf_free(&call);
+	if (r != 0)
 		return r;
-	/* bit (nonce & 255) of the big-endian word */
-	i = nonce[31];
-	*used = (w[31 - i / 8] >> (i % 8)) & 1;
+	*used = (w[31 - bit / 8] >> (bit % 8)) & 1;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "claim.h"
+#include "recover.h"
 #include "rpc.h"
 #include "settle.h"
 #include "tx.h"
@@ -244,26 +245,6 @@ token_word(struct local *l, uint8_t word[32], struct x402_detail *d,
 	return r;
 }
 
-/* authorizationState(from, nonce) of the token.  Out: *used. */
-static int
-auth_used(struct local *l, int *used, struct x402_detail *d,
-    const uint8_t token[20], const uint8_t from[20], const uint8_t nonce[32])
-{
-	struct x402_buf call;
-	uint8_t w[32];
-	int r;
-
-	x402_buf_init(&call, 256);
-	r = x402_abi_authorization_state(&call, from, nonce);
-	if ((r = token_word(l, w, d, token, &call, r,
-	    "authorizationState")) != 0)
-		return r;
-	if (x402_abi_decode_bool(used, w, sizeof(w)) != 0)
-		return x402_fail(d, X402_ERR_BADREPLY, "local: "
-		    "authorizationState returned no bool");
-	return 0;
-}
-
 /* balanceOf(owner) of the token.  Out: *bal. */
 static int
 balance_of(struct local *l, x402_u256 *bal, struct x402_detail *d,
@@ -298,40 +279,13 @@ permit2_allowance(struct local *l, x402_u256 *v, struct x402_detail *d,
 	return 0;
 }
 
-/*
- * Is Permit2's unordered nonce (32 bytes big-endian) of owner used?  Its
- * bit is nonce & 0xff of nonceBitmap(owner, nonce >> 8).  Out: *used.
- */
-static int
-permit2_nonce_used(struct local *l, int *used, struct x402_detail *d,
-    const uint8_t owner[20], const uint8_t nonce[32])
-{
-	struct x402_buf call;
-	x402_u256 pos;
-	uint8_t be[32], w[32];
-	unsigned bit = nonce[31];
-	int r;
-
-	be[0] = 0;
-	memcpy(be + 1, nonce, 31);
-	x402_u256_from_be(&pos, be);
-	x402_buf_init(&call, 256);
-	r = x402_abi_nonce_bitmap(&call, owner, &pos);
-	if ((r = token_word(l, w, d, x402_permit2_address, &call, r,
-	    "nonceBitmap")) != 0)
-		return r;
-	*used = (w[31 - bit / 8] >> (bit % 8)) & 1;
-	return 0;
-}
-
 /* The single-use nonce of a journal record: used on chain?  Out: *used. */
 static int
 move_used(struct local *l, int *used, struct x402_detail *d,
     const struct x402_local_record *rec)
 {
-	if (rec->permit2)
-		return permit2_nonce_used(l, used, d, rec->payer, rec->nonce);
-	return auth_used(l, used, d, rec->asset, rec->payer, rec->nonce);
+	return x402_recover_used(l->rpc, used, d, rec->permit2, rec->asset,
+	    rec->payer, rec->nonce);
 }
 
 /*
@@ -376,7 +330,8 @@ upto_diagnose(struct local *l, const char **reason, struct x402_detail *d,
 		goto out;
 	}
 	x402_u256_to_be(n, &u->permit.nonce);
-	if ((r = permit2_nonce_used(l, &used, d, u->from, n)) != 0)
+	if ((r = x402_recover_used(l->rpc, &used, d, 1, o->asset->address,
+	    u->from, n)) != 0)
 		goto out;
 	*reason = used ? X402_R_PERMIT2_NONCE : X402_R_PERMIT2_SIMULATION;
  out:
@@ -399,8 +354,8 @@ chain_checks(struct local *l, const char **reason, struct x402_detail *d,
 	int used = 0, r;
 
 	*reason = NULL;
-	if ((r = auth_used(l, &used, d, o->asset->address, a->from,
-	    a->nonce)) != 0)
+	if ((r = x402_recover_used(l->rpc, &used, d, 0, o->asset->address,
+	    a->from, a->nonce)) != 0)
 		return r;
 	if (used) {
 		*reason = X402_R_NONCE_USED;
