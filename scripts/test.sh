@@ -11,8 +11,8 @@
 # default), integration (tests/integration/*.sh against the plain build),
 # integration-san (the same scripts against the ASan+UBSan build, after
 # san-selftest proves a report is caught),
-# demo (contrib/demo/demo.sh must exit 0),
-# distcheck.  Exits non-zero if any stage fails.
+# demo (contrib/demo/demo.sh must exit 0), bench (bench/run.sh in its
+# smoke mode: the benchmarks build and run), distcheck.  Exits non-zero if any stage fails.
 #
 # The sanitized build writes every report to a file in its report directory
 # (X402_SAN_REPORT_DIR in build-san/autoconfig.h; src/lib/sanitizer.c), so
@@ -216,6 +216,15 @@ fuzz_stage() {
 	return $rc
 }
 
+# bench: every bench program builds and bench/run.sh runs each row once
+# for a second (BENCH_SMOKE=1); its figures are never asserted.
+bench_stage() {
+	BENCH_SMOKE=1 SKIP_DEPS=1 X402_BUILD="$top/build" \
+	    sh "$top/bench/run.sh" "$out/bench" >"$out-bench.log" 2>&1 &&
+	    grep '^ratio ' "$out-bench.log" ||
+	    { tail -40 "$out-bench.log"; return 1; }
+}
+
 distcheck() {
 	make -C "$top/build" distcheck >"$out-distcheck.log" 2>&1 ||
 	    { tail -40 "$out-distcheck.log"; return 1; }
@@ -231,12 +240,19 @@ all)
 	stage integration integration
 	stage integration-san integration san
 	stage demo demo
+	stage bench bench_stage
 	stage distcheck distcheck
 	;;
 unit) stage unit unit ;;
 sanitizers) stage sanitizers sanitizers ;;
+valgrind) stage valgrind valgrind_stage ;;
+fuzz) stage fuzz fuzz_stage ;;
+integration) stage integration integration ;;
 integration-san) stage integration-san integration san ;;
-*) echo "usage: test.sh [all|unit|sanitizers|integration-san]"; exit 2 ;;
+demo) stage demo demo ;;
+bench) stage bench bench_stage ;;
+distcheck) stage distcheck distcheck ;;
+*) echo "usage: test.sh [all|unit|sanitizers|valgrind|fuzz|integration|integration-san|demo|bench|distcheck]"; exit 2 ;;
 esac
 
 [ -n "$failures" ] && echo "failed stages:$failures"
