@@ -16,6 +16,8 @@
 #define ROUTE_URL_MAX 197
 #define ROUTE_TEXT_MAX 197
 #define ROUTE_UNITS_MAX UINT64_MAX	/* default_units: charge the maximum */
+#define ROUTE_USER_MAX 32		/* command_user: a login name */
+#define ROUTE_SPAWN_ARGS 3		/* "x402-spawn USER --" before argv */
 
 enum route_settle_when { SETTLE_AFTER = 0, SETTLE_BEFORE = 1 };
 enum route_mode { MODE_FACILITATOR = 0, MODE_LOCAL = 1 };
@@ -47,6 +49,7 @@ struct route_conf {
 	int settle;			/* enum route_settle_when */
 	char resource_url[ROUTE_URL_MAX + 1];	/* public URL, or "" */
 	char workdir[256];
+	char command_user[ROUTE_USER_MAX + 1];	/* "" = the gate's user */
 	/* [route] the browser page */
 	int input;			/* enum route_input */
 	char input_label[ROUTE_TEXT_MAX + 1];
@@ -71,6 +74,7 @@ struct route_conf {
 	char fallback[256];
 	char networks[256];
 	char drafts[256];		/* "" = CLAIMS/drafts */
+	char spawn[256];		/* x402-spawn, for command_user */
 	/* [facilitator] */
 	char facilitator_url[ROUTE_URL_MAX + 1];
 	uint64_t facilitator_timeout;	/* seconds */
@@ -96,7 +100,9 @@ struct route {
 	char name[65];			/* from the route file's name */
 	char file[512];
 	struct route_conf c;
-	const char *argv[X402_CFG_ARGV_MAX + 1];	/* into c.command.buf */
+	/* What the gate runs: c.command, or with command_user set
+	   "SPAWN USER -- " c.command (x402-spawn(8)); into c. */
+	const char *argv[ROUTE_SPAWN_ARGS + X402_CFG_ARGV_MAX + 1];
 	struct x402_networks *networks;
 	struct x402_offer offers[ROUTE_MAX_OFFERS];
 	struct json_object *v2_accepts[ROUTE_MAX_OFFERS];
