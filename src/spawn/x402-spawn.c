@@ -232,8 +232,10 @@ main(int argc, char **argv)
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
 		refuse("refusing to run a command as root (user \"%s\")",
 		    argv[1]);
-	if (pw->pw_uid == ruid || pw->pw_gid == rgid)
-		refuse("command user \"%s\" is the caller or in its group",
+	if (pw->pw_uid == ruid)
+		refuse("command user \"%s\" is the caller", argv[1]);
+	if (pw->pw_gid == rgid)
+		refuse("command user \"%s\" has the caller's group",
 		    argv[1]);
 	if (!conf_allows(caller, argv[1]))
 		refuse("caller \"%s\" may not run commands as \"%s\" (see "

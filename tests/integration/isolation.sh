@@ -22,6 +22,11 @@ for u in $GU $CU; do
 	    { not_ok "useradd $u"; finish; exit 1; }
 done
 GUID=$(id -u $GU) GGID=$(id -g $GU) CUID=$(id -u $CU) CGID=$(id -g $CU)
+# A third user whose group is the gate's: never a command user.
+PU=x402test-peer
+id -u $PU >/dev/null 2>&1 ||
+    useradd -r -g "$GGID" -M -d /nonexistent -s /usr/sbin/nologin $PU ||
+    { not_ok "useradd $PU"; finish; exit 1; }
 as_gate() { setpriv --reuid=$GU --regid=$GGID --init-groups -- "$@"; }
 
 SPAWN_SRC=$X402_BUILD/tests/x402-spawn-test
@@ -39,8 +44,8 @@ esac
 chmod 0755 "$S"
 install -o 0 -g "$GGID" -m 4750 "$SPAWN_SRC" "$S/x402-spawn"
 cp "$SPAWN_SRC" "$S/x402-spawn-plain"	# not setuid
-printf '# caller command-user\n%s %s\n%s root\n%s %s\n' \
-    $GU $CU $GU $GU $GU >"$SPAWN_CONF"
+printf '# caller command-user\n%s %s\n%s root\n%s %s\n%s %s\n' \
+    $GU $CU $GU $GU $GU $GU $PU >"$SPAWN_CONF"
 chown 0:0 "$SPAWN_CONF"
 chmod 0644 "$SPAWN_CONF"
 
@@ -103,6 +108,17 @@ route hang 2s "$S/x402-spawn" hang "$X402_OUT/work" >"$X402_OUT/hang.conf"
 route plain 10s "$S/x402-spawn-plain" try >"$X402_OUT/plain.conf"
 chmod 0644 "$X402_OUT"/*.conf
 
+# command_user is a plain user name, never root.
+for u in ../x -x 'a b' "$(printf 'u%.0s' $(seq 33))" root; do
+	sed "s|^command_user = .*|command_user = $u|" "$X402_OUT/try.conf" \
+	    >"$X402_OUT/bad-user.conf"
+	check "x402-gate -t refuses command_user = '$u'" \
+	    sh -c "! '$GATE' -t -c '$X402_OUT/bad-user.conf' >/dev/null 2>&1"
+done
+check "and says why" sh -c "'$GATE' -t -c '$X402_OUT/bad-user.conf' 2>&1 |
+    grep -q 'command_user: \"root\" is not a user name the command may run as'"
+check "x402-gate -t accepts the command_user route" \
+    "$GATE" -t -c "$X402_OUT/try.conf"
 # x402-gate will not start a command_user route without a setuid spawner.
 as_gate env REQUEST_METHOD=GET "$GATE" -c "$X402_OUT/plain.conf" </dev/null \
     >"$X402_OUT/plain.out" 2>&1
@@ -191,8 +207,10 @@ refused "a command user not listed" 'may not run commands as "nobody"' \
     as_gate $SP nobody -- /usr/bin/id
 refused "root as the command user (even listed)" 'refusing to run a command as root' \
     as_gate $SP root -- /usr/bin/id
-refused "the caller as the command user (even listed)" 'is the caller or in its group' \
+refused "the caller as the command user (even listed)" 'is the caller$' \
     as_gate $SP $GU -- /usr/bin/id
+refused "a command user in the caller's group (even listed)" \
+    "x402test-peer\" has the caller's group" as_gate $SP $PU -- /usr/bin/id
 refused "a relative command" 'is not an absolute path' \
     as_gate $SP $CU -- usr/bin/id
 refused "root as the caller" 'the caller is root' $SP $CU -- /usr/bin/id
