@@ -3,7 +3,7 @@
 #   scripts/test.sh            everything
 #   scripts/test.sh unit       only the plain unit suites
 #   scripts/test.sh STAGE      one stage (building what it needs)
-#   X402_INTEGRATION="cli faults" scripts/test.sh integration-san
+#   X402_INTEGRATION="cli faults" scripts/test.sh integration[-san]
 #                              only those integration scripts
 # Stages: unit (make check), sanitizers (ASan+UBSan build, make check),
 # valgrind (make check-valgrind), fuzz (scripts/fuzz.sh: every libFuzzer
@@ -235,8 +235,9 @@ all)
 	;;
 unit) stage unit unit ;;
 sanitizers) stage sanitizers sanitizers ;;
+integration) stage integration integration ;;
 integration-san) stage integration-san integration san ;;
-*) echo "usage: test.sh [all|unit|sanitizers|integration-san]"; exit 2 ;;
+*) echo "usage: test.sh [all|unit|sanitizers|integration|integration-san]"; exit 2 ;;
 esac
 
 [ -n "$failures" ] && echo "failed stages:$failures"
