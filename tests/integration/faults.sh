@@ -253,7 +253,7 @@ gone() {
 	gpid=$(cat "$W/$1.pid" 2>/dev/null)
 	[ -n "$gpid" ] || { echo "# no pid in $W/$1.pid"; return 1; }
 	n=0
-	while tr '\0' ' ' <"/proc/$gpid/cmdline" 2>/dev/null | grep -q -- "$2"; do
+	while { tr '\0' ' ' <"/proc/$gpid/cmdline"; } 2>/dev/null | grep -q -- "$2"; do
 		n=$((n + 1))
 		if [ $n -gt $((20 * X402_TEST_SCALE)) ]; then
 			echo "# $1: pid $gpid ($2) still running"
