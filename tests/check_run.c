@@ -235,37 +235,6 @@ START_TEST(grandchild_holding_stdout_is_killed)
 }
 END_TEST
 
-START_TEST(escaped_grandchild_waits_only_the_grace)
-{
-	char tmpl[] = "/tmp/check_run_XXXXXX", script[512];
-	const char *argv[] = { "/bin/sh", "-c", script, NULL };
-	struct x402_run_opts o;
-	struct x402_run_result res;
-	struct x402_buf out;
-	pid_t gc;
-	int fd;
-
-	ck_assert_int_ge(fd = mkstemp(tmpl), 0);
-	close(fd);
-	/* setsid leaves the process group, so the group kill misses it. */
-	snprintf(script, sizeof(script),
-	    "setsid /bin/sh -c 'echo $$ > %s; exec sleep 30' & "
-	    "while [ ! -s %s ]; do sleep 0.01; done; echo hi", tmpl, tmpl);
-	x402_run_opts_init(&o);
-	o.grace_ms = 400;
-	x402_buf_init(&out, 64);
-	ck_assert_int_eq(run(&res, &out, NULL, argv, &o, NULL), 0);
-	ck_assert(x402_run_ok(&res));
-	ck_assert_str_eq(out.p, "hi\n");
-	ck_assert_uint_ge(res.wall_ms, 350);
-	ck_assert_uint_lt(res.wall_ms, 3000 * tu_scale());
-	gc = read_pid(tmpl);
-	(void)kill(gc, SIGKILL);
-	unlink(tmpl);
-	x402_buf_free(&out);
-}
-END_TEST
-
 /*
  * Sweep tests: this process becomes a child subreaper for the test and
  * stops being one after it (CK_FORK=no runs every test in one process).
@@ -297,10 +266,12 @@ assert_gone(pid_t pid, const char *what)
 /*
  * The command starts a child that calls setsid() (leaving the process
  * group the runner kills), holds stdout and sleeps, then the command
- * exits (hang = 0) or hangs past the timeout (hang = 1).
+ * exits (hang = 0) or hangs past the timeout (hang = 1).  Without the
+ * sweep the child escapes and holds stdout for the grace period; with
+ * it, it is killed and reaped before x402_run returns.
  */
 static void
-escaped_case(int hang)
+escaped_case(int sweep, int hang)
 {
 	char tmpl[] = "/tmp/check_run_XXXXXX", script[512];
 	const char *argv[] = { "/bin/sh", "-c", script, NULL };
@@ -316,10 +287,12 @@ escaped_case(int hang)
 	    "setsid /bin/sh -c 'echo $$ > %s; exec sleep 30' & "
 	    "while [ ! -s %s ]; do sleep 0.01; done; echo hi%s", tmpl, tmpl,
 	    hang ? "; sleep 30" : "");
-	subreaper_on();
+	if (sweep)
+		subreaper_on();
 	x402_run_opts_init(&o);
-	o.sweep = 1;
-	o.grace_ms = 5000;	/* prompt return must not be the grace */
+	o.sweep = sweep;
+	/* With the sweep a prompt return must not be the grace. */
+	o.grace_ms = sweep ? 5000 : 400;
 	if (hang)
 		o.timeout_ms = 500 * tu_scale();
 	x402_buf_init(&out, 64);
@@ -327,25 +300,39 @@ escaped_case(int hang)
 	ck_assert_int_eq(res.timed_out, hang);
 	ck_assert_int_eq(x402_run_ok(&res), !hang);
 	ck_assert_str_eq(out.p, "hi\n");
-	ck_assert_uint_lt(res.wall_ms, (hang ? 4000 : 2000) * tu_scale());
-	ck_assert_uint_ge(res.strays, 1);
-	ck_assert_uint_eq(res.strays_left, 0);
 	gc = read_pid(tmpl);
-	assert_gone(gc, "escaped grandchild");
+	if (sweep) {
+		ck_assert_uint_lt(res.wall_ms, (hang ? 4000 : 2000) *
+		    tu_scale());
+		ck_assert_uint_ge(res.strays, 1);
+		ck_assert_uint_eq(res.strays_left, 0);
+		assert_gone(gc, "escaped grandchild");
+		subreaper_off();
+	} else {
+		ck_assert_uint_ge(res.wall_ms, 350);
+		ck_assert_uint_lt(res.wall_ms, 3000 * tu_scale());
+		ck_assert_uint_eq(res.strays, 0);
+		(void)kill(gc, SIGKILL);
+	}
 	unlink(tmpl);
 	x402_buf_free(&out);
-	subreaper_off();
 }
+
+START_TEST(escaped_grandchild_waits_only_the_grace)
+{
+	escaped_case(0, 0);
+}
+END_TEST
 
 START_TEST(sweep_kills_escaped_grandchild_on_exit)
 {
-	escaped_case(0);
+	escaped_case(1, 0);
 }
 END_TEST
 
 START_TEST(sweep_kills_escaped_grandchild_on_timeout)
 {
-	escaped_case(1);
+	escaped_case(1, 1);
 }
 END_TEST
 

@@ -663,11 +663,12 @@ list_children(pid_t *kids, size_t max)
 
 /*
  * The sweep (o->sweep): the command is reaped and its group killed, so
- * every child of the calling process left is a descendant that escaped
- * the group (the caller has no other children, run.h).  Kills each one
- * and the group it leads, reaps what died, and goes round again, since
- * the children of the killed are reparented to us in turn; stops when
- * none is left, or after X402_RUN_SWEEP_MS.
+ * every child of the calling process left is a descendant of the command
+ * (a dying member of its group, or one that escaped the group), since
+ * the caller has no other children (run.h).  Kills each one and the
+ * group it leads, reaps what died, and goes round again, since the
+ * children of the killed are reparented to us in turn; stops when none
+ * is left, or after X402_RUN_SWEEP_MS.
  */
 static void
 sweep(struct x402_run_result *res)

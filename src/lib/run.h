@@ -49,8 +49,9 @@
  *  - The caller must not reap children behind our back (wait(-1) in a
  *    SIGCHLD handler, SIGCHLD set to SIG_IGN): the exit status would be
  *    lost (the result then shows neither exited nor signo).
- *  - Thread safety: x402_run may be called from several threads at once,
- *    but it forks, so the usual fork-in-threads caveats apply to callers.
+ *  - Thread safety: x402_run may be called from several threads at once
+ *    (never with o->sweep, see above), but it forks, so the usual
+ *    fork-in-threads caveats apply to callers.
  */
 #ifndef X402_RUN_H
 #define X402_RUN_H
