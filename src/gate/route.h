@@ -117,6 +117,9 @@ struct route {
 	struct x402_drafts *drafts;	/* receipt drafts (recover.h) */
 	/* bazaar_* values, parsed (NULL when not set) */
 	struct json_object *bz_query, *bz_body, *bz_output;
+	/* Set by main, not by route_load: this worker is a child subreaper,
+	   so x402_run may sweep every descendant of the command. */
+	int sweep;
 };
 
 /*
