@@ -165,22 +165,69 @@ check_read(struct pf *p, const char *what, const char *path)
 }
 
 /*
+ * Creates dir and removes it again; with levels 2 its missing parent
+ * too (the gate makes [paths] claims before the drafts and relayer state
+ * inside it).  Returns 0 or -1 (errno).
+ */
+static int
+try_mkdir(const char *dir, int levels)
+{
+	char parent[PATH_MAX];
+	char *slash;
+	int made = 0, e;
+
+	if (mkdir(dir, 0700) != 0) {
+		if (errno != ENOENT || levels <= 1 ||
+		    snprintf(parent, sizeof(parent), "%s", dir) >=
+		    (int)sizeof(parent) ||
+		    (slash = strrchr(parent, '/')) == NULL || slash == parent)
+			return -1;
+		*slash = '\0';
+		if (mkdir(parent, 0700) != 0)
+			return -1;
+		made = 1;
+		if (mkdir(dir, 0700) != 0) {
+			e = errno;
+			(void)rmdir(parent);
+			errno = e;
+			return -1;
+		}
+	}
+	(void)rmdir(dir);
+	if (made)
+		(void)rmdir(parent);
+	return 0;
+}
+
+/* dir is a direct child of parent. */
+static int
+inside(const char *dir, const char *parent)
+{
+	size_t n = strlen(parent);
+	const char *rest = dir + n;
+
+	return strncmp(dir, parent, n) == 0 && rest[0] == '/' &&
+	    rest[1] != '\0' && strchr(rest + 1, '/') == NULL;
+}
+
+/*
  * dir must be a directory the user can create files in (create and
- * remove one), or one the user can create (create and remove it).
+ * remove one), or one the user can create (create and remove it, and
+ * the parent the gate makes first, `made`, when dir is inside it).
  */
 static void
-check_dir(struct pf *p, const char *what, const char *dir)
+check_dir(struct pf *p, const char *what, const char *dir, const char *made)
 {
 	struct stat st;
 	char probe[PATH_MAX];
 	int fd;
 
 	if (stat(dir, &st) != 0) {
-		if (errno == ENOENT && mkdir(dir, 0700) == 0) {
-			(void)rmdir(dir);
+		if (errno == ENOENT && try_mkdir(dir, made != NULL &&
+		    inside(dir, made) ? 2 : 1) == 0)
 			say(p, PF_OK, "%s %s does not exist; %s can create "
 			    "it", what, dir, p->user);
-		} else
+		else
 			say(p, PF_FAIL, "%s %s does not exist and cannot be "
 			    "created by %s: %s", what, dir, p->user,
 			    strerror(errno));
@@ -219,13 +266,13 @@ check_spool(struct pf *p, const char *spool)
 	struct stat st;
 	size_t i;
 
-	check_dir(p, "[paths] spool", spool);
+	check_dir(p, "[paths] spool", spool, NULL);
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", spool, sub[i]) >=
 		    (int)sizeof(path) || stat(path, &st) != 0)
 			continue;
 		snprintf(what, sizeof(what), "[paths] spool %s/:", sub[i]);
-		check_dir(p, what, path);
+		check_dir(p, what, path, NULL);
 	}
 }
 
@@ -244,9 +291,9 @@ check_rights(struct pf *p, const struct route *r)
 		check_read(p, "[facilitator] cdp_key_file",
 		    r->c.cdp_key_file);
 	check_spool(p, r->c.spool);
-	check_dir(p, "[paths] claims", r->c.claims);
-	check_dir(p, "[paths] drafts", r->c.drafts);
-	check_dir(p, "[paths] fallback", r->c.fallback);
+	check_dir(p, "[paths] claims", r->c.claims, NULL);
+	check_dir(p, "[paths] drafts", r->c.drafts, r->c.claims);
+	check_dir(p, "[paths] fallback", r->c.fallback, NULL);
 	if (r->c.mode == MODE_LOCAL) {
 		if (r->c.relayer_state[0] != '\0')
 			snprintf(state, sizeof(state), "%s",
@@ -254,7 +301,7 @@ check_rights(struct pf *p, const struct route *r)
 		else
 			snprintf(state, sizeof(state), "%s/relayer",
 			    r->c.claims);
-		check_dir(p, "[local] relayer_state", state);
+		check_dir(p, "[local] relayer_state", state, r->c.claims);
 	}
 }
 
