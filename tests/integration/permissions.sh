@@ -80,7 +80,10 @@ check "a payout wallet address was derived" test -n "$WALLET"
 # The web server's user.
 check "web user reads the route file" as_web cat "$R/etc/x402/ocr.conf" >/dev/null
 out=$(as_web "$GATE" -t -g "$R/etc/x402/x402.conf" -c "$R/etc/x402/ocr.conf" 2>&1)
-eq "web user: x402-gate -t" "$out" "$R/etc/x402/ocr.conf: ok (1 offer)"
+eq "web user: x402-gate -t: exit status" "$?" 0
+eq "web user: x402-gate -t" "$(echo "$out" | tail -1)" "$R/etc/x402/ocr.conf: ok (1 offer)"
+check "web user: x402-gate -t checks the spool's rights" sh -c \
+    "echo \"\$1\" | grep -q '^ok      \[paths\] spool $R/var/spool/x402 is writable'" - "$out"
 # A CGI request without payment, as the web server runs it: the gate
 # reads its relayer key, opens the spool and the claims, and answers 402.
 as_web env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET HTTP_HOST=h \
