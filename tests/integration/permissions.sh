@@ -110,7 +110,12 @@ eq "the receipt is group x402 (setgid spool)" \
 # The payout user.
 out=$(as_po "$X402_BUILD/src/payout/x402-payout" -c "$R/etc/x402/payout.conf" check 2>&1)
 eq "payout user: x402-payout check reads the key (exit status)" "$?" 0
-[ -n "$out" ] && echo "$out"
+echo "$out" >"$X402_OUT/po-check.out"
+check "x402-payout check prints what it checked" grep -q \
+    "^ok      \[payout\] key $R/etc/x402/private/payout.key (mode 0400) is the key of the wallet $WALLET" \
+    "$X402_OUT/po-check.out"
+eq "x402-payout check: a summary line" "$(tail -1 "$X402_OUT/po-check.out")" \
+    "$R/etc/x402/payout.conf: ok"
 check "payout user reads the receipt" as_po sh -c "cat '$R/var/spool/x402/new/r1' >/dev/null"
 check "payout user claims the receipt (new -> cur)" as_po mv \
     "$R/var/spool/x402/new/r1" "$R/var/spool/x402/cur/r1"
