@@ -282,7 +282,8 @@ check_rights(struct pf *p, const struct route *r)
 {
 	char state[512];
 
-	check_exec(p, "[route] command", r->argv[0]);
+	check_exec(p, r->c.command_user[0] ? "[paths] spawn" :
+	    "[route] command", r->argv[0]);
 	if (r->c.workdir[0] != '\0')
 		check_exec(p, "[route] workdir", r->c.workdir);
 	if (r->c.mode == MODE_LOCAL)
@@ -305,18 +306,26 @@ check_rights(struct pf *p, const struct route *r)
 	}
 }
 
+/* command_user: the command itself is executable by that user. */
+static void
+check_command_user(struct pf *p, const struct route *r)
+{
+	check_exec(p, "[route] command", r->argv[ROUTE_SPAWN_ARGS]);
+}
+
 /*
- * check_rights as the user: in a child that becomes it when p->drop (its
- * exit status: how many checks failed), else here.
+ * fn as the user: in a child that becomes it when p->drop (its exit
+ * status: how many checks failed), else here.
  */
 static void
-rights(struct pf *p, const struct route *r)
+rights(struct pf *p, const struct route *r,
+    void (*fn)(struct pf *, const struct route *))
 {
 	pid_t pid;
 	int st;
 
 	if (!p->drop) {
-		check_rights(p, r);
+		fn(p, r);
 		return;
 	}
 	fflush(stdout);
@@ -331,7 +340,7 @@ rights(struct pf *p, const struct route *r)
 			say(p, PF_FAIL, "cannot become %s (uid %u, gid %u)",
 			    p->user, (unsigned)p->uid, (unsigned)p->gid);
 		else
-			check_rights(p, r);
+			fn(p, r);
 		fflush(stdout);
 		_exit(p->failed > 100 ? 100 : p->failed);
 	}
@@ -362,16 +371,53 @@ check_mode(struct pf *p, const char *what, const char *path)
 }
 
 static void
-check_command(struct pf *p, const struct route *r)
+check_file(struct pf *p, const char *what, const char *path)
 {
 	struct stat st;
 
-	if (stat(r->argv[0], &st) != 0)
-		say(p, PF_FAIL, "[route] command %s: %s", r->argv[0],
-		    strerror(errno));
+	if (stat(path, &st) != 0)
+		say(p, PF_FAIL, "%s %s: %s", what, path, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		say(p, PF_FAIL, "[route] command %s is not a regular file",
-		    r->argv[0]);
+		say(p, PF_FAIL, "%s %s is not a regular file", what, path);
+}
+
+/*
+ * command_user: the spawner is installed as x402-gate needs it (setuid
+ * root, not writable by others: route.c), and the command is executable
+ * by that user (checked as it when we are root).
+ */
+static void
+check_spawn(struct pf *p, const struct route *r)
+{
+	const char *u = r->c.command_user;
+	struct passwd *pw;
+	struct stat st;
+	struct pf q;
+
+	if (stat(r->c.spawn, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != 0 || (st.st_mode & S_ISUID) == 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		say(p, PF_FAIL, "[paths] spawn %s is not installed setuid "
+		    "root (see x402-spawn(8))", r->c.spawn);
+	else
+		say(p, PF_OK, "[paths] spawn %s is setuid root", r->c.spawn);
+	check_file(p, "[route] command", r->argv[ROUTE_SPAWN_ARGS]);
+	if ((pw = getpwnam(u)) == NULL) {
+		say(p, PF_FAIL, "[route] command_user %s: no such user", u);
+		return;
+	}
+	if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+		say(p, PF_WARN, "[route] command_user %s: only root can check "
+		    "that it may run the command", u);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	snprintf(q.user, sizeof(q.user), "%s", u);
+	q.uid = pw->pw_uid;
+	q.gid = pw->pw_gid;
+	q.drop = pw->pw_uid != geteuid();
+	rights(&q, r, check_command_user);
+	p->failed += q.failed;
 }
 
 /* The facilitator answers /supported and supports every offer. */
@@ -478,13 +524,16 @@ preflight_run(const char *file, const char *global, int global_given,
 	else
 		say(&p, PF_OK, "[route] pay_to is not the example's "
 		    "placeholder");
-	check_command(&p, &r);
+	check_file(&p, r.c.command_user[0] ? "[paths] spawn" :
+	    "[route] command", r.argv[0]);
+	if (r.c.command_user[0] != '\0')
+		check_spawn(&p, &r);
 	if (r.c.mode == MODE_LOCAL)
 		check_mode(&p, "[local] relayer_key", r.c.relayer_key);
 	if (r.c.mode == MODE_FACILITATOR && r.c.cdp_key_file[0] != '\0')
 		check_mode(&p, "[facilitator] cdp_key_file",
 		    r.c.cdp_key_file);
-	rights(&p, &r);
+	rights(&p, &r, check_rights);
 	if (r.c.mode == MODE_FACILITATOR)
 		check_facilitator(&p, &r);
 	else
