@@ -134,7 +134,15 @@ check "-t -u: leaves no probe file" sh -c "[ -z \"\$(ls -A '$X402_OUT/good-spool
 
 # 5. The facilitator away at start-up: 402 and 503, then recovery.
 rm -rf "$X402_OUT/good-spool" "$X402_OUT/good-claims" "$X402_OUT/good-fallback"
-lighttpd_gates good || exit 1
+# An upto route: its 402 names the facilitator's address (/supported).
+meter_route "accept_upto = base-sepolia
+max_price = 50000
+price_per_unit = 20" upto >"$X402_OUT/upto.conf"
+lighttpd_gates good upto || exit 1
+code=$(curl -s -D "$X402_OUT/hupto" -o "$X402_OUT/bupto" -w '%{http_code}' "$BASE/upto")
+eq "facilitator away: an upto route answers unpaid requests with 503" "$code" 503
+check "the upto 503 says why" grep -q "payment requirements unavailable" "$X402_OUT/bupto"
+check "the upto 503 has a Retry-After" test -n "$(header Retry-After "$X402_OUT/hupto")"
 code=$(curl -s -D "$X402_OUT/h402" -o /dev/null -w '%{http_code}' "$BASE/good")
 eq "facilitator away: unpaid request gets 402" "$code" 402
 PR=$(header PAYMENT-REQUIRED "$X402_OUT/h402")
@@ -157,6 +165,12 @@ eq "facilitator back: the same payment succeeds, no restart" "$code" 200
 check "facilitator back: the command's output" grep -q HELLO "$X402_OUT/b200"
 eq "facilitator back: the price moved" "$(( $(balance "$PAYTO") - before ))" 1000
 check "the gate logged the recovery" grep -q "the facilitator answers" "$X402_OUT/lighttpd.out"
+sleep "$(header Retry-After "$X402_OUT/hupto")"
+code=$(curl -s -D "$X402_OUT/hupto2" -o /dev/null -w '%{http_code}' "$BASE/upto")
+eq "facilitator back: the upto route answers 402" "$code" 402
+eq "facilitator back: the upto offer names the facilitator" \
+    "$(header PAYMENT-REQUIRED "$X402_OUT/hupto2" | b64json accepts.0.extra.facilitatorAddress | tr A-F a-f)" \
+    "\"$(echo "$FACILITATOR" | tr A-F a-f)\""
 
 # 6. With the facilitator up, -t checks every offer against /supported.
 pf good
