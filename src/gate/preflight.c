@@ -106,7 +106,8 @@ pick_user(struct pf *p, const char *user)
 	} else {
 		errno = 0;
 		n = strtol(user, &end, 10);
-		if (errno != 0 || end == user || *end != '\0' || n < 0) {
+		if (errno != 0 || end == user || *end != '\0' || n < 0 ||
+		    n > 0x7fffffffL) {
 			say(p, PF_FAIL, "-u %s: no such user", user);
 			return -1;
 		}
@@ -121,6 +122,9 @@ pick_user(struct pf *p, const char *user)
 		    (unsigned)geteuid());
 		p->uid = geteuid();
 		p->gid = getegid();
+		pw = getpwuid(p->uid);
+		snprintf(p->user, sizeof(p->user), "%s", pw ? pw->pw_name :
+		    "the current user");
 		return 0;
 	}
 	p->drop = 1;
