@@ -140,26 +140,25 @@ journal_pending(const struct ctx *c, const uint8_t id[X402_CLAIM_ID_LEN])
 
 /* ---- receipts ----------------------------------------------------------- */
 
-/* Writes rc (the spool, else the fallback).  Out: name.  0 or -1. */
-static int
-put_receipt(struct ctx *c, char name[X402_SPOOL_NAMEMAX + 1],
-    struct x402_receipt *rc)
+int
+gate_put_receipt(struct route *r, char name[X402_SPOOL_NAMEMAX + 1],
+    struct x402_receipt *rc, const char *by, time_t now)
 {
 	struct x402_detail d, d2;
 	struct x402_spool *fb = NULL;
 	struct json_object *s;
 	struct x402_buf b;
 	char payer[X402_ADDR_STRLEN + 1];
-	int r = -1;
+	int ret = -1;
 
 	x402_addr_format(payer, rc->payer);
 	s = json_object_new_object();
 	if (s == NULL ||
 	    x402_json_put(s, "success", json_object_new_boolean(1)) != 0 ||
 	    x402_json_put(s, "recovered", json_object_new_boolean(1)) != 0 ||
-	    x402_json_add_string(s, "recoveredBy", "x402-gate --recover") ||
+	    x402_json_add_string(s, "recoveredBy", by) ||
 	    x402_json_put(s, "recoveredAt",
-	    json_object_new_int64((int64_t)c->now)) != 0 ||
+	    json_object_new_int64((int64_t)now)) != 0 ||
 	    x402_json_add_string(s, "transaction", rc->transaction) ||
 	    x402_json_add_string(s, "network", rc->network) ||
 	    x402_json_add_string(s, "payer", payer)) {
@@ -170,23 +169,23 @@ put_receipt(struct ctx *c, char name[X402_SPOOL_NAMEMAX + 1],
 	x402_buf_init(&b, X402_RECEIPT_MAX);
 	if (x402_receipt_format(&b, rc) != 0)
 		goto out;
-	if (x402_spool_write(c->r->spool, name, X402_SPOOL_NAMEMAX + 1, &d,
+	if (x402_spool_write(r->spool, name, X402_SPOOL_NAMEMAX + 1, &d,
 	    b.p, b.len) == 0) {
-		r = 0;
+		ret = 0;
 		goto out;
 	}
 	X402_LOG_ERR("route %s: recover: cannot write to the spool (%s); "
-	    "trying %s", c->r->name, d.msg, c->r->c.fallback);
-	if (x402_spool_open(&fb, &d2, c->r->c.fallback) == 0 &&
+	    "trying %s", r->name, d.msg, r->c.fallback);
+	if (x402_spool_open(&fb, &d2, r->c.fallback) == 0 &&
 	    x402_spool_write(fb, name, X402_SPOOL_NAMEMAX + 1, &d2, b.p,
 	    b.len) == 0)
-		r = 0;
+		ret = 0;
 	x402_spool_close(fb);
 out:
 	x402_buf_free(&b);
 	json_object_put(s);
 	rc->settlement = NULL;
-	return r;
+	return ret;
 }
 
 /* A receipt of the same authorization in DIR/sub?  1, 0, or -1 (error). */
@@ -377,7 +376,7 @@ complete(struct ctx *c, const struct x402_claim_token *tok,
 		c->failed++;
 		return;
 	}
-	if (put_receipt(c, name, rc) != 0) {
+	if (gate_put_receipt(c->r, name, rc, "x402-gate --recover", c->now) != 0) {
 		X402_LOG_ERR("route %s: recover: claim %s: CANNOT WRITE THE "
 		    "RECOVERED RECEIPT; the draft stays for the next run",
 		    r->name, id);
@@ -669,7 +668,7 @@ draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 		}
 		rc.amount = f.amount;
 	}
-	if (put_receipt(c, name, &rc) != 0) {
+	if (gate_put_receipt(c->r, name, &rc, "x402-gate --recover", c->now) != 0) {
 		X402_LOG_ERR("route %s: recover: draft %s: CANNOT WRITE THE "
 		    "RECOVERED RECEIPT; left for the next run", r->name, id);
 		c->failed++;

@@ -330,6 +330,7 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 
 	if (resp != NULL) {
 		resp->status = 0;
+		resp->sent = 0;
 		resp->content_type[0] = '\0';
 		x402_buf_init(&resp->body, h != NULL ? h->max_response : 0);
 		x402_buf_init(&resp->headers, X402_HTTP_RESP_HEADERS_MAX);
@@ -379,7 +380,15 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 		    curl_easy_strerror(e));
 		goto out;
 	}
-	if ((e = curl_easy_perform(h->curl)) != CURLE_OK) {
+	e = curl_easy_perform(h->curl);
+	{
+		long sz = 0;
+
+		if (curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sz) !=
+		    CURLE_OK || sz > 0)
+			resp->sent = 1;
+	}
+	if (e != CURLE_OK) {
 		r = map_error(e, &sink, h, d);
 		goto out;
 	}

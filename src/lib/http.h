@@ -81,6 +81,12 @@ struct x402_http_response {
 	 * X402_HTTP_RESP_HEADERS_MAX bytes: more is X402_ERR_LIMIT.
 	 */
 	struct x402_buf headers;
+	/*
+	 * 1 when the request may have reached the peer: bytes of it were
+	 * sent (a reply came, or the transfer failed after the connection
+	 * was made); 0 when it never left (no connection, bad argument).
+	 */
+	int sent;
 };
 
 /*
