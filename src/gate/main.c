@@ -369,6 +369,13 @@ main(int argc, char *argv[])
 	}
 	x402_log_set_level((enum x402_log_level)r.c.log_level);
 	if (test) {
+		/* A pending settlement is resolved only from the chain. */
+		if (r.c.mode == MODE_FACILITATOR &&
+		    r.c.recover_rpc_url[0] == '\0')
+			X402_LOG_WARN("%s: facilitator route without [recover] "
+			    "rpc_url: a settlement left pending (no verdict "
+			    "from the facilitator) cannot be resolved by the "
+			    "payer's retry or x402-gate --recover", file);
 		printf("%s: ok (%zu offer%s)\n", file, r.noffers,
 		    r.noffers == 1 ? "" : "s");
 		route_free(&r);

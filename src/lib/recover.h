@@ -137,7 +137,9 @@ int x402_kept_put(struct x402_drafts *ds, struct x402_detail *d,
  * Reads the kept response of claim id.  body: an initialised buffer
  * whose maximum bounds the body (X402_ERR_LIMIT when it is longer).
  * Returns 0, X402_ERR_NOTFOUND, X402_ERR_IO, X402_ERR_LIMIT,
- * X402_ERR_SYNTAX (unreadable) or X402_ERR_INVAL.  Out: *k, body.
+ * X402_ERR_SYNTAX (unreadable) or X402_ERR_INVAL.  Out: *k, body; on
+ * X402_ERR_LIMIT *k is filled all the same (a buffer of maximum 0 reads
+ * the head only).
  */
 int x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
     struct x402_buf *body, struct x402_detail *d,
