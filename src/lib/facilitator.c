@@ -451,6 +451,8 @@ x402_facilitator_settle(struct x402_facilitator *f,
 	memset(out, 0, sizeof(*out));
 	if (raw != NULL)
 		*raw = NULL;
+	if (f != NULL)
+		x402_http_once(f->http);	/* a settlement is never resent */
 	if ((r = post(f, &status, &reply, ex, &sent, d, "settle", version,
 	    payment, requirement)) != 0)
 		goto out;

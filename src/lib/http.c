@@ -21,6 +21,7 @@ struct x402_http {
 	long timeout_ms;
 	size_t max_response;
 	int max_redirects;
+	int once;		/* the next request: never sent twice */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -276,6 +277,10 @@ set_options(struct x402_http *h, struct sink *sink, const char *method,
 	if (h->cafile != NULL)
 		SET(CURLOPT_CAINFO, h->cafile);
 	SET(CURLOPT_USERAGENT, USER_AGENT);
+	/* libcurl resends a request whose reused connection died before
+	 * an answer: on a fresh connection, never reused, it sends once. */
+	SET(CURLOPT_FRESH_CONNECT, h->once ? 1L : 0L);
+	SET(CURLOPT_FORBID_REUSE, h->once ? 1L : 0L);
 	SET(CURLOPT_HTTPHEADER, hdrs);
 	/* No content decoding: the cap applies to what the peer sends. */
 	SET(CURLOPT_ACCEPT_ENCODING, NULL);
@@ -314,6 +319,13 @@ map_error(CURLcode e, const struct sink *sink, const struct x402_http *h,
 	default:
 		return x402_fail(d, X402_ERR_NET, "http: %s", why);
 	}
+}
+
+void
+x402_http_once(struct x402_http *h)
+{
+	if (h != NULL)
+		h->once = 1;
 }
 
 int
@@ -374,8 +386,9 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 	sink.body = &resp->body;
 	sink.headers = &resp->headers;
 	sink.over = 0;
-	if ((e = set_options(h, &sink, method, url, hdrs, body, bodylen)) !=
-	    CURLE_OK) {
+	e = set_options(h, &sink, method, url, hdrs, body, bodylen);
+	h->once = 0;
+	if (e != CURLE_OK) {
 		r = x402_fail(d, X402_ERR_INTERNAL, "http: setopt: %s",
 		    curl_easy_strerror(e));
 		goto out;

@@ -111,6 +111,13 @@ int x402_http_new(struct x402_http **out, const struct x402_http_opts *opts,
 void x402_http_free(struct x402_http *h);
 
 /*
+ * Makes the next x402_http_request on h go out exactly once: on a new
+ * connection, closed after it (libcurl otherwise resends a request whose
+ * reused connection died before any answer - a second settlement).
+ */
+void x402_http_once(struct x402_http *h);
+
+/*
  * Sends one request and reads the whole response.
  * Returns 0 whatever the HTTP status, or an error listed at the top.
  * Out: *resp (always initialised, even on error; free it with
