@@ -43,13 +43,13 @@ echo "Content-Type: text/plain"
 echo
 echo "paid content"
 SH
-# 19 headers of 800 bytes: they fit the reply, the settlement header not.
+# 20 headers of 810 bytes: they fit the reply, the settlement header not.
 cat >"$C/big" <<SH
 #!/bin/sh
 echo "\$X402_ROUTE" >>"$W/runs.log"
 i=0
-while [ \$i -lt 19 ]; do
-	printf 'X-Filler-%02d: %0800d\n' \$i 0
+while [ \$i -lt 20 ]; do
+	printf 'X-Filler-%02d: %0795d\n' \$i 0
 	i=\$((i + 1))
 done
 echo "Content-Type: text/plain"
