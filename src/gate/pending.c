@@ -69,6 +69,25 @@ pending_keep(struct route *r, const struct x402_claim_token *tok,
 }
 
 /*
+ * The claim of key as it is now: settled by another taker (a retry that
+ * won the commit)?  Out: tx.  Returns PENDING_SERVE or PENDING_WAIT.
+ */
+static int
+settled_meanwhile(struct route *r, const struct x402_claim_key *key,
+    char tx[X402_CLAIM_TXMAX + 1])
+{
+	struct x402_claim_state cur;
+	struct x402_detail d;
+
+	if (x402_claim_state(r->claims, &cur, &d, key) != 0 ||
+	    cur.status != X402_CLAIM_SETTLED)
+		return PENDING_WAIT;
+	snprintf(tx, X402_CLAIM_TXMAX + 1, "%s",
+	    strncmp(cur.tx, "0x", 2) == 0 ? cur.tx : "");
+	return PENDING_SERVE;
+}
+
+/*
  * The authorization of the in-flight claim st was used on chain: find
  * the transaction, commit the claim with it, write the receipt from the
  * draft.  Out: tx ("" when the transaction is outside the searched range).
@@ -80,7 +99,6 @@ land(struct route *r, struct x402_rpc *rpc, const struct x402_claim_state *st,
 {
 	struct x402_receipt rc;
 	struct x402_recover_tx f;
-	struct x402_claim_state cur;
 	struct x402_detail d;
 	char name[X402_SPOOL_NAMEMAX + 1];
 	int64_t watch, mtime;
@@ -91,6 +109,9 @@ land(struct route *r, struct x402_rpc *rpc, const struct x402_claim_state *st,
 	memset(&f, 0, sizeof(f));
 	if ((e = x402_draft_get(r->drafts, &rc, &pid, &watch, &mtime, &d,
 	    st->token.id)) != 0) {
+		/* Another retry committed and wrote the receipt meanwhile? */
+		if (settled_meanwhile(r, &st->key, tx) == PENDING_SERVE)
+			return PENDING_SERVE;
 		X402_LOG_ERR("route %s: pending: settled on chain, but the "
 		    "receipt draft: %s", r->name, d.msg);
 		return PENDING_WAIT;
@@ -117,9 +138,8 @@ land(struct route *r, struct x402_rpc *rpc, const struct x402_claim_state *st,
 	e = x402_claim_commit(r->claims, &d, &st->token,
 	    tx[0] ? tx : "recovered");
 	if (e == X402_ERR_DUPLICATE) {
-		if (x402_claim_state(r->claims, &cur, &d, &st->key) == 0)
-			snprintf(tx, X402_CLAIM_TXMAX + 1, "%s",
-			    strncmp(cur.tx, "0x", 2) == 0 ? cur.tx : "");
+		/* The other taker won: it writes the receipt. */
+		(void)settled_meanwhile(r, &st->key, tx);
 		ret = PENDING_SERVE;
 		goto out;
 	}

@@ -100,7 +100,8 @@ check "x402-gate -t warns about a facilitator route without [recover] rpc_url" \
     grep -q "without \[recover\] rpc_url" "$X402_OUT/t-plain.log"
 check "x402-gate -t is quiet when it has one" \
     sh -c "! grep -q 'rpc_url' '$X402_OUT/t-delay.log'"
-lighttpd_gates delay cut bad orphan plain big spent loc || exit 1
+# Two workers per route: two retries of one payment can race.
+GATE_PROCS=2 lighttpd_gates delay cut bad orphan plain big spent loc || exit 1
 
 # pay NAME [OPTIONS...]: a fresh payment header for /NAME in HDR
 # (payment-header.mjs OPTIONS).
@@ -150,6 +151,21 @@ for m in delay cut bad; do
 	check "$m: no output" sh -c "! grep -q 'paid content' '$BODY'"
 	check "$m: the transfer happened on chain" paid_by "$b"
 	eq "$m: no receipt yet" "$(receipts "$m")" 0
+	if [ "$m" = bad ]; then
+		# Two retries at once: both served, one commit, one receipt.
+		curl -s -o "$X402_OUT/race1" -w '%{http_code}' \
+		    -H "PAYMENT-SIGNATURE: $HDR" "$BASE/$m" >"$X402_OUT/race1.code" &
+		r1=$!
+		curl -s -o "$X402_OUT/race2" -w '%{http_code}' \
+		    -H "PAYMENT-SIGNATURE: $HDR" "$BASE/$m" >"$X402_OUT/race2.code" &
+		r2=$!
+		wait "$r1" "$r2"
+		eq "$m: two retries at once are both served" \
+		    "$(cat "$X402_OUT/race1.code")/$(cat "$X402_OUT/race2.code")" \
+		    "200/200"
+		check "$m: both with the output" sh -c "grep -q 'paid content' \
+		    '$X402_OUT/race1' && grep -q 'paid content' '$X402_OUT/race2'"
+	fi
 	send "$m"
 	eq "$m: the retry is served" "$CODE" 200
 	check "$m: with the output" grep -q "paid content" "$BODY"
