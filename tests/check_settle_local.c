@@ -387,13 +387,13 @@ START_TEST(good_payment_settles_once)
 	ck_assert_uint_eq(balance("PAYTO"), payto0 + VALUE);
 	ck_assert_int_eq(pending_records(), 0);
 
-	/* The replay: verify sees the nonce used on chain.  Settle (only
-	 * after a verify that saw it unused, in the gate) sends nothing:
-	 * the estimate reverts, and the chain shows the payment made. */
+	/* The replay: verify sees the nonce used on chain by a transfer to
+	 * payTo - the payment was made (the gate's claim store refuses a
+	 * second use).  Settle sends nothing: the estimate reverts, and the
+	 * chain shows the payment made. */
 	sent = relayer_count("latest");
 	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
-	ck_assert(!vr.valid);
-	ck_assert_str_eq(vr.reason, X402_R_NONCE_USED);
+	ck_assert_msg(vr.valid, "%s", vr.reason);
 	memcpy(first, st.transaction, sizeof(first));
 	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
 	ck_assert(st.success);

@@ -102,6 +102,11 @@ struct json_object *x402_settler_facilitator_reply(
  *    balanceOf(from) (short: X402_R_BALANCE) by eth_call, and the
  *    transfer itself simulated by eth_estimateGas (it would revert:
  *    X402_R_SIMULATION), as the official facilitator does.
+ *  - An authorization that verify finds used on chain by a transaction
+ *    that moved its value to payTo (someone else submitted it first) is
+ *    valid: the payment was made; the caller's claim store is what keeps
+ *    it from being used twice here, and its validBefore bounds how long
+ *    it can be presented at all.
  *  - A transfer that reverts (estimated or mined) because the same
  *    authorization was used by someone else's transaction first is a
  *    success with that transaction (its AuthorizationUsed and Transfer

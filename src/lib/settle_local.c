@@ -985,6 +985,19 @@ local_verify(void *impl, struct x402_verify_result *res,
 	if ((r = chain_checks(l, &reason, d, req->offer, &p->exact.auth,
 	    X402_R_BALANCE)) != 0)
 		return r;
+	if (reason != NULL && strcmp(reason, X402_R_NONCE_USED) == 0) {
+		struct x402_settlement st;
+		int taken = 0;
+
+		/* Submitted by someone else first: paid to payTo all the
+		 * same (the claim store stops a second use here). */
+		memset(&st, 0, sizeof(st));
+		if ((r = taken_elsewhere(l, &st, &taken, d, p,
+		    req->offer)) != 0)
+			return r;
+		if (taken)
+			return 0;
+	}
 	if (reason == NULL && (r = simulate_exact(l, &reason, d, req->offer,
 	    p)) != 0)
 		return r;

@@ -252,5 +252,25 @@ eq "validAfter now: refused" "$CODE" 402
 check "validAfter now: as valid_after" grep -q valid_after "$BODY"
 eq "validAfter now: the command did not run" "$(runs loc)" 0
 
+# ---- 7. local mode, the authorization submitted first by someone else ----
+# (the official facilitator, through the facilitator route: its own
+# transaction, its own claim store), then presented to the local route.
+NONCE=0x$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+pay plain --nonce "$NONCE"
+send plain
+eq "front-run: submitted on chain by another first" "$CODE" 200
+b=$(balance "$PAYTO")
+pay loc --nonce "$NONCE"
+send loc
+eq "front-run: served" "$CODE" 200
+check "front-run: with the output" grep -q "paid content" "$BODY"
+eq "front-run: one receipt" "$(receipts loc)" 1
+check "front-run: the receipt names the other's transaction" \
+    grep -q '"transaction":"0x[0-9a-f]\{64\}"' "$X402_OUT"/spool-loc/new/*
+eq "front-run: no second transfer" "$(balance "$PAYTO")" "$b"
+send loc
+eq "front-run: the same payment again is refused" "$CODE" 402
+eq "front-run: the command ran once" "$(runs loc)" 1
+
 check "no gate crashed" sh -c "! grep -qi 'segfault\|core dumped\|child signaled' '$X402_OUT/lighttpd-error.log'"
 finish
