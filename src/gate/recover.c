@@ -263,6 +263,7 @@ receipt_present(const struct ctx *c, const struct x402_receipt *rc)
 static int on_our_chain(struct ctx *, const char *, const char *);
 static int kept_head(struct route *, struct x402_kept *,
     const uint8_t[X402_CLAIM_ID_LEN]);
+static int collect_draft(void *, const uint8_t[X402_CLAIM_ID_LEN]);
 
 static int
 collect_stale(void *arg, const struct x402_claim_state *st)
@@ -514,17 +515,6 @@ kept_head(struct route *r, struct x402_kept *k,
 		return 0;
 	X402_LOG_ERR("route %s: recover: %s", r->name, d.msg);
 	return -1;
-}
-
-static int
-collect_kept(void *arg, const uint8_t id[X402_CLAIM_ID_LEN])
-{
-	struct ctx *c = arg;
-
-	if (c->nids >= STALE_MAX)
-		return 1;
-	memcpy(c->ids[c->nids++], id, X402_CLAIM_ID_LEN);
-	return 0;
 }
 
 /* A kept response whose claim no longer waits: removed once expired. */
@@ -879,7 +869,7 @@ gate_recover(struct route *r)
 			c->failed++;
 		}
 	}
-	if ((e = x402_kept_each(r->drafts, &d, collect_kept, c)) < 0) {
+	if ((e = x402_kept_each(r->drafts, &d, collect_draft, c)) < 0) {
 		X402_LOG_ERR("route %s: recover: kept responses: %s", r->name,
 		    d.msg);
 		goto out;

@@ -184,6 +184,40 @@ out:
 	return r;
 }
 
+/* Reads until cap bytes or the end.  Out: *len.  Returns 0 or an errno. */
+static int
+read_upto(int fd, char *p, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len < cap) {
+		n = read(fd, p + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/* Removes DIR/name durably.  what: "draft" or "kept response". */
+static int
+dr_unlink(struct x402_drafts *ds, struct x402_detail *d, const char *name,
+    const char *what)
+{
+	if (unlinkat(ds->dfd, name, 0) != 0)
+		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
+		    "drafts %s: no %s %s", ds->path, what, name) :
+		    dr_io(d, ds, "unlink", name, errno);
+	if (fsync(ds->dfd) != 0)
+		return dr_io(d, ds, "fsync", ".", errno);
+	return 0;
+}
+
 int
 x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc, long *pid,
     int64_t *watch, int64_t *mtime, struct x402_detail *d,
@@ -193,7 +227,6 @@ x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc, long *pid,
 	long long w;
 	struct stat st;
 	size_t len = 0;
-	ssize_t n;
 	int fd = -1, r;
 
 	memset(rc, 0, sizeof(*rc));
@@ -214,17 +247,9 @@ x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc, long *pid,
 		r = x402_fail(d, X402_ERR_NOMEM, "drafts: out of memory");
 		goto out;
 	}
-	while (len < X402_DRAFT_MAX) {
-		n = read(fd, buf + len, X402_DRAFT_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = dr_io(d, ds, "read", name, errno);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if ((r = read_upto(fd, buf, X402_DRAFT_MAX, &len)) != 0) {
+		r = dr_io(d, ds, "read", name, r);
+		goto out;
 	}
 	buf[len] = '\0';
 	r = x402_fail(d, X402_ERR_SYNTAX, "drafts %s: %s is unreadable",
@@ -267,13 +292,7 @@ x402_draft_drop(struct x402_drafts *ds, struct x402_detail *d,
 	if (ds == NULL || id == NULL)
 		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
 	id_name(name, id);
-	if (unlinkat(ds->dfd, name, 0) != 0)
-		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
-		    "drafts %s: no draft %s", ds->path, name) :
-		    dr_io(d, ds, "unlink", name, errno);
-	if (fsync(ds->dfd) != 0)
-		return dr_io(d, ds, "fsync", ".", errno);
-	return 0;
+	return dr_unlink(ds, d, name, "draft");
 }
 
 /* Calls fn for each DIR/<id><suffix>. */
@@ -391,7 +410,6 @@ x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
 	char name[IDHEX + 8], head[KEPT_HEAD_MAX + 1], *p, *end, *nl;
 	long long until, blen;
 	size_t len = 0, got;
-	ssize_t n;
 	int fd = -1, r;
 
 	memset(k, 0, sizeof(*k));
@@ -404,17 +422,9 @@ x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
 		    "drafts %s: no kept response %s", ds->path, name) :
 		    dr_io(d, ds, "open", name, errno);
 	/* The head: three lines, at most KEPT_HEAD_MAX bytes. */
-	while (len < KEPT_HEAD_MAX) {
-		n = read(fd, head + len, KEPT_HEAD_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = dr_io(d, ds, "read", name, errno);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if ((r = read_upto(fd, head, KEPT_HEAD_MAX, &len)) != 0) {
+		r = dr_io(d, ds, "read", name, r);
+		goto out;
 	}
 	head[len] = '\0';
 	r = x402_fail(d, X402_ERR_SYNTAX, "drafts %s: %s is unreadable",
@@ -459,18 +469,12 @@ x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
 	}
 	if ((r = x402_buf_add(body, p, (size_t)(head + len - p))) != 0)
 		goto out;
-	while (body->len < (size_t)blen) {
-		n = read(fd, body->p + body->len, (size_t)blen - body->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = dr_io(d, ds, "read", name, errno);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		body->len += (size_t)n;
+	if ((r = read_upto(fd, body->p + body->len, (size_t)blen - body->len,
+	    &got)) != 0) {
+		r = dr_io(d, ds, "read", name, r);
+		goto out;
 	}
+	body->len += got;
 	r = x402_fail(d, X402_ERR_SYNTAX, "drafts %s: %s is unreadable",
 	    ds->path, name);
 	if (body->len != (size_t)blen || read(fd, head, 1) != 0)
@@ -493,13 +497,7 @@ x402_kept_drop(struct x402_drafts *ds, struct x402_detail *d,
 	if (ds == NULL || id == NULL)
 		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
 	kept_name(name, id);
-	if (unlinkat(ds->dfd, name, 0) != 0)
-		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
-		    "drafts %s: no kept response %s", ds->path, name) :
-		    dr_io(d, ds, "unlink", name, errno);
-	if (fsync(ds->dfd) != 0)
-		return dr_io(d, ds, "fsync", ".", errno);
-	return 0;
+	return dr_unlink(ds, d, name, "kept response");
 }
 
 int
