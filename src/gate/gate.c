@@ -802,8 +802,8 @@ pending_answer(struct req *q)
 	hdr(&rp, "Retry-After", "%d", PENDING_RETRY_AFTER);
 	o = json_object_new_object();
 	if (o == NULL || x402_json_add_string(o, "error", "settlement "
-	    "pending: the payment may have been taken; the output is kept "
-	    "for it") != 0 ||
+	    "pending: the payment may have gone through and is being "
+	    "confirmed; nothing is lost") != 0 ||
 	    x402_json_add_string(o, "status", "settlement_pending") != 0 ||
 	    x402_json_add_string(o, "retry", "send the same request with the "
 	    "same payment header again: it is never charged twice and never "
