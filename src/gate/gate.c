@@ -1171,10 +1171,10 @@ paid(struct req *q)
 				    usable_until(q), rp.status,
 				    reply_type(q, &cgi), cgi.body,
 				    cgi.body_len);
-				X402_LOG_ERR("route %s: settlement PENDING; claim, "
-				    "receipt draft and response kept for the "
-				    "payer's retry and x402-gate --recover",
-				    r->name);
+				X402_LOG_ERR("route %s: settlement PENDING; "
+				    "claim, receipt draft and response kept "
+				    "for the payer's retry and x402-gate "
+				    "--recover", r->name);
 				pending_answer(q);
 				goto out;
 			}

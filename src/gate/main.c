@@ -371,7 +371,7 @@ main(int argc, char *argv[])
 	if (test) {
 		/* A pending settlement is resolved only from the chain. */
 		if (r.c.mode == MODE_FACILITATOR &&
-		    r.c.recover_rpc_url[0] == '\0')
+		    r.c.recover_rpc_url[0] == '\0' && r.c.rpc_url[0] == '\0')
 			X402_LOG_WARN("%s: facilitator route without [recover] "
 			    "rpc_url: a settlement left pending (no verdict "
 			    "from the facilitator) cannot be resolved by the "

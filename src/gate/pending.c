@@ -150,8 +150,8 @@ land(struct route *r, struct x402_rpc *rpc, const struct x402_claim_state *st,
 	}
 	ret = PENDING_SERVE;
 	if (gate_put_receipt(r, name, &rc, by, now) != 0) {
-		X402_LOG_ERR("route %s: pending: CANNOT WRITE THE RECEIPT of tx "
-		    "%s; the draft stays for x402-gate --recover", r->name,
+		X402_LOG_ERR("route %s: pending: CANNOT WRITE THE RECEIPT of "
+		    "tx %s; the draft stays for x402-gate --recover", r->name,
 		    tx[0] ? tx : "(not found)");
 		goto out;
 	}
@@ -255,9 +255,9 @@ pending_retry(struct route *r, struct pending_hit *h,
 		return PENDING_WAIT;
 	}
 	if (rpc == NULL)
-		X402_LOG_WARN("route %s: pending settlement: no RPC node to ask "
-		    "([recover] rpc_url); x402-gate --recover must resolve it",
-		    r->name);
+		X402_LOG_WARN("route %s: pending settlement: no RPC node to "
+		    "ask ([recover] rpc_url); x402-gate --recover must resolve "
+		    "it", r->name);
 	ret = pending_resolve(r, rpc, &st, permit2, h->k.until, h->tx,
 	    "the payer's retry", time(NULL));
 	x402_rpc_free(rpc);

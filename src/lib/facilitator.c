@@ -452,7 +452,7 @@ x402_facilitator_settle(struct x402_facilitator *f,
 	if (raw != NULL)
 		*raw = NULL;
 	if (f != NULL)
-		x402_http_once(f->http);	/* a settlement is never resent */
+		x402_http_once(f->http);	/* never resent */
 	if ((r = post(f, &status, &reply, ex, &sent, d, "settle", version,
 	    payment, requirement)) != 0)
 		goto out;

@@ -120,7 +120,7 @@ int x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
 struct x402_kept {
 	int status;				/* 100..599 */
 	int64_t until;				/* unix seconds */
-	uint8_t hdr_hash[32];			/* keccak256(payment header) */
+	uint8_t hdr_hash[32];			/* keccak256(header) */
 	char type[X402_KEPT_TYPE_MAX + 1];	/* printable ASCII, not "" */
 };
 

@@ -187,7 +187,7 @@ struct json_object *x402_settler_facilitator_reply(
 #define X402_LOCAL_POLL_MS 500		/* default poll_ms */
 #define X402_LOCAL_RECEIPT_TIMEOUT_MS 60000	/* default receipt_timeout_ms */
 #define X402_LOCAL_GAS_MARGIN_PCT 20	/* added to eth_estimateGas */
-#define X402_LOCAL_FIND_BLOCKS 10000	/* searched for another's transfer */
+#define X402_LOCAL_FIND_BLOCKS 10000	/* searched for another's tx */
 #define X402_LOCAL_NONCE_RETRIES 2	/* re-sends after "nonce too low" */
 #define X402_LOCAL_STATE_DIR_MAX 1024
 #define X402_LOCAL_RECORD_MAX 8192	/* bytes of one journal record */
