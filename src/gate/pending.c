@@ -15,6 +15,7 @@
  */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,7 +202,8 @@ pending_resolve(struct route *r, struct x402_rpc *rpc,
 	 * The time first: unused at a moment past the last second the token
 	 * accepts it (plus the skew allowed) means unused forever.
 	 */
-	late = (int64_t)now > until + (int64_t)r->c.clock_skew +
+	late = until < INT64_MAX - PENDING_EXPIRY_MARGIN - 86400 &&
+	    (int64_t)now > until + (int64_t)r->c.clock_skew +
 	    PENDING_EXPIRY_MARGIN;
 	if ((e = x402_recover_used(rpc, &used, &d, permit2, st->key.asset,
 	    st->key.payer, st->key.nonce)) != 0) {

@@ -524,7 +524,8 @@ kept_sweep(struct ctx *c, const uint8_t id[X402_CLAIM_ID_LEN],
 {
 	struct x402_detail d;
 
-	if ((int64_t)c->now <= k->until + (int64_t)c->r->c.clock_skew +
+	if (k->until >= INT64_MAX - PENDING_EXPIRY_MARGIN - 86400 ||
+	    (int64_t)c->now <= k->until + (int64_t)c->r->c.clock_skew +
 	    PENDING_EXPIRY_MARGIN)
 		return;
 	if (x402_kept_drop(c->r->drafts, &d, id) != 0)
