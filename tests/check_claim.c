@@ -331,6 +331,72 @@ START_TEST(fifty_processes_one_winner)
 }
 END_TEST
 
+/*
+ * A pending claim taken over by retries: several processes hold the same
+ * token (read from the claim) and commit at once.  Exactly one commit
+ * succeeds; the others see it settled (the single point that keeps two
+ * retries from both writing a receipt).
+ */
+START_TEST(one_token_one_commit)
+{
+	struct x402_claim_store *s;
+	struct x402_claim_token tok;
+	struct x402_claim_key k;
+	struct x402_detail d;
+	pid_t pid[8];
+	int go[2], res[2], i, round, status, wins, dups;
+	char c;
+
+	for (round = 0; round < 10; round++) {
+		s = open_ok();
+		key_make(&k, 100 + (unsigned)round);
+		ck_assert_int_eq(x402_claim_acquire(s, &tok, &d, &k), 0);
+		x402_claim_close(s);
+		ck_assert_int_eq(pipe(go), 0);
+		ck_assert_int_eq(pipe(res), 0);
+		for (i = 0; i < 8; i++) {
+			pid[i] = fork();
+			ck_assert_int_ge(pid[i], 0);
+			if (pid[i] == 0) {
+				struct x402_claim_store *cs = NULL;
+				int r;
+
+				close(go[1]);
+				close(res[0]);
+				if (x402_claim_open(&cs, NULL, store_dir()) != 0)
+					_exit(2);
+				while (read(go[0], &c, 1) > 0)
+					;
+				r = x402_claim_commit(cs, NULL, &tok, "0xabc");
+				c = r == 0 ? 'W' : r == X402_ERR_DUPLICATE ?
+				    'D' : 'E';
+				if (write(res[1], &c, 1) != 1)
+					_exit(3);
+				x402_claim_close(cs);
+				_exit(0);
+			}
+		}
+		close(go[0]);
+		close(res[1]);
+		close(go[1]);
+		wins = dups = 0;
+		while (read(res[0], &c, 1) == 1) {
+			wins += c == 'W';
+			dups += c == 'D';
+		}
+		close(res[0]);
+		for (i = 0; i < 8; i++) {
+			ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+			ck_assert(WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0);
+		}
+		ck_assert_msg(wins == 1, "round %d: %d commits won", round,
+		    wins);
+		ck_assert_int_eq(dups, 7);
+	}
+}
+END_TEST
+
 struct seen {
 	int n;
 	struct x402_claim_state last;
@@ -574,6 +640,7 @@ claim_suite(void)
 	tcase_add_test(tc, unreadable_claim);
 	tcase_add_test(tc, nonces_do_not_collide);
 	tcase_add_test(tc, fifty_processes_one_winner);
+	tcase_add_test(tc, one_token_one_commit);
 	tcase_add_test(tc, stale_claims_are_listed_not_released);
 	tcase_add_test(tc, worker_gone);
 	tcase_add_test(tc, pluggable_backend);

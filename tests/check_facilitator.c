@@ -85,7 +85,9 @@ mkfac(const char *c, struct x402_cdp_key *auth)
 
 /*
  * Each canned reply and what verify / settle must make of it: the return,
- * and for a verdict the valid/success flag and reason.
+ * and for a verdict the valid/success flag and reason.  A settle request
+ * that left and got no verdict back is PENDING: the transfer may have
+ * happened.
  */
 static const struct fault {
 	const char *c;
@@ -98,20 +100,20 @@ static const struct fault {
 	{ "nulls", 0, 1, "", 0, 0, "unexpected_settle_error" },
 	{ "invalid", 0, 0, "some_future_reason", 0, 0, "some_settle_reason" },
 	{ "e500json", 0, 0, "unexpected_error", 0, 0, "unexpected_error" },
-	{ "e400other", X402_ERR_UPSTREAM, 0, "", X402_ERR_UPSTREAM, 0, "" },
-	{ "e500html", X402_ERR_UPSTREAM, 0, "", X402_ERR_UPSTREAM, 0, "" },
-	{ "nosuchcase", X402_ERR_UPSTREAM, 0, "", X402_ERR_UPSTREAM, 0, "" },
-	{ "garbage", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
-	{ "array", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
-	{ "badtype", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
-	{ "badpayer", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
-	{ "notx", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
-	{ "shorttx", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
+	{ "e400other", X402_ERR_UPSTREAM, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "e500html", X402_ERR_UPSTREAM, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "nosuchcase", X402_ERR_UPSTREAM, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "garbage", X402_ERR_BADREPLY, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "array", X402_ERR_BADREPLY, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "badtype", X402_ERR_BADREPLY, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "badpayer", X402_ERR_BADREPLY, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "notx", X402_ERR_BADREPLY, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "shorttx", X402_ERR_BADREPLY, 0, "", X402_ERR_PENDING, 0, "" },
 	{ "zerotx", 0, 1, "", 0, 1, "" },
-	{ "emptytx", 0, 1, "", X402_ERR_BADREPLY, 0, "" },
-	{ "nonet", X402_ERR_BADREPLY, 0, "", X402_ERR_BADREPLY, 0, "" },
-	{ "hang", X402_ERR_TIMEOUT, 0, "", X402_ERR_TIMEOUT, 0, "" },
-	{ "close", X402_ERR_NET, 0, "", X402_ERR_NET, 0, "" },
+	{ "emptytx", 0, 1, "", X402_ERR_PENDING, 0, "" },
+	{ "nonet", X402_ERR_BADREPLY, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "hang", X402_ERR_TIMEOUT, 0, "", X402_ERR_PENDING, 0, "" },
+	{ "close", X402_ERR_NET, 0, "", X402_ERR_PENDING, 0, "" },
 };
 
 START_TEST(test_faults)
@@ -204,7 +206,7 @@ START_TEST(test_details)
 	x402_facilitator_free(f);
 	f = mkfac("e400other", NULL);
 	ck_assert_int_eq(x402_facilitator_settle(f, &st, NULL, &d, 2, pay,
-	    req), X402_ERR_UPSTREAM);
+	    req), X402_ERR_PENDING);
 	ck_assert_ptr_nonnull(strstr(d.msg, "HTTP 400"));
 	ck_assert_ptr_nonnull(strstr(d.msg, "invalid_request"));
 	x402_facilitator_free(f);

@@ -180,6 +180,78 @@ START_TEST(each_lists_only_drafts)
 }
 END_TEST
 
+/* A kept response: round trip, bounded, beside the draft, not a draft. */
+START_TEST(kept_put_get_drop)
+{
+	struct x402_drafts *ds = open_ok();
+	struct x402_receipt rc;
+	struct x402_kept k, got;
+	struct x402_buf body;
+	struct x402_detail d;
+	uint8_t id[X402_CLAIM_ID_LEN];
+	static const char out[] = "line one\n\0binary\xff tail";
+	char path[256];
+	int n = 0, fd;
+
+	x402_buf_init(&body, 1024);
+	id_make(id, 7);
+	memset(&k, 0, sizeof(k));
+	k.status = 201;
+	k.until = 1800000000;
+	memset(k.hdr_hash, 0xab, sizeof(k.hdr_hash));
+	snprintf(k.type, sizeof(k.type), "text/plain; charset=utf-8");
+	ck_assert_int_eq(x402_kept_get(ds, &got, &body, &d, id),
+	    X402_ERR_NOTFOUND);
+	ck_assert_msg(x402_kept_put(ds, &d, id, &k, out, sizeof(out)) == 0,
+	    "%s", d.msg);
+	ck_assert_msg(x402_kept_get(ds, &got, &body, &d, id) == 0, "%s",
+	    d.msg);
+	ck_assert_int_eq(got.status, 201);
+	ck_assert_int_eq(got.until, 1800000000);
+	ck_assert_mem_eq(got.hdr_hash, k.hdr_hash, 32);
+	ck_assert_str_eq(got.type, k.type);
+	ck_assert_uint_eq(body.len, sizeof(out));
+	ck_assert_mem_eq(body.p, out, sizeof(out));
+	/* Empty bodies too. */
+	ck_assert_int_eq(x402_kept_put(ds, &d, id, &k, NULL, 0), 0);
+	ck_assert_int_eq(x402_kept_get(ds, &got, &body, &d, id), 0);
+	ck_assert_uint_eq(body.len, 0);
+	/* A body over the reader's bound is refused, not truncated. */
+	ck_assert_int_eq(x402_kept_put(ds, &d, id, &k, out, sizeof(out)), 0);
+	x402_buf_free(&body);
+	x402_buf_init(&body, 8);
+	ck_assert_int_eq(x402_kept_get(ds, &got, &body, &d, id),
+	    X402_ERR_LIMIT);
+	/* Not a draft; dropping the draft leaves it. */
+	draft_make(&rc, 7);
+	ck_assert_int_eq(x402_draft_put(ds, &d, id, 1, 0, &rc), 0);
+	ck_assert_int_eq(x402_draft_each(ds, &d, count_fn, &n), 0);
+	ck_assert_int_eq(n, 7);		/* the draft, once */
+	n = 0;
+	ck_assert_int_eq(x402_kept_each(ds, &d, count_fn, &n), 0);
+	ck_assert_int_eq(n, 7);		/* the kept response, once */
+	ck_assert_int_eq(x402_draft_drop(ds, &d, id), 0);
+	ck_assert_int_eq(x402_kept_get(ds, &got, &body, &d, id),
+	    X402_ERR_LIMIT);
+	/* A truncated record is unreadable. */
+	snprintf(path, sizeof(path), "%s/%s.kept", dir(),
+	    "1111111111111111111111111111111111111111111111111111111111111107");
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_TRUNC), 0);
+	ck_assert_int_eq(write(fd, "x402-kept 1 200 0 5\n", 20), 20);
+	close(fd);
+	ck_assert_int_eq(x402_kept_get(ds, &got, &body, &d, id),
+	    X402_ERR_SYNTAX);
+	/* Bad arguments. */
+	k.type[0] = '\0';
+	ck_assert_int_eq(x402_kept_put(ds, &d, id, &k, out, 1),
+	    X402_ERR_INVAL);
+	ck_assert_int_eq(x402_kept_drop(ds, &d, id), 0);
+	ck_assert_int_eq(x402_kept_drop(ds, &d, id), X402_ERR_NOTFOUND);
+	x402_buf_free(&body);
+	x402_drafts_close(ds);
+}
+END_TEST
+
 START_TEST(unreadable_and_refused)
 {
 	struct x402_drafts *ds = open_ok();
@@ -267,6 +339,7 @@ recover_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, put_get_drop);
 	tcase_add_test(tc, each_lists_only_drafts);
+	tcase_add_test(tc, kept_put_get_drop);
 	tcase_add_test(tc, unreadable_and_refused);
 	tcase_add_test(tc, open_refusals);
 	suite_add_tcase(s, tc);

@@ -368,6 +368,7 @@ START_TEST(good_payment_settles_once)
 	struct x402_offer o;
 	struct x402_detail d = { "" };
 	uint64_t payer0, payto0, sent;
+	char first[67];
 
 	offer(&o);
 	payment(&p, &o, "PAYER_KEY", (uint64_t)time(NULL) + 300, NULL, NULL, 0);
@@ -386,16 +387,17 @@ START_TEST(good_payment_settles_once)
 	ck_assert_uint_eq(balance("PAYTO"), payto0 + VALUE);
 	ck_assert_int_eq(pending_records(), 0);
 
-	/* The replay: verify sees the nonce used on chain; settle refuses
-	 * from the estimate's diagnostic without sending anything. */
+	/* The replay: verify sees the nonce used on chain by a transfer to
+	 * payTo - the payment was made (the gate's claim store refuses a
+	 * second use).  Settle sends nothing: the estimate reverts, and the
+	 * chain shows the payment made. */
 	sent = relayer_count("latest");
 	ck_assert_int_eq(x402_settler_verify(s, &vr, &d, &rq), 0);
-	ck_assert(!vr.valid);
-	ck_assert_str_eq(vr.reason, X402_R_NONCE_USED);
+	ck_assert_msg(vr.valid, "%s", vr.reason);
+	memcpy(first, st.transaction, sizeof(first));
 	ck_assert_int_eq(x402_settler_settle(s, &st, &d, &rq), 0);
-	ck_assert(!st.success);
-	ck_assert_str_eq(st.error_reason, X402_R_NONCE_USED);
-	ck_assert_str_eq(st.transaction, "");
+	ck_assert(st.success);
+	ck_assert_str_eq(st.transaction, first);
 	ck_assert_uint_eq(relayer_count("latest"), sent);
 	ck_assert_uint_eq(balance("PAYTO"), payto0 + VALUE);
 	ck_assert_int_eq(pending_records(), 0);
@@ -501,6 +503,56 @@ START_TEST(reverted_transaction_is_a_verdict)
 	x402_payment_free(&p);
 	x402_settler_free(s);
 	x402_settler_free(sg);
+}
+END_TEST
+
+/*
+ * The same authorization submitted first by someone else (here: another
+ * settler, so the chain holds its transaction) after our verify saw it
+ * unused: our own transaction, sent blind (gas_limit set, no estimate),
+ * reverts.  The payment to payTo
+ * happened all the same: a success naming the other transaction.
+ */
+START_TEST(used_first_by_another_is_paid)
+{
+	struct x402_settler *s = settler(1, 0), *sg = settler(1, 120000);
+	struct x402_settler *s0 = settler(0, 0);
+	struct x402_settle_request rq;
+	struct x402_settlement st;
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_detail d = { "" };
+	char first[67];
+	uint64_t payto0;
+
+	offer(&o);
+	payment(&p, &o, "PAYER3_KEY", (uint64_t)time(NULL) + 300, NULL, NULL,
+	    0);
+	request(&rq, &p, &o);
+	ck_assert_msg(x402_settler_settle(s, &st, &d, &rq) == 0, "%s", d.msg);
+	ck_assert(st.success);
+	memcpy(first, st.transaction, sizeof(first));
+	payto0 = balance("PAYTO");
+	/* Mined and reverted. */
+	ck_assert_msg(x402_settler_settle(sg, &st, &d, &rq) == 0, "%s", d.msg);
+	ck_assert_msg(st.success, "reverted: %s", st.error_reason);
+	ck_assert_str_eq(st.transaction, first);
+	ck_assert_str_eq(st.error_reason, "");
+	/* Estimated, would revert: nothing sent, the same answer. */
+	ck_assert_msg(x402_settler_settle(s, &st, &d, &rq) == 0, "%s", d.msg);
+	ck_assert_msg(st.success, "estimate: %s", st.error_reason);
+	ck_assert_str_eq(st.transaction, first);
+	/* Without the chain checks nothing says it was unused for us: a
+	 * replay of a settled authorization stays a refusal. */
+	ck_assert_msg(x402_settler_settle(s0, &st, &d, &rq) == 0, "%s", d.msg);
+	ck_assert(!st.success);
+	ck_assert_str_eq(st.error_reason, X402_R_NONCE_USED);
+	ck_assert_uint_eq(balance("PAYTO"), payto0);
+	ck_assert_int_eq(pending_records(), 0);
+	x402_payment_free(&p);
+	x402_settler_free(s);
+	x402_settler_free(sg);
+	x402_settler_free(s0);
 }
 END_TEST
 
@@ -1274,6 +1326,7 @@ local_suite(void)
 	tcase_add_test(tc, offline_refusals);
 	tcase_add_test(tc, unfunded_payer);
 	tcase_add_test(tc, reverted_transaction_is_a_verdict);
+	tcase_add_test(tc, used_first_by_another_is_paid);
 	tcase_add_test(tc, concurrent_workers_share_the_nonce);
 	tcase_add_test(tc, pending_then_reconciled);
 	tcase_add_test(tc, dropped_tx_is_rebroadcast);

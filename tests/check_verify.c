@@ -126,6 +126,15 @@ static const struct {
 	{ "not yet valid", "base-sepolia", SPEC_FROM, PAYTO, "10000",
 	  "1740672089", "1740672154", SPEC_SIG, X402_R_VALID_AFTER,
 	  1740672088ULL, 0 },
+	/* The token requires block.timestamp > validAfter. */
+	{ "valid from this very second", "base-sepolia", SPEC_FROM, PAYTO,
+	  "10000", "1740672089", "1740672154", SPEC_SIG, X402_R_VALID_AFTER,
+	  1740672089ULL, 0 },
+	/* The same signature with v as 0/1: the token wants 27/28. */
+	{ "v as recovery id", "base-sepolia", SPEC_FROM, PAYTO, "10000",
+	  "1740672089", "1740672154",
+	  "0x2d6a7588d6acca505cbf0d9a4a227e0c52c6c34008c8e8986a1283259764173608a2ce6496642e377d6da8dbbf5836e9bd15092f9ecab05ded3d6293af148b5701",
+	  X402_R_SIGNATURE, NOW, 0 },
 };
 
 START_TEST(refusals)
@@ -156,19 +165,19 @@ START_TEST(window_edges_and_skew)
 	offer(&o);
 	payment(&p, "base-sepolia", SPEC_FROM, PAYTO, "10000", "1740672089",
 	    "1740672154", SPEC_SIG);
-	/* validBefore == now + 6 and validAfter == now are both valid. */
+	/* validBefore == now + 6 and validAfter == now - 1 are valid. */
 	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
 	    1740672148ULL, 0), 0);
 	ck_assert(res.valid);
 	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
-	    1740672089ULL, 0), 0);
+	    1740672090ULL, 0), 0);
 	ck_assert(res.valid);
 	/* Two seconds of skew admit a payment two seconds early. */
 	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
-	    1740672087ULL, 2), 0);
+	    1740672088ULL, 2), 0);
 	ck_assert(res.valid);
 	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
-	    1740672086ULL, 2), 0);
+	    1740672087ULL, 2), 0);
 	ck_assert_str_eq(res.reason, X402_R_VALID_AFTER);
 	x402_payment_free(&p);
 }

@@ -21,10 +21,13 @@
 #include "gate.h"
 #include "log.h"
 #include "page.h"
+#include "pending.h"
 
 #define URL_MAX 2048
 #define HEADERS_MAX 16384
 #define ERRBODY_MAX (64 * 1024)
+/* Room kept in the reply headers for the settlement header. */
+#define SETTLE_HDR_RESERVE 1024
 
 struct reply {
 	int status;
@@ -765,6 +768,199 @@ settled(struct req *q)
 		q->drafted = 0;
 }
 
+/* The claim key of the payment: (network, asset, payer, nonce). */
+static void
+claim_key(const struct req *q, struct x402_claim_key *key)
+{
+	const struct x402_offer *o = &q->r->offers[q->offer];
+
+	memset(key, 0, sizeof(*key));
+	snprintf(key->network, sizeof(key->network), "%s", o->net->caip2);
+	memcpy(key->asset, o->asset->address, X402_ADDR_LEN);
+	pay_ids(q, key->payer, key->nonce);
+}
+
+/* The last second the authorization can be used (validBefore, deadline). */
+static int64_t
+usable_until(const struct req *q)
+{
+	const x402_u256 *t = q->r->offers[q->offer].scheme ==
+	    X402_SCHEME_UPTO ? &q->pay.upto.permit.deadline :
+	    &q->pay.exact.auth.valid_before;
+	uint64_t v;
+
+	if (!x402_u256_get_u64(t, &v) || v > (uint64_t)INT64_MAX)
+		return INT64_MAX;
+	return (int64_t)v;
+}
+
+/*
+ * The settlement is pending (the request left, no verdict came back):
+ * 503 with Retry-After.  Not a 2xx, so no client takes the JSON for the
+ * output; not a 402, so none pays again with a new authorization.
+ */
+static void
+pending_answer(struct req *q)
+{
+	struct reply rp;
+	struct json_object *o;
+
+	reply_init(&rp, 503);
+	cors(q, &rp);
+	hdr(&rp, "Content-Type", "application/json");
+	hdr(&rp, "Cache-Control", "no-store");
+	hdr(&rp, "Retry-After", "%d", PENDING_RETRY_AFTER);
+	o = json_object_new_object();
+	if (o == NULL || x402_json_add_string(o, "error", "settlement "
+	    "pending: the payment may have gone through and is being "
+	    "confirmed; nothing is lost") != 0 ||
+	    x402_json_add_string(o, "status", "settlement_pending") != 0 ||
+	    x402_json_add_string(o, "retry", "send the same request with the "
+	    "same payment header again: it is never charged twice and never "
+	    "refused while pending") != 0 ||
+	    x402_json_append(&rp.body, o) != 0)
+		x402_buf_reset(&rp.body);
+	json_object_put(o);
+	X402_LOG_INFO("route %s: 503: settlement pending", q->r->name);
+	reply_send(q, &rp);
+}
+
+/*
+ * The retry of a payment whose settlement was left pending: the kept
+ * response once the chain shows the transfer, else "still pending".
+ * Returns 0 to go on (not such a retry), -1 when answered.
+ */
+static int
+retried(struct req *q)
+{
+	struct x402_claim_key key;
+	struct x402_settlement st;
+	struct pending_hit h;
+	struct x402_buf sh;
+	struct reply rp;
+	int v, ret = -1;
+
+	memset(&h, 0, sizeof(h));
+	x402_buf_init(&h.body, (size_t)q->r->c.max_output);
+	x402_buf_init(&sh, HEADERS_MAX);
+	claim_key(q, &key);
+	v = pending_retry(q->r, &h, &key, q->hdr,
+	    q->r->offers[q->offer].scheme == X402_SCHEME_UPTO);
+	if (v == PENDING_NONE || v == PENDING_RELEASED) {
+		ret = 0;
+		goto out;
+	}
+	if (v == PENDING_WAIT) {
+		pending_answer(q);
+		goto out;
+	}
+	memset(&st, 0, sizeof(st));
+	st.success = 1;
+	if (strlen(h.tx) < sizeof(st.transaction))
+		memcpy(st.transaction, h.tx, strlen(h.tx) + 1);
+	snprintf(st.network, sizeof(st.network), "%s", q->pay.network);
+	x402_addr_format(st.payer, key.payer);
+	if (x402_settlement_header(&sh, &st) != 0) {
+		fail(q, 500, "cannot encode the settlement header");
+		goto out;
+	}
+	X402_LOG_INFO("route %s: the kept response of a settled payment "
+	    "again (tx %s)", q->r->name, h.tx[0] ? h.tx : "-");
+	reply_init(&rp, h.k.status);
+	cors(q, &rp);
+	hdr(&rp, "Content-Type", "%s", h.k.type);
+	hdr(&rp, "Cache-Control", "private");
+	hdr(&rp, q->pay.version == 1 ? "X-PAYMENT-RESPONSE" :
+	    "PAYMENT-RESPONSE", "%s", sh.p);
+	rp.ext = h.body.p;
+	rp.ext_len = h.body.len;
+	reply_send(q, &rp);
+out:
+	x402_buf_free(&h.body);
+	x402_buf_free(&sh);
+	return ret;
+}
+
+/*
+ * Facilitator mode with an RPC node: an authorization already used or
+ * cancelled on chain is refused before anything runs (a facilitator that
+ * does not simulate would let it run, then fail to settle).  Local mode
+ * asks the chain in its verify.  Returns 0 to go on, -1 when answered.
+ */
+static int
+spent_on_chain(struct req *q)
+{
+	struct x402_claim_key key;
+	int used = 0;
+
+	if (q->r->c.mode != MODE_FACILITATOR ||
+	    q->r->c.recover_rpc_url[0] == '\0')
+		return 0;
+	claim_key(q, &key);
+	if (pending_used(q->r, &used, &key,
+	    q->r->offers[q->offer].scheme == X402_SCHEME_UPTO) != 0 || !used)
+		return 0;	/* the facilitator's verdict stays final */
+	payment_required(q, X402_R_NONCE_USED, X402_R_NONCE_USED, NULL, NULL);
+	return -1;
+}
+
+/* The content type of the output. */
+static const char *
+reply_type(const struct req *q, const struct x402_cgi *cgi)
+{
+	if (cgi->content_type != NULL)
+		return cgi->content_type;
+	return q->r->c.mime_type[0] ? q->r->c.mime_type :
+	    "application/octet-stream";
+}
+
+/*
+ * The reply to a paid request, all but the settlement header, built
+ * before the money moves: what cannot be delivered is never settled.
+ * Returns 0, or -1 when the headers leave no room for the settlement
+ * header (rp freed).
+ */
+static int
+output_reply(struct req *q, struct reply *rp, const struct x402_cgi *cgi)
+{
+	size_t i;
+
+	reply_init(rp, cgi->status ? cgi->status : 200);
+	cors(q, rp);
+	hdr(rp, "Content-Type", "%s", reply_type(q, cgi));
+	hdr(rp, "Cache-Control", "private");
+	for (i = 0; i < cgi->nhdr; i++)
+		if (!reserved_header(cgi->hdr[i].name))
+			hdr(rp, cgi->hdr[i].name, "%s", cgi->hdr[i].value);
+	rp->ext = cgi->body;
+	rp->ext_len = cgi->body_len;
+	if (!rp->bad && rp->head.len + SETTLE_HDR_RESERVE <= HEADERS_MAX)
+		return 0;
+	X402_LOG_ERR("route %s: the reply headers (%zu bytes) leave no room "
+	    "for the settlement header", q->r->name, rp->head.len);
+	x402_buf_free(&rp->head);
+	x402_buf_free(&rp->body);
+	return -1;
+}
+
+/*
+ * A HEAD request with a payment: its response cannot carry the output,
+ * so the payment is never claimed, verified or settled: 405, Allow.
+ */
+static void
+head_paid(struct req *q)
+{
+	struct reply rp;
+
+	reply_init(&rp, 405);
+	cors(q, &rp);
+	hdr(&rp, "Allow", "GET, POST");
+	hdr(&rp, "Cache-Control", "no-store");
+	X402_LOG_INFO("route %s: 405: HEAD with a payment; nothing charged",
+	    q->r->name);
+	reply_send(q, &rp);
+}
+
 static void
 paid(struct req *q)
 {
@@ -811,7 +1007,7 @@ paid(struct req *q)
 		fail(q, 500, "cannot build the v1 requirement");
 		goto out;
 	}
-	if (payid(q) != 0 || read_body(q) != 0)
+	if (retried(q) != 0 || payid(q) != 0 || read_body(q) != 0)
 		goto out;
 
 	/* 3. Verify: the offline checks first, then the settler's verdict. */
@@ -841,12 +1037,11 @@ paid(struct req *q)
 		payment_required(q, why, why, NULL, NULL);
 		goto out;
 	}
+	if (spent_on_chain(q) != 0)
+		goto out;
 
 	/* 4. Claim: one authorization runs the command at most once. */
-	memset(&key, 0, sizeof(key));
-	snprintf(key.network, sizeof(key.network), "%s", o->net->caip2);
-	memcpy(key.asset, o->asset->address, X402_ADDR_LEN);
-	pay_ids(q, key.payer, key.nonce);
+	claim_key(q, &key);
 	e = x402_claim_acquire(r->claims, &q->tok, &d, &key);
 	if (e == X402_ERR_DUPLICATE) {
 		payment_required(q, X402_R_NONCE_USED, X402_R_NONCE_USED, NULL,
@@ -883,10 +1078,12 @@ paid(struct req *q)
 	/* 6a. settle = before: money first, for work that must not run unpaid. */
 	if (r->c.settle == SETTLE_BEFORE) {
 		if ((e = settle(q, "before")) != 0) {
-			if (e != X402_ERR_PENDING)
-				release(q);
-			else
+			if (e == X402_ERR_PENDING) {
 				keep_for_recovery(q);
+				pending_answer(q);
+				goto out;
+			}
+			release(q);
 			fail(q, upstream_status(e), "settlement failed: %s; the "
 			    "command did not run", x402_strerror(e));
 			goto out;
@@ -975,16 +1172,32 @@ paid(struct req *q)
 		    "way; you were not charged");
 		goto out;
 	}
+	/* 7a. Everything that can make the reply fail, before the money. */
+	if (output_reply(q, &rp, &cgi) != 0) {
+		if (r->c.settle == SETTLE_AFTER)
+			release(q);
+		fail(q, 502, "the command's reply headers are too large to "
+		    "deliver%s", r->c.settle == SETTLE_AFTER ? "; you were not "
+		    "charged" : "");
+		goto out;
+	}
 	if (r->c.settle == SETTLE_AFTER) {
 		if ((e = settle(q, "after")) != 0) {
-			if (e != X402_ERR_PENDING)
-				release(q);
-			else {
+			x402_buf_free(&rp.head);
+			if (e == X402_ERR_PENDING) {
 				keep_for_recovery(q);
-				X402_LOG_ERR("route %s: settlement PENDING; claim "
-				    "and receipt draft kept for x402-gate "
+				(void)pending_keep(r, &q->tok, q->hdr,
+				    usable_until(q), rp.status,
+				    reply_type(q, &cgi), cgi.body,
+				    cgi.body_len);
+				X402_LOG_ERR("route %s: settlement PENDING; "
+				    "claim, receipt draft and response kept "
+				    "for the payer's retry and x402-gate "
 				    "--recover", r->name);
+				pending_answer(q);
+				goto out;
 			}
+			release(q);
 			fail(q, upstream_status(e), "settlement could not be "
 			    "completed (%s); the output was withheld",
 			    x402_strerror(e));
@@ -992,6 +1205,7 @@ paid(struct req *q)
 		}
 		if (!q->st.success) {
 			release(q);
+			x402_buf_free(&rp.head);
 			if (q->pay.version == 2 &&
 			    x402_settlement_header(&sh, &q->st) == 0)
 				payment_required(q, q->st.error_reason,
@@ -1008,31 +1222,15 @@ paid(struct req *q)
 
 	x402_buf_reset(&sh);
 	if (x402_settlement_header(&sh, &q->st) != 0) {
+		x402_buf_free(&rp.head);
 		fail(q, 500, "cannot encode the settlement header");
 		goto out;
 	}
-	reply_init(&rp, cgi.status ? cgi.status : 200);
-	cors(q, &rp);
-	hdr(&rp, "Content-Type", "%s", cgi.content_type ? cgi.content_type :
-	    r->c.mime_type[0] ? r->c.mime_type : "application/octet-stream");
-	hdr(&rp, "Cache-Control", "private");
 	hdr(&rp, q->pay.version == 1 ? "X-PAYMENT-RESPONSE" :
 	    "PAYMENT-RESPONSE", "%s", sh.p);
-	{
-		size_t i;
-
-		for (i = 0; i < cgi.nhdr; i++)
-			if (!reserved_header(cgi.hdr[i].name))
-				hdr(&rp, cgi.hdr[i].name, "%s",
-				    cgi.hdr[i].value);
-	}
-	rp.ext = cgi.body;
-	rp.ext_len = cgi.body_len;
-	ext_payid_store(&q->pid, rp.status, cgi.content_type ?
-	    cgi.content_type : r->c.mime_type[0] ? r->c.mime_type :
-	    "application/octet-stream", q->pay.version == 1 ?
-	    "X-PAYMENT-RESPONSE" : "PAYMENT-RESPONSE", sh.p, cgi.body,
-	    cgi.body_len);
+	ext_payid_store(&q->pid, rp.status, reply_type(q, &cgi),
+	    q->pay.version == 1 ? "X-PAYMENT-RESPONSE" : "PAYMENT-RESPONSE",
+	    sh.p, cgi.body, cgi.body_len);
 	reply_send(q, &rp);
 out:
 	ext_payid_end(&q->pid);
@@ -1088,6 +1286,8 @@ gate_handle(struct route *r, struct gate_io *io)
 	else if (q.hdr == NULL)
 		payment_required(&q, "X-PAYMENT header is required",
 		    "Payment required", NULL, NULL);
+	else if (strcmp(q.method, "HEAD") == 0)
+		head_paid(&q);
 	else
 		paid(&q);
 	x402_payment_free(&q.pay);

@@ -6,6 +6,7 @@
 #define GATE_GATE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "route.h"
 
@@ -29,5 +30,13 @@ void gate_handle(struct route *r, struct gate_io *io);
  * claim.  Returns 0, or 1 when something could not be done (logged).
  */
 int gate_recover(struct route *r);
+
+/*
+ * Writes the receipt rc of a settlement completed after the fact (to the
+ * spool, else the fallback spool), its settlement marked recovered by
+ * `by` at `now`.  Out: name.  Returns 0 or -1 (logged).
+ */
+int gate_put_receipt(struct route *r, char name[X402_SPOOL_NAMEMAX + 1],
+    struct x402_receipt *rc, const char *by, time_t now);
 
 #endif /* GATE_GATE_H */

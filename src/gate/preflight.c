@@ -544,6 +544,11 @@ preflight_run(const char *file, const char *global, int global_given,
 		check_rpc(&p, &r, "[local] rpc_url", r.c.rpc_url);
 	if (r.c.recover_rpc_url[0] != '\0')
 		check_rpc(&p, &r, "[recover] rpc_url", r.c.recover_rpc_url);
+	else if (r.c.mode == MODE_FACILITATOR && r.c.rpc_url[0] == '\0')
+		say(&p, PF_WARN, "facilitator route without [recover] "
+		    "rpc_url: a settlement left pending (no verdict from the "
+		    "facilitator) cannot be resolved by the payer's retry or "
+		    "x402-gate --recover");
 out:
 	if (p.failed + p.away == 0)
 		printf("%s: ok (%zu offer%s%s", file, r.noffers,

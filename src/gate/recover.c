@@ -14,6 +14,11 @@
  *     the transaction (the journal's, or eth_getLogs over [recover] blocks
  *     blocks), commit the claim, write the receipt marked "recovered" in
  *     its settlement, drop the draft.
+ *  1b. Each pending settlement (an in-flight claim with a kept response,
+ *     pending.h), whether its worker lives or not: used on chain ->
+ *     commit, receipt; unused past its validBefore -> released; else
+ *     left.  A kept response whose claim is gone or settled is removed
+ *     once its authorization has expired.  Step 2 leaves these claims.
  *  3. Each draft left beside a settled claim by a dead worker (killed
  *     after the commit, before the receipt was durable): when no receipt
  *     of that authorization is in the spool (new/, cur/, quarantine/) or
@@ -41,6 +46,7 @@
 
 #include "gate.h"
 #include "log.h"
+#include "pending.h"
 
 #define STALE_MAX 4096		/* claims handled per run */
 #define KNOWN_MAX 256		/* journal outcomes remembered per run */
@@ -140,26 +146,25 @@ journal_pending(const struct ctx *c, const uint8_t id[X402_CLAIM_ID_LEN])
 
 /* ---- receipts ----------------------------------------------------------- */
 
-/* Writes rc (the spool, else the fallback).  Out: name.  0 or -1. */
-static int
-put_receipt(struct ctx *c, char name[X402_SPOOL_NAMEMAX + 1],
-    struct x402_receipt *rc)
+int
+gate_put_receipt(struct route *r, char name[X402_SPOOL_NAMEMAX + 1],
+    struct x402_receipt *rc, const char *by, time_t now)
 {
 	struct x402_detail d, d2;
 	struct x402_spool *fb = NULL;
 	struct json_object *s;
 	struct x402_buf b;
 	char payer[X402_ADDR_STRLEN + 1];
-	int r = -1;
+	int ret = -1;
 
 	x402_addr_format(payer, rc->payer);
 	s = json_object_new_object();
 	if (s == NULL ||
 	    x402_json_put(s, "success", json_object_new_boolean(1)) != 0 ||
 	    x402_json_put(s, "recovered", json_object_new_boolean(1)) != 0 ||
-	    x402_json_add_string(s, "recoveredBy", "x402-gate --recover") ||
+	    x402_json_add_string(s, "recoveredBy", by) ||
 	    x402_json_put(s, "recoveredAt",
-	    json_object_new_int64((int64_t)c->now)) != 0 ||
+	    json_object_new_int64((int64_t)now)) != 0 ||
 	    x402_json_add_string(s, "transaction", rc->transaction) ||
 	    x402_json_add_string(s, "network", rc->network) ||
 	    x402_json_add_string(s, "payer", payer)) {
@@ -170,23 +175,23 @@ put_receipt(struct ctx *c, char name[X402_SPOOL_NAMEMAX + 1],
 	x402_buf_init(&b, X402_RECEIPT_MAX);
 	if (x402_receipt_format(&b, rc) != 0)
 		goto out;
-	if (x402_spool_write(c->r->spool, name, X402_SPOOL_NAMEMAX + 1, &d,
+	if (x402_spool_write(r->spool, name, X402_SPOOL_NAMEMAX + 1, &d,
 	    b.p, b.len) == 0) {
-		r = 0;
+		ret = 0;
 		goto out;
 	}
 	X402_LOG_ERR("route %s: recover: cannot write to the spool (%s); "
-	    "trying %s", c->r->name, d.msg, c->r->c.fallback);
-	if (x402_spool_open(&fb, &d2, c->r->c.fallback) == 0 &&
+	    "trying %s", r->name, d.msg, r->c.fallback);
+	if (x402_spool_open(&fb, &d2, r->c.fallback) == 0 &&
 	    x402_spool_write(fb, name, X402_SPOOL_NAMEMAX + 1, &d2, b.p,
 	    b.len) == 0)
-		r = 0;
+		ret = 0;
 	x402_spool_close(fb);
 out:
 	x402_buf_free(&b);
 	json_object_put(s);
 	rc->settlement = NULL;
-	return r;
+	return ret;
 }
 
 /* A receipt of the same authorization in DIR/sub?  1, 0, or -1 (error). */
@@ -256,6 +261,9 @@ receipt_present(const struct ctx *c, const struct x402_receipt *rc)
 /* ---- step 2: stale claims ----------------------------------------------- */
 
 static int on_our_chain(struct ctx *, const char *, const char *);
+static int kept_head(struct route *, struct x402_kept *,
+    const uint8_t[X402_CLAIM_ID_LEN]);
+static int collect_draft(void *, const uint8_t[X402_CLAIM_ID_LEN]);
 
 static int
 collect_stale(void *arg, const struct x402_claim_state *st)
@@ -377,7 +385,8 @@ complete(struct ctx *c, const struct x402_claim_token *tok,
 		c->failed++;
 		return;
 	}
-	if (put_receipt(c, name, rc) != 0) {
+	if (gate_put_receipt(c->r, name, rc, "x402-gate --recover",
+	    c->now) != 0) {
 		X402_LOG_ERR("route %s: recover: claim %s: CANNOT WRITE THE "
 		    "RECOVERED RECEIPT; the draft stays for the next run",
 		    r->name, id);
@@ -419,6 +428,12 @@ stale_one(struct ctx *c, const struct x402_claim_state *st)
 	if (has_draft ? strcmp(rc.route, r->name) != 0 :
 	    !route_offers(r, &st->key))
 		goto out;	/* another route's */
+	{
+		struct x402_kept k;
+
+		if (kept_head(r, &k, st->token.id) != 0)
+			goto out;	/* pending: step 1b's */
+	}
 	if (!on_our_chain(c, st->key.network, id))
 		goto out;
 	if (journal_pending(c, st->token.id)) {
@@ -476,6 +491,113 @@ stale_one(struct ctx *c, const struct x402_claim_state *st)
 		goto out;
 	}
 	complete(c, &st->token, &rc, id, why);
+out:
+	x402_receipt_free(&rc);
+}
+
+/* ---- step 1b: pending settlements ---------------------------------------- */
+
+/* Reads the head of the kept response of id.  1 (there is one), 0, -1. */
+static int
+kept_head(struct route *r, struct x402_kept *k,
+    const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	struct x402_buf none;
+	struct x402_detail d;
+	int e;
+
+	x402_buf_init(&none, 0);
+	e = x402_kept_get(r->drafts, k, &none, &d, id);
+	x402_buf_free(&none);
+	if (e == 0 || e == X402_ERR_LIMIT)
+		return 1;
+	if (e == X402_ERR_NOTFOUND)
+		return 0;
+	X402_LOG_ERR("route %s: recover: %s", r->name, d.msg);
+	return -1;
+}
+
+/* A kept response whose claim no longer waits: removed once expired. */
+static void
+kept_sweep(struct ctx *c, const uint8_t id[X402_CLAIM_ID_LEN],
+    const struct x402_kept *k, const char *hex)
+{
+	struct x402_detail d;
+
+	if (k->until >= INT64_MAX - PENDING_EXPIRY_MARGIN - 86400 ||
+	    (int64_t)c->now <= k->until + (int64_t)c->r->c.clock_skew +
+	    PENDING_EXPIRY_MARGIN)
+		return;
+	if (x402_kept_drop(c->r->drafts, &d, id) != 0)
+		X402_LOG_WARN("route %s: recover: %s", c->r->name, d.msg);
+	else
+		X402_LOG_INFO("route %s: recover: kept response %s expired: "
+		    "removed", c->r->name, hex);
+}
+
+static void
+pending_one(struct ctx *c, const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	struct route *r = c->r;
+	struct x402_claim_state st;
+	struct x402_claim_key key;
+	struct x402_receipt rc;
+	struct x402_kept k;
+	struct x402_detail d;
+	char hex[67], tx[X402_CLAIM_TXMAX + 1];
+	int64_t mtime, watch;
+	long pid;
+	int e;
+
+	(void)x402_hex_encode(hex, sizeof(hex), id, X402_CLAIM_ID_LEN,
+	    X402_HEX_PREFIX_NONE);
+	if (kept_head(r, &k, id) <= 0)
+		return;
+	e = x402_draft_get(r->drafts, &rc, &pid, &watch, &mtime, &d, id);
+	if (e == X402_ERR_NOTFOUND) {
+		kept_sweep(c, id, &k, hex);	/* landed: receipt written */
+		return;
+	}
+	if (e != 0) {
+		X402_LOG_ERR("route %s: recover: %s", r->name, d.msg);
+		c->failed++;
+		return;
+	}
+	if (strcmp(rc.route, r->name) != 0)
+		goto out;
+	memset(&key, 0, sizeof(key));
+	snprintf(key.network, sizeof(key.network), "%s", rc.network);
+	memcpy(key.asset, rc.asset, X402_ADDR_LEN);
+	memcpy(key.payer, rc.payer, X402_ADDR_LEN);
+	memcpy(key.nonce, rc.nonce, 32);
+	e = x402_claim_state(r->claims, &st, &d, &key);
+	if (e == X402_ERR_NOTFOUND || (e == 0 &&
+	    st.status == X402_CLAIM_SETTLED)) {
+		kept_sweep(c, id, &k, hex);
+		goto out;
+	}
+	if (e != 0) {
+		X402_LOG_ERR("route %s: recover: claim %s: %s", r->name, hex,
+		    d.msg);
+		c->failed++;
+		goto out;
+	}
+	if (!on_our_chain(c, rc.network, hex))
+		goto out;
+	switch (pending_resolve(r, c->rpc, &st, strcmp(rc.scheme, "upto") ==
+	    0, k.until, tx, "x402-gate --recover", c->now)) {
+	case PENDING_SERVE:
+		c->recovered++;
+		break;
+	case PENDING_RELEASED:
+		c->released++;
+		break;
+	default:
+		X402_LOG_INFO("route %s: recover: claim %s: settlement still "
+		    "pending; left", r->name, hex);
+		c->skipped++;
+		break;
+	}
 out:
 	x402_receipt_free(&rc);
 }
@@ -669,7 +791,8 @@ draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 		}
 		rc.amount = f.amount;
 	}
-	if (put_receipt(c, name, &rc) != 0) {
+	if (gate_put_receipt(c->r, name, &rc, "x402-gate --recover",
+	    c->now) != 0) {
 		X402_LOG_ERR("route %s: recover: draft %s: CANNOT WRITE THE "
 		    "RECOVERED RECEIPT; left for the next run", r->name, id);
 		c->failed++;
@@ -747,6 +870,14 @@ gate_recover(struct route *r)
 			c->failed++;
 		}
 	}
+	if ((e = x402_kept_each(r->drafts, &d, collect_draft, c)) < 0) {
+		X402_LOG_ERR("route %s: recover: kept responses: %s", r->name,
+		    d.msg);
+		goto out;
+	}
+	for (i = 0; i < c->nids; i++)
+		pending_one(c, c->ids[i]);
+	c->nids = 0;
 	if ((e = x402_claim_stale(r->claims, &d, c->now,
 	    (unsigned)r->c.recover_min_age, collect_stale, c)) < 0) {
 		X402_LOG_ERR("route %s: recover: claims: %s", r->name, d.msg);

@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -513,11 +514,43 @@ fb_owned(struct fileb *f, struct x402_detail *d, const char *name,
 	return 0;
 }
 
+/*
+ * release and commit check the claim, then replace or remove it: two
+ * holders of one token (a pending claim taken over by two retries at
+ * once) must not both pass the check, so both steps run under an
+ * exclusive flock of the directory.  Returns 0 or X402_ERR_IO.
+ */
 static int
-fb_remove(void *impl, struct x402_detail *d,
+fb_lock(struct fileb *f, int *lfd, struct x402_detail *d)
+{
+	int e;
+
+	/* An open file description of our own: a forked copy of the
+	 * store's descriptor would share the lock. */
+	if ((*lfd = openat(f->dfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return fb_io(d, f, "open", ".", errno);
+	while (flock(*lfd, LOCK_EX) != 0)
+		if (errno != EINTR) {
+			e = errno;
+			close(*lfd);
+			*lfd = -1;
+			return fb_io(d, f, "flock", ".", e);
+		}
+	return 0;
+}
+
+static void
+fb_unlock(int lfd)
+{
+	if (lfd >= 0)
+		close(lfd);
+}
+
+static int
+fb_remove_locked(struct fileb *f, struct x402_detail *d,
     const struct x402_claim_token *tok)
 {
-	struct fileb *f = impl;
 	char name[IDHEX + 1];
 	int r;
 
@@ -532,10 +565,23 @@ fb_remove(void *impl, struct x402_detail *d,
 }
 
 static int
-fb_settle(void *impl, struct x402_detail *d,
-    const struct x402_claim_state *st)
+fb_remove(void *impl, struct x402_detail *d,
+    const struct x402_claim_token *tok)
 {
 	struct fileb *f = impl;
+	int r, lfd = -1;
+
+	if ((r = fb_lock(f, &lfd, d)) != 0)
+		return r;
+	r = fb_remove_locked(f, d, tok);
+	fb_unlock(lfd);
+	return r;
+}
+
+static int
+fb_settle_locked(struct fileb *f, struct x402_detail *d,
+    const struct x402_claim_state *st)
+{
 	struct x402_claim_state cur;
 	char name[IDHEX + 1], tmp[64];
 	int r;
@@ -560,6 +606,20 @@ fb_settle(void *impl, struct x402_detail *d,
 	if (fsync(f->dfd) != 0)
 		return fb_io(d, f, "fsync", ".", errno);
 	return 0;
+}
+
+static int
+fb_settle(void *impl, struct x402_detail *d,
+    const struct x402_claim_state *st)
+{
+	struct fileb *f = impl;
+	int r, lfd = -1;
+
+	if ((r = fb_lock(f, &lfd, d)) != 0)
+		return r;
+	r = fb_settle_locked(f, d, st);
+	fb_unlock(lfd);
+	return r;
 }
 
 static int

@@ -41,7 +41,10 @@
  *    DIR/<id> - atomic across processes like O_CREAT|O_EXCL, but a claim
  *    is never seen empty, even after a crash - and fsyncs DIR.
  *  - commit writes a temporary, fsyncs it, rename()s it over DIR/<id> and
- *    fsyncs DIR.  release unlinks DIR/<id> and fsyncs DIR.
+ *    fsyncs DIR.  release unlinks DIR/<id> and fsyncs DIR.  Both check
+ *    the claim and change it under an exclusive flock of DIR, so of two
+ *    holders of one token (a pending claim taken over by two retries)
+ *    exactly one commits; the other gets X402_ERR_DUPLICATE.
  *  - The liveness test of a PID (x402_claim_worker_gone: kill(pid, 0)
  *    fails with ESRCH, or the PID now names a process that started after
  *    the claim) is only meaningful on the host that wrote it.

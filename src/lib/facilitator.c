@@ -1,6 +1,7 @@
 /* facilitator.c - x402 facilitator client (/verify, /settle, /supported). */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -147,8 +148,9 @@ out:
  */
 static int
 post(struct x402_facilitator *f, long *status, struct json_object **reply,
-    char ex[EXCERPT_MAX + 4], struct x402_detail *d, const char *path,
-    int version, struct json_object *payment, struct json_object *req)
+    char ex[EXCERPT_MAX + 4], int *sent, struct x402_detail *d,
+    const char *path, int version, struct json_object *payment,
+    struct json_object *req)
 {
 	struct json_object *env = NULL, *v;
 	struct x402_http_response resp;
@@ -157,6 +159,7 @@ post(struct x402_facilitator *f, long *status, struct json_object **reply,
 
 	*reply = NULL;
 	*status = 0;
+	*sent = 0;
 	ex[0] = '\0';
 	memset(&resp, 0, sizeof(resp));
 	x402_buf_init(&body, BODY_MAX);
@@ -193,7 +196,9 @@ post(struct x402_facilitator *f, long *status, struct json_object **reply,
 		x402_fail(d, r, "facilitator %s: request too large", path);
 		goto out;
 	}
-	if ((r = request(f, &resp, d, "POST", path, body.p, body.len)) != 0)
+	r = request(f, &resp, d, "POST", path, body.p, body.len);
+	*sent = resp.sent;
+	if (r != 0)
 		goto out;
 	*status = resp.status;
 	if (x402_json_parse(reply, NULL, resp.body.p, resp.body.len,
@@ -319,10 +324,11 @@ x402_facilitator_verify(struct x402_facilitator *f,
 	char ex[EXCERPT_MAX + 4];
 	const char *t;
 	long status;
-	int r;
+	int r, sent;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = post(f, &status, &reply, ex, d, "verify", version, payment,
+	if ((r = post(f, &status, &reply, ex, &sent, d, "verify", version,
+	    payment,
 	    requirement)) != 0)
 		goto out;
 	if (status >= 200 && status < 300) {
@@ -440,13 +446,15 @@ x402_facilitator_settle(struct x402_facilitator *f,
 	char ex[EXCERPT_MAX + 4];
 	long status;
 	const char *t;
-	int r;
+	int r, sent = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (raw != NULL)
 		*raw = NULL;
-	if ((r = post(f, &status, &reply, ex, d, "settle", version, payment,
-	    requirement)) != 0)
+	if (f != NULL)
+		x402_http_once(f->http);	/* never resent */
+	if ((r = post(f, &status, &reply, ex, &sent, d, "settle", version,
+	    payment, requirement)) != 0)
 		goto out;
 	if (status >= 200 && status < 300) {
 		if (reply == NULL) {
@@ -480,6 +488,17 @@ done:
 		reply = NULL;
 	}
 out:
+	/*
+	 * The request left and no verdict came back (a timeout, a cut
+	 * connection, 5xx, garbage): the transfer may have happened.
+	 */
+	if (r != 0 && r != X402_ERR_PENDING && sent) {
+		char why[X402_DETAIL_MAX];
+
+		snprintf(why, sizeof(why), "%s", d != NULL ? d->msg : "");
+		r = x402_fail(d, X402_ERR_PENDING, "facilitator settle: no "
+		    "verdict (%s): %.160s", x402_strerror(r), why);
+	}
 	json_object_put(reply);
 	return r;
 }

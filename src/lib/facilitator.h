@@ -104,7 +104,11 @@ int x402_facilitator_verify(struct x402_facilitator *f,
  * is no verdict), for the receipt.  In a 2xx reply `success` (boolean),
  * `transaction` and `network` (strings) are required; on success
  * `transaction` must be "0x" + 64 hex digits.  Returns 0 with a verdict,
- * or an error as in the rules above.
+ * or an error as in the rules above - except that once the request may
+ * have reached the facilitator, every failure to get a verdict (timeout,
+ * cut connection, non-2xx without a `success` verdict, garbage, a reply
+ * over the cap) is X402_ERR_PENDING: the transfer may have happened.
+ * X402_ERR_NET is left only for a request that never left.
  */
 int x402_facilitator_settle(struct x402_facilitator *f,
     struct x402_settlement *out, struct json_object **raw,

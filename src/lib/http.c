@@ -21,6 +21,7 @@ struct x402_http {
 	long timeout_ms;
 	size_t max_response;
 	int max_redirects;
+	int once;		/* the next request: never sent twice */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -276,6 +277,10 @@ set_options(struct x402_http *h, struct sink *sink, const char *method,
 	if (h->cafile != NULL)
 		SET(CURLOPT_CAINFO, h->cafile);
 	SET(CURLOPT_USERAGENT, USER_AGENT);
+	/* libcurl resends a request whose reused connection died before
+	 * an answer: on a fresh connection, never reused, it sends once. */
+	SET(CURLOPT_FRESH_CONNECT, h->once ? 1L : 0L);
+	SET(CURLOPT_FORBID_REUSE, h->once ? 1L : 0L);
 	SET(CURLOPT_HTTPHEADER, hdrs);
 	/* No content decoding: the cap applies to what the peer sends. */
 	SET(CURLOPT_ACCEPT_ENCODING, NULL);
@@ -316,6 +321,13 @@ map_error(CURLcode e, const struct sink *sink, const struct x402_http *h,
 	}
 }
 
+void
+x402_http_once(struct x402_http *h)
+{
+	if (h != NULL)
+		h->once = 1;
+}
+
 int
 x402_http_request(struct x402_http *h, struct x402_http_response *resp,
     const char *method, const char *url, const char *const *headers,
@@ -330,6 +342,7 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 
 	if (resp != NULL) {
 		resp->status = 0;
+		resp->sent = 0;
 		resp->content_type[0] = '\0';
 		x402_buf_init(&resp->body, h != NULL ? h->max_response : 0);
 		x402_buf_init(&resp->headers, X402_HTTP_RESP_HEADERS_MAX);
@@ -373,13 +386,22 @@ x402_http_request(struct x402_http *h, struct x402_http_response *resp,
 	sink.body = &resp->body;
 	sink.headers = &resp->headers;
 	sink.over = 0;
-	if ((e = set_options(h, &sink, method, url, hdrs, body, bodylen)) !=
-	    CURLE_OK) {
+	e = set_options(h, &sink, method, url, hdrs, body, bodylen);
+	h->once = 0;
+	if (e != CURLE_OK) {
 		r = x402_fail(d, X402_ERR_INTERNAL, "http: setopt: %s",
 		    curl_easy_strerror(e));
 		goto out;
 	}
-	if ((e = curl_easy_perform(h->curl)) != CURLE_OK) {
+	e = curl_easy_perform(h->curl);
+	{
+		long sz = 0;
+
+		if (curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sz) !=
+		    CURLE_OK || sz > 0)
+			resp->sent = 1;
+	}
+	if (e != CURLE_OK) {
 		r = map_error(e, &sink, h, d);
 		goto out;
 	}

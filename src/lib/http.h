@@ -81,6 +81,12 @@ struct x402_http_response {
 	 * X402_HTTP_RESP_HEADERS_MAX bytes: more is X402_ERR_LIMIT.
 	 */
 	struct x402_buf headers;
+	/*
+	 * 1 when the request may have reached the peer: bytes of it were
+	 * sent (a reply came, or the transfer failed after the connection
+	 * was made); 0 when it never left (no connection, bad argument).
+	 */
+	int sent;
 };
 
 /*
@@ -103,6 +109,13 @@ int x402_http_new(struct x402_http **out, const struct x402_http_opts *opts,
 
 /* Frees a handle and closes its connections.  NULL allowed. */
 void x402_http_free(struct x402_http *h);
+
+/*
+ * Makes the next x402_http_request on h go out exactly once: on a new
+ * connection, closed after it (libcurl otherwise resends a request whose
+ * reused connection died before any answer - a second settlement).
+ */
+void x402_http_once(struct x402_http *h);
 
 /*
  * Sends one request and reads the whole response.

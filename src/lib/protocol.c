@@ -273,6 +273,37 @@ get_addr(uint8_t out[20], struct x402_detail *d, struct json_object *o,
 	return 0;
 }
 
+/*
+ * An authorization address as the official facilitator reads it (viem's
+ * getAddress): all lower case or the EIP-55 checksum.  All upper case is
+ * valid EIP-55 input, but the facilitator refuses it: so do we.
+ */
+static int
+get_auth_addr(uint8_t out[20], struct x402_detail *d, struct json_object *o,
+    const char *key)
+{
+	char canon[X402_ADDR_STRLEN + 1];
+	const char *s;
+	size_t n, i;
+	int r, lower = 0;
+
+	if ((r = get_addr(out, d, o, "authorization", key)) != 0)
+		return r;
+	if (x402_json_string(&s, &n, d, o, "authorization", key, 64) != 0)
+		return X402_ERR_PROTOCOL;
+	for (i = 2; i < n; i++)
+		if (s[i] >= 'a' && s[i] <= 'f')
+			lower = 1;
+	x402_addr_format(canon, out);
+	for (i = 2; i < n && !lower; i++)
+		if (s[i] >= 'A' && s[i] <= 'F')
+			break;
+	if (!lower && i < n && memcmp(canon, s, X402_ADDR_STRLEN) != 0)
+		return x402_fail(d, X402_ERR_PROTOCOL, "authorization.%s is "
+		    "upper case without being its EIP-55 checksum", key);
+	return 0;
+}
+
 static int
 get_dec(x402_u256 *v, struct x402_detail *d, struct json_object *o,
     const char *what, const char *key)
@@ -304,8 +335,8 @@ decode_exact(struct x402_exact_payload *e, struct x402_detail *d,
 	if ((r = x402_json_object(&auth, d, payload, "payload",
 	    "authorization")) != 0)
 		return X402_ERR_PROTOCOL;
-	if ((r = get_addr(e->auth.from, d, auth, "authorization", "from")) ||
-	    (r = get_addr(e->auth.to, d, auth, "authorization", "to")) ||
+	if ((r = get_auth_addr(e->auth.from, d, auth, "from")) ||
+	    (r = get_auth_addr(e->auth.to, d, auth, "to")) ||
 	    (r = get_dec(&e->auth.value, d, auth, "authorization", "value")) ||
 	    (r = get_dec(&e->auth.valid_after, d, auth, "authorization",
 	    "validAfter")) ||
@@ -315,7 +346,9 @@ decode_exact(struct x402_exact_payload *e, struct x402_detail *d,
 	if (x402_json_string(&s, &n, d, auth, "authorization", "nonce",
 	    66) != 0)
 		return X402_ERR_PROTOCOL;
-	if (x402_hex_decode_exact(e->auth.nonce, 32, s, n) != 0)
+	/* "0x" exactly: the facilitator's bytes32 refuses "0X". */
+	if (n < 2 || s[1] != 'x' ||
+	    x402_hex_decode_exact(e->auth.nonce, 32, s, n) != 0)
 		return x402_fail(d, X402_ERR_PROTOCOL, "authorization.nonce "
 		    "must be 0x and 64 hex digits");
 	if (x402_json_string(&s, &n, d, payload, "payload", "signature",

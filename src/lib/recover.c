@@ -23,6 +23,9 @@
 #define PATHMAX 4096
 #define IDHEX (2 * X402_CLAIM_ID_LEN)
 #define MAGIC "x402-draft 1 "
+#define KEPT_MAGIC "x402-kept 1 "
+#define KEPT_SUFFIX ".kept"
+#define KEPT_HEAD_MAX (64 + 64 + X402_KEPT_TYPE_MAX + 8)
 
 struct x402_drafts {
 	int dfd;
@@ -93,48 +96,27 @@ x402_drafts_close(struct x402_drafts *ds)
 	free(ds);
 }
 
-int
-x402_draft_put(struct x402_drafts *ds, struct x402_detail *d,
-    const uint8_t id[X402_CLAIM_ID_LEN], long pid, int64_t watch,
-    const struct x402_receipt *rc)
+/* Writes DIR/name as a whole: tmp + fsync + rename + fsync of DIR. */
+static int
+dr_write(struct x402_drafts *ds, struct x402_detail *d, const char *name,
+    const char *p, size_t len)
 {
-	struct x402_receipt copy;
-	struct x402_buf b;
-	char name[IDHEX + 3], tmp[IDHEX + 32];
+	char tmp[IDHEX + 32];
 	uint8_t rnd[8];
 	size_t off = 0;
 	ssize_t n;
 	int fd = -1, r;
 
-	if (ds == NULL || id == NULL || rc == NULL || pid <= 0 || watch < 0)
-		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
-	x402_buf_init(&b, X402_DRAFT_MAX);
-	id_name(name, id);
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		r = dr_io(d, ds, "getrandom", name, errno ? errno : EIO);
-		goto out;
-	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return dr_io(d, ds, "getrandom", name, errno ? errno : EIO);
 	snprintf(tmp, sizeof(tmp), ".tmp.%02x%02x%02x%02x%02x%02x%02x%02x",
 	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	copy = *rc;
-	copy.transaction[0] = '\0';
-	copy.settlement = NULL;
-	if ((r = x402_buf_printf(&b, MAGIC "%ld %lld\n", pid,
-	    (long long)watch)) != 0 ||
-	    (r = x402_receipt_format(&b, &copy)) != 0 ||
-	    (r = x402_buf_adds(&b, "\n")) != 0) {
-		r = x402_fail(d, r, "drafts: draft %s over %d bytes", name,
-		    X402_DRAFT_MAX);
-		goto out;
-	}
 	fd = openat(ds->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, FILEMODE);
-	if (fd < 0) {
-		r = dr_io(d, ds, "open", tmp, errno);
-		goto out;
-	}
-	while (off < b.len) {
-		n = write(fd, b.p + off, b.len - off);
+	if (fd < 0)
+		return dr_io(d, ds, "open", tmp, errno);
+	while (off < len) {
+		n = write(fd, p + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -168,8 +150,72 @@ out:
 		close(fd);
 	if (r != 0)
 		(void)unlinkat(ds->dfd, tmp, 0);
+	return r;
+}
+
+int
+x402_draft_put(struct x402_drafts *ds, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN], long pid, int64_t watch,
+    const struct x402_receipt *rc)
+{
+	struct x402_receipt copy;
+	struct x402_buf b;
+	char name[IDHEX + 3];
+	int r;
+
+	if (ds == NULL || id == NULL || rc == NULL || pid <= 0 || watch < 0)
+		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
+	x402_buf_init(&b, X402_DRAFT_MAX);
+	id_name(name, id);
+	copy = *rc;
+	copy.transaction[0] = '\0';
+	copy.settlement = NULL;
+	if ((r = x402_buf_printf(&b, MAGIC "%ld %lld\n", pid,
+	    (long long)watch)) != 0 ||
+	    (r = x402_receipt_format(&b, &copy)) != 0 ||
+	    (r = x402_buf_adds(&b, "\n")) != 0) {
+		r = x402_fail(d, r, "drafts: draft %s over %d bytes", name,
+		    X402_DRAFT_MAX);
+		goto out;
+	}
+	r = dr_write(ds, d, name, b.p, b.len);
+out:
 	x402_buf_free(&b);
 	return r;
+}
+
+/* Reads until cap bytes or the end.  Out: *len.  Returns 0 or an errno. */
+static int
+read_upto(int fd, char *p, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len < cap) {
+		n = read(fd, p + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/* Removes DIR/name durably.  what: "draft" or "kept response". */
+static int
+dr_unlink(struct x402_drafts *ds, struct x402_detail *d, const char *name,
+    const char *what)
+{
+	if (unlinkat(ds->dfd, name, 0) != 0)
+		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
+		    "drafts %s: no %s %s", ds->path, what, name) :
+		    dr_io(d, ds, "unlink", name, errno);
+	if (fsync(ds->dfd) != 0)
+		return dr_io(d, ds, "fsync", ".", errno);
+	return 0;
 }
 
 int
@@ -181,7 +227,6 @@ x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc, long *pid,
 	long long w;
 	struct stat st;
 	size_t len = 0;
-	ssize_t n;
 	int fd = -1, r;
 
 	memset(rc, 0, sizeof(*rc));
@@ -202,17 +247,9 @@ x402_draft_get(struct x402_drafts *ds, struct x402_receipt *rc, long *pid,
 		r = x402_fail(d, X402_ERR_NOMEM, "drafts: out of memory");
 		goto out;
 	}
-	while (len < X402_DRAFT_MAX) {
-		n = read(fd, buf + len, X402_DRAFT_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = dr_io(d, ds, "read", name, errno);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if ((r = read_upto(fd, buf, X402_DRAFT_MAX, &len)) != 0) {
+		r = dr_io(d, ds, "read", name, r);
+		goto out;
 	}
 	buf[len] = '\0';
 	r = x402_fail(d, X402_ERR_SYNTAX, "drafts %s: %s is unreadable",
@@ -255,17 +292,12 @@ x402_draft_drop(struct x402_drafts *ds, struct x402_detail *d,
 	if (ds == NULL || id == NULL)
 		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
 	id_name(name, id);
-	if (unlinkat(ds->dfd, name, 0) != 0)
-		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
-		    "drafts %s: no draft %s", ds->path, name) :
-		    dr_io(d, ds, "unlink", name, errno);
-	if (fsync(ds->dfd) != 0)
-		return dr_io(d, ds, "fsync", ".", errno);
-	return 0;
+	return dr_unlink(ds, d, name, "draft");
 }
 
-int
-x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
+/* Calls fn for each DIR/<id><suffix>. */
+static int
+dr_each(struct x402_drafts *ds, struct x402_detail *d, const char *suffix,
     x402_draft_fn fn, void *arg)
 {
 	uint8_t id[X402_CLAIM_ID_LEN];
@@ -297,7 +329,7 @@ x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
 			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 				break;
 		}
-		if (i != IDHEX || de->d_name[IDHEX] != '\0' ||
+		if (i != IDHEX || strcmp(de->d_name + IDHEX, suffix) != 0 ||
 		    x402_hex_decode(id, sizeof(id), &got, de->d_name,
 		    IDHEX, X402_HEX_PREFIX_OPTIONAL) != 0 || got != sizeof(id))
 			continue;
@@ -306,6 +338,173 @@ x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
 	}
 	closedir(dp);
 	return r;
+}
+
+int
+x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
+    x402_draft_fn fn, void *arg)
+{
+	return dr_each(ds, d, "", fn, arg);
+}
+
+/* ---- kept responses ------------------------------------------------------ */
+
+static void
+kept_name(char out[IDHEX + 8], const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	char h[IDHEX + 3];
+
+	id_name(h, id);
+	snprintf(out, IDHEX + 8, "%s" KEPT_SUFFIX, h);
+}
+
+static int
+type_ok(const char *t)
+{
+	size_t i;
+
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] > 0x7e)
+			return 0;
+	return i > 0 && i <= X402_KEPT_TYPE_MAX;
+}
+
+int
+x402_kept_put(struct x402_drafts *ds, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN], const struct x402_kept *k,
+    const void *body, size_t len)
+{
+	struct x402_buf b;
+	char name[IDHEX + 8], hh[67];
+	int r;
+
+	if (ds == NULL || id == NULL || k == NULL || (body == NULL && len) ||
+	    k->status < 100 || k->status > 599 || k->until < 0 ||
+	    !type_ok(k->type))
+		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
+	if (len > X402_KEPT_BODY_MAX)
+		return x402_fail(d, X402_ERR_LIMIT, "drafts: kept response "
+		    "over %d bytes", X402_KEPT_BODY_MAX);
+	kept_name(name, id);
+	(void)x402_hex_encode(hh, sizeof(hh), k->hdr_hash, 32,
+	    X402_HEX_PREFIX_NONE);
+	x402_buf_init(&b, len + 512);
+	if ((r = x402_buf_printf(&b, KEPT_MAGIC "%d %lld %zu\n%s\n%s\n",
+	    k->status, (long long)k->until, len, hh, k->type)) != 0 ||
+	    (r = x402_buf_add(&b, body != NULL ? body : "", len)) != 0) {
+		r = x402_fail(d, r, "drafts: kept response %s: %s", name,
+		    x402_strerror(r));
+		goto out;
+	}
+	r = dr_write(ds, d, name, b.p, b.len);
+out:
+	x402_buf_free(&b);
+	return r;
+}
+
+int
+x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
+    struct x402_buf *body, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	char name[IDHEX + 8], head[KEPT_HEAD_MAX + 1], *p, *end, *nl;
+	long long until, blen;
+	size_t len = 0, got;
+	int fd = -1, r;
+
+	memset(k, 0, sizeof(*k));
+	if (ds == NULL || body == NULL || id == NULL)
+		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
+	kept_name(name, id);
+	fd = openat(ds->dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
+		    "drafts %s: no kept response %s", ds->path, name) :
+		    dr_io(d, ds, "open", name, errno);
+	/* The head: three lines, at most KEPT_HEAD_MAX bytes. */
+	if ((r = read_upto(fd, head, KEPT_HEAD_MAX, &len)) != 0) {
+		r = dr_io(d, ds, "read", name, r);
+		goto out;
+	}
+	head[len] = '\0';
+	r = x402_fail(d, X402_ERR_SYNTAX, "drafts %s: %s is unreadable",
+	    ds->path, name);
+	if (strncmp(head, KEPT_MAGIC, sizeof(KEPT_MAGIC) - 1) != 0)
+		goto out;
+	p = head + sizeof(KEPT_MAGIC) - 1;
+	errno = 0;
+	k->status = (int)strtol(p, &end, 10);
+	if (*end != ' ' || k->status < 100 || k->status > 599)
+		goto out;
+	until = strtoll(end + 1, &end, 10);
+	if (*end != ' ' || until < 0)
+		goto out;
+	blen = strtoll(end + 1, &end, 10);
+	if (*end != '\n' || errno != 0 || blen < 0 ||
+	    blen > X402_KEPT_BODY_MAX)
+		goto out;
+	k->until = (int64_t)until;
+	p = end + 1;
+	if ((nl = memchr(p, '\n', len - (size_t)(p - head))) == NULL ||
+	    nl - p != 64 || x402_hex_decode(k->hdr_hash, 32, &got, p, 64,
+	    X402_HEX_PREFIX_NONE) != 0 || got != 32)
+		goto out;
+	p = nl + 1;
+	if ((nl = memchr(p, '\n', len - (size_t)(p - head))) == NULL ||
+	    (size_t)(nl - p) > X402_KEPT_TYPE_MAX || nl == p)
+		goto out;
+	memcpy(k->type, p, (size_t)(nl - p));
+	k->type[nl - p] = '\0';
+	if (!type_ok(k->type))
+		goto out;
+	p = nl + 1;
+	/* The body: what is left of the head, then the rest of the file. */
+	x402_buf_reset(body);
+	if ((size_t)(head + len - p) > (size_t)blen)
+		goto out;
+	if ((r = x402_buf_reserve(body, (size_t)blen)) != 0) {
+		r = x402_fail(d, r, "drafts: kept response %s: %lld bytes",
+		    name, blen);
+		goto out;
+	}
+	if ((r = x402_buf_add(body, p, (size_t)(head + len - p))) != 0)
+		goto out;
+	if ((r = read_upto(fd, body->p + body->len, (size_t)blen - body->len,
+	    &got)) != 0) {
+		r = dr_io(d, ds, "read", name, r);
+		goto out;
+	}
+	body->len += got;
+	r = x402_fail(d, X402_ERR_SYNTAX, "drafts %s: %s is unreadable",
+	    ds->path, name);
+	if (body->len != (size_t)blen || read(fd, head, 1) != 0)
+		goto out;
+	body->p[body->len] = '\0';
+	x402_detail_clear(d);
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int
+x402_kept_drop(struct x402_drafts *ds, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	char name[IDHEX + 8];
+
+	if (ds == NULL || id == NULL)
+		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
+	kept_name(name, id);
+	return dr_unlink(ds, d, name, "kept response");
+}
+
+int
+x402_kept_each(struct x402_drafts *ds, struct x402_detail *d,
+    x402_draft_fn fn, void *arg)
+{
+	return dr_each(ds, d, KEPT_SUFFIX, fn, arg);
 }
 
 /* ---- chain ------------------------------------------------------------- */

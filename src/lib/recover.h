@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "claim.h"
 #include "error.h"
 #include "receipt.h"
@@ -97,6 +98,61 @@ typedef int (*x402_draft_fn)(void *arg,
  * skipped).  Returns 0, fn's value or X402_ERR_IO.
  */
 int x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
+    x402_draft_fn fn, void *arg) X402_WARN_UNUSED;
+
+/*
+ * Kept responses.  A settlement left pending (the settle request left and
+ * no verdict came back) keeps, beside the draft, the response that was
+ * paid for, so that a retry of the same payment gets it once the chain
+ * shows the transfer, and never runs the command again:
+ *  - DIR/<claim id as 64 hex digits>.kept holds "x402-kept 1 STATUS UNTIL
+ *    LEN\n", the keccak256 of the payment header as 64 hex digits and
+ *    "\n", the content type and "\n", then LEN bytes of body; written as
+ *    drafts are (tmp + fsync + rename + fsync of the directory).
+ *  - UNTIL is the unix time after which the authorization can no longer
+ *    be used (validBefore, or the Permit2 deadline): the record is kept
+ *    at least that long, then recovery may remove it.
+ *  - x402_draft_drop leaves it: a landed payment is still served from it.
+ */
+#define X402_KEPT_TYPE_MAX 255		/* bytes of a content type */
+#define X402_KEPT_BODY_MAX (64 * 1024 * 1024)	/* bytes of one body */
+
+struct x402_kept {
+	int status;				/* 100..599 */
+	int64_t until;				/* unix seconds */
+	uint8_t hdr_hash[32];			/* keccak256(header) */
+	char type[X402_KEPT_TYPE_MAX + 1];	/* printable ASCII, not "" */
+};
+
+/*
+ * Writes the kept response of claim id durably, replacing any earlier
+ * one.  body: len bytes (at most X402_KEPT_BODY_MAX), borrowed.  Returns
+ * 0, X402_ERR_IO, X402_ERR_LIMIT, X402_ERR_NOMEM or X402_ERR_INVAL.
+ */
+int x402_kept_put(struct x402_drafts *ds, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN], const struct x402_kept *k,
+    const void *body, size_t len) X402_WARN_UNUSED;
+
+/*
+ * Reads the kept response of claim id.  body: an initialised buffer
+ * whose maximum bounds the body (X402_ERR_LIMIT when it is longer).
+ * Returns 0, X402_ERR_NOTFOUND, X402_ERR_IO, X402_ERR_LIMIT,
+ * X402_ERR_SYNTAX (unreadable) or X402_ERR_INVAL.  Out: *k, body; on
+ * X402_ERR_LIMIT *k is filled all the same (a buffer of maximum 0 reads
+ * the head only).
+ */
+int x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
+    struct x402_buf *body, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN]) X402_WARN_UNUSED;
+
+/* Removes the kept response of claim id.  Returns 0, X402_ERR_NOTFOUND
+ * or X402_ERR_IO. */
+int x402_kept_drop(struct x402_drafts *ds, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN]) X402_WARN_UNUSED;
+
+/* Calls fn for the id of every kept response.  Returns 0, fn's value or
+ * X402_ERR_IO. */
+int x402_kept_each(struct x402_drafts *ds, struct x402_detail *d,
     x402_draft_fn fn, void *arg) X402_WARN_UNUSED;
 
 /*

@@ -98,8 +98,24 @@ struct json_object *x402_settler_facilitator_reply(
 /*
  * The `local` strategy (settle_local.c): no third party.
  *  - verify: x402_verify_exact (offline), then, when check_chain is set,
- *    authorizationState(from, nonce) (used: X402_R_NONCE_USED) and
- *    balanceOf(from) (short: X402_R_BALANCE) by eth_call.
+ *    authorizationState(from, nonce) (used: X402_R_NONCE_USED),
+ *    balanceOf(from) (short: X402_R_BALANCE) by eth_call, and the
+ *    transfer itself simulated by eth_estimateGas (it would revert:
+ *    X402_R_SIMULATION), as the official facilitator does.
+ *  - An authorization that verify finds used on chain by a transaction
+ *    that moved its value to payTo (someone else submitted it first) is
+ *    valid: the payment was made; the caller's claim store is what keeps
+ *    it from being used twice here, and its validBefore bounds how long
+ *    it can be presented at all.
+ *  - A transfer that reverts (estimated or mined) because the same
+ *    authorization was used by someone else's transaction first is a
+ *    success with that transaction (its AuthorizationUsed and Transfer
+ *    to payTo of the value found in the last X402_LOCAL_FIND_BLOCKS
+ *    blocks): the payment happened.  Only when the chain was seen to
+ *    hold the authorization unused for this payment (check_chain, or
+ *    for a mined revert an estimate before the send): a replay of an
+ *    old settled authorization stays a refusal.  Mined, reverted, and
+ *    the chain cannot be asked: X402_ERR_PENDING.
  *  - settle: the offline checks again (a payment may expire while the
  *    command runs), fees, gas, then transferWithAuthorization (v,r,s)
  *    signed by the relayer key and sent over JSON-RPC; the receipt is
@@ -171,6 +187,7 @@ struct json_object *x402_settler_facilitator_reply(
 #define X402_LOCAL_POLL_MS 500		/* default poll_ms */
 #define X402_LOCAL_RECEIPT_TIMEOUT_MS 60000	/* default receipt_timeout_ms */
 #define X402_LOCAL_GAS_MARGIN_PCT 20	/* added to eth_estimateGas */
+#define X402_LOCAL_FIND_BLOCKS 10000	/* searched for another's tx */
 #define X402_LOCAL_NONCE_RETRIES 2	/* re-sends after "nonce too low" */
 #define X402_LOCAL_STATE_DIR_MAX 1024
 #define X402_LOCAL_RECORD_MAX 8192	/* bytes of one journal record */

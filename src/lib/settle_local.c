@@ -887,6 +887,85 @@ local_verify_upto(struct local *l, struct x402_verify_result *res,
 	return r;
 }
 
+/*
+ * The transfer itself, simulated against the chain as the official
+ * facilitator does (eth_estimateGas from the relayer): whatever the
+ * token would refuse (its own time comparison, a cancelled
+ * authorization, a paused token) is refused before the command runs.
+ * Out: *reason, X402_R_SIMULATION when it would revert, else NULL.
+ */
+static int
+simulate_exact(struct local *l, const char **reason, struct x402_detail *d,
+    const struct x402_offer *o, const struct x402_payment *p)
+{
+	struct x402_buf call;
+	uint64_t gas;
+	int r, reverted = 0;
+
+	*reason = NULL;
+	x402_buf_init(&call, 1024);
+	if ((r = x402_abi_transfer_with_authorization(&call, &p->exact.auth,
+	    p->exact.sig)) != 0) {
+		x402_fail(d, r, "local: encoding transferWithAuthorization");
+		goto out;
+	}
+	if ((r = simulate(l, &gas, &reverted, d, o->asset->address,
+	    &call)) == 0 && reverted)
+		*reason = X402_R_SIMULATION;
+out:
+	x402_buf_free(&call);
+	return r;
+}
+
+/*
+ * Our transfer reverted, or would: when the authorization was used on
+ * chain by someone else's transaction (the same signed authorization
+ * submitted first), the payment to payTo happened all the same.  Only
+ * once the chain was seen to hold it unused for this request (verify's
+ * chain checks, or settle's own estimate): otherwise any authorization
+ * ever settled to payTo could be replayed for a free run.  Finds
+ * that transaction (the token's AuthorizationUsed log) and reports the
+ * settlement as a success with it.  *taken = 1 then; 0 when the
+ * authorization is unused, cancelled or its transaction is not found.
+ */
+static int
+taken_elsewhere(struct local *l, struct x402_settlement *out, int *taken,
+    struct x402_detail *d, const struct x402_payment *p,
+    const struct x402_offer *o)
+{
+	const struct x402_eip3009_auth *a = &p->exact.auth;
+	struct x402_recover_tx f;
+	struct x402_receipt rc;
+	uint8_t tx[32];
+	int used = 0, r;
+
+	*taken = 0;
+	if ((r = x402_recover_used(l->rpc, &used, d, 0, o->asset->address,
+	    a->from, a->nonce)) != 0 || !used)
+		return r;
+	memset(&rc, 0, sizeof(rc));
+	snprintf(rc.scheme, sizeof(rc.scheme), "exact");
+	snprintf(rc.network, sizeof(rc.network), "%s", o->net->caip2);
+	memcpy(rc.asset, o->asset->address, X402_ADDR_LEN);
+	memcpy(rc.payer, a->from, X402_ADDR_LEN);
+	memcpy(rc.pay_to, a->to, X402_ADDR_LEN);
+	memcpy(rc.nonce, a->nonce, 32);
+	rc.amount = a->value;
+	rc.max_amount = a->value;
+	if ((r = x402_recover_find(l->rpc, &f, d, &rc,
+	    X402_LOCAL_FIND_BLOCKS)) != 0 || !f.found)
+		return r;
+	memcpy(tx, f.tx, sizeof(tx));
+	if ((r = x402_recover_tx_amount(l->rpc, &f, d, tx, &rc)) != 0 ||
+	    !f.found || x402_u256_cmp(&f.amount, &a->value) != 0)
+		return r;
+	memset(out->error_reason, 0, sizeof(out->error_reason));
+	hex32(out->transaction, f.tx);
+	out->success = 1;
+	*taken = 1;
+	return 0;
+}
+
 static int
 local_verify(void *impl, struct x402_verify_result *res,
     struct x402_detail *d, const struct x402_settle_request *req)
@@ -905,6 +984,22 @@ local_verify(void *impl, struct x402_verify_result *res,
 		return 0;
 	if ((r = chain_checks(l, &reason, d, req->offer, &p->exact.auth,
 	    X402_R_BALANCE)) != 0)
+		return r;
+	if (reason != NULL && strcmp(reason, X402_R_NONCE_USED) == 0) {
+		struct x402_settlement st;
+		int taken = 0;
+
+		/* Submitted by someone else first: paid to payTo all the
+		 * same (the claim store stops a second use here). */
+		memset(&st, 0, sizeof(st));
+		if ((r = taken_elsewhere(l, &st, &taken, d, p,
+		    req->offer)) != 0)
+			return r;
+		if (taken)
+			return 0;
+	}
+	if (reason == NULL && (r = simulate_exact(l, &reason, d, req->offer,
+	    p)) != 0)
 		return r;
 	if (reason != NULL) {
 		res->valid = 0;
@@ -1143,7 +1238,7 @@ local_settle(void *impl, struct x402_settlement *out, struct x402_detail *d,
 	const char *reason = NULL;
 	uint64_t gas = 0;
 	char id[65];
-	int r, reverted;
+	int r, reverted, taken = 0;
 
 	if (o->scheme == X402_SCHEME_UPTO)
 		return local_settle_upto(l, out, d, req);
@@ -1182,11 +1277,31 @@ local_settle(void *impl, struct x402_settlement *out, struct x402_detail *d,
 		if ((r = chain_checks(l, &reason, d, o, a,
 		    X402_R_INSUFFICIENT_BALANCE)) != 0)
 			goto out;
+		if (l->check_chain && reason != NULL &&
+		    strcmp(reason, X402_R_NONCE_USED) == 0 &&
+		    ((r = taken_elsewhere(l, out, &taken, d, p, o)) != 0 ||
+		    taken))
+			goto out;
 		verdict(out, reason != NULL ? reason : X402_R_SIMULATION);
 		goto out;
 	}
 	r = send_and_confirm(l, out, d, id, &m, o->asset->address, &call,
 	    gas, X402_R_TX_FAILED);
+	if (r == 0 && !out->success && (l->check_chain || l->gas_limit == 0) &&
+	    strcmp(out->error_reason, X402_R_TX_FAILED) == 0) {
+		char ours[67];
+
+		/* Reverted: someone else's transaction may have used it. */
+		memcpy(ours, out->transaction, sizeof(ours));
+		if ((r = taken_elsewhere(l, out, &taken, d, p, o)) != 0) {
+			/* Unknown whether the money moved: pending. */
+			r = x402_fail(d, X402_ERR_PENDING, "local: our "
+			    "transaction %s reverted and the chain cannot "
+			    "say whether the authorization was used", ours);
+			memcpy(out->transaction, ours, sizeof(ours));
+		} else if (!taken)
+			memcpy(out->transaction, ours, sizeof(ours));
+	}
  out:
 	x402_buf_free(&call);
 	return r;

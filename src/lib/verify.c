@@ -46,6 +46,9 @@ x402_verify_exact(struct x402_verify_result *res,
 		x402_eip712_domain_separator(sep, &dom);
 		dom_sep = sep;
 	}
+	/* transferWithAuthorization takes v as 27 or 28 only. */
+	if (e->sig[64] != 27 && e->sig[64] != 28)
+		return invalid(res, X402_R_SIGNATURE);
 	x402_eip712_eip3009_hash(sh, &e->auth);
 	x402_eip712_digest(digest, dom_sep, sh);
 	if (x402_sig_recover(ctx, res->payer, digest, e->sig) != 0 ||
@@ -62,11 +65,14 @@ x402_verify_exact(struct x402_verify_result *res,
 	if (x402_u256_add(&limit, &limit, &margin) != 0 ||
 	    x402_u256_cmp(&e->auth.valid_before, &limit) < 0)
 		return invalid(res, X402_R_VALID_BEFORE);
-	/* validAfter <= now (plus the allowed skew). */
+	/*
+	 * validAfter < now (plus the allowed skew), as the token compares:
+	 * it requires block.timestamp > validAfter.
+	 */
 	x402_u256_set_u64(&limit, now);
 	x402_u256_set_u64(&margin, skew);
 	if (x402_u256_add(&limit, &limit, &margin) != 0 ||
-	    x402_u256_cmp(&e->auth.valid_after, &limit) > 0)
+	    x402_u256_cmp(&e->auth.valid_after, &limit) >= 0)
 		return invalid(res, X402_R_VALID_AFTER);
 
 	if (x402_u256_cmp(&e->auth.value, &o->amount) != 0)

@@ -6,6 +6,11 @@
 # `make uninstall` removes.  No chain, no server.
 . "$(dirname "$0")/lib.sh"
 ETC=$X402_TOP/etc
+# The examples sell through a facilitator with no [recover] rpc_url: -t
+# warns (x402-gate(8), PENDING SETTLEMENTS); the rest must be "ok".
+"$GATE" -t -c "$ETC/ocr.conf" -g "$ETC/x402.conf" 2>"$X402_OUT/t.err" >/dev/null
+check "x402-gate -t warns that etc/ocr.conf has no [recover] rpc_url" \
+    grep -q 'without \[recover\] rpc_url' "$X402_OUT/t.err"
 
 # parsed: the line of x402-gate -t (on stdin) saying which route parsed.
 parsed() {
