@@ -159,4 +159,29 @@ check "uninstall kept the edited x402.conf" test -f "$C/x402.conf"
 left=$(cd "$R" && find . -type f -o -type l | grep -v "x402/x402.conf$")
 eq "nothing else left after uninstall" "$left" ""
 
+# Without the Check library: configure succeeds and says the tests are off;
+# `make` needs nothing of Check; a check program stops at tests/nocheck.h
+# with the reason.  (pkg-config sees every .pc file but check.pc.)
+NC=$X402_OUT/nocheck
+mkdir -p "$NC/pc" "$NC/build"
+for d in $(pkg-config --variable pc_path pkg-config | tr ':' ' '); do
+	for f in "$d"/*.pc; do
+		[ -f "$f" ] && [ "$(basename "$f")" != check.pc ] &&
+		    ln -sf "$f" "$NC/pc/"
+	done
+done
+(cd "$NC/build" && PKG_CONFIG_LIBDIR=$NC/pc PKG_CONFIG_PATH= \
+    "$X402_TOP/configure" --enable-werror) >"$NC/configure.log" 2>&1
+eq "configure without Check succeeds" "$?" 0
+check "configure says the tests are off" \
+    grep -q "WARNING: unit tests (make check): off (Check not found" \
+    "$NC/configure.log"
+check "configure names where to report bugs" \
+    grep -q "report bugs to <https://" "$NC/configure.log"
+make -C "$NC/build" tests/check_error-check_error.o >"$NC/make.log" 2>&1
+check "a check program without Check stops, saying why" \
+    grep -q "make check needs the Check library" "$NC/make.log"
+check "make (all) builds no check program" \
+    sh -c "! make -C '$NC/build' -n all 2>/dev/null | grep -q 'tests/check_'"
+
 finish
