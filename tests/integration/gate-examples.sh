@@ -20,7 +20,7 @@ eq "wordcount.fcgi serves \$X402_CONFDIR/wordcount.conf" "$out" \
 out=$(X402_CONFDIR=$X402_OUT/nowhere "$X402_OUT/cgi-bin/wordcount.fcgi" -t 2>&1)
 check "a missing route file is refused" sh -c "echo '$out' | grep -q nowhere/wordcount.conf"
 out=$("$GATE" -t 2>&1)
-eq "x402-gate without a route refuses" "$?" 2
+eq "x402-gate without a route refuses (EX_USAGE)" "$?" 64
 # Without -g the shared file comes from X402_CONFDIR too: the route file
 # alone has no pay_to.
 out=$(X402_CONFDIR=$X402_OUT/nowhere "$GATE" -t -c "$ETC/wordcount.conf" 2>&1)
