@@ -706,17 +706,23 @@ next_line(struct parser *p, char *str)
 	p->lineno++;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (len > X402_CFG_LINE_MAX)
-		return perr(p, p->lineno, NULL, "line longer than %d bytes",
-		    X402_CFG_LINE_MAX), -1;
+	if (len > X402_CFG_LINE_MAX) {
+		perr(p, p->lineno, NULL, "line longer than %d bytes",
+		    X402_CFG_LINE_MAX);
+		return -1;
+	}
 	for (i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)line[i];
 
-		if (ch == '\0')
-			return perr(p, p->lineno, NULL, "NUL byte in line"), -1;
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return perr(p, p->lineno, NULL, "control character "
-			    "0x%02x in line", ch), -1;
+		if (ch == '\0') {
+			perr(p, p->lineno, NULL, "NUL byte in line");
+			return -1;
+		}
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			perr(p, p->lineno, NULL, "control character 0x%02x "
+			    "in line", ch);
+			return -1;
+		}
 	}
 	while (len > 0 && is_blank(*line)) {
 		line++;
@@ -735,22 +741,27 @@ next_line(struct parser *p, char *str)
 		for (s = str; *s != '\0' && *s != '=' && *s != ':'; s++)
 			if (*s == ';' && s > str && is_blank(s[-1]))
 				break;
-		if (*s != '=')
-			return perr(p, p->lineno, NULL, "expected \"key = "
-			    "value\"%s", *s == ':' ? " (':' is not a "
-			    "separator)" : ""), -1;
+		if (*s != '=') {
+			perr(p, p->lineno, NULL, "expected \"key = value\"%s",
+			    *s == ':' ? " (':' is not a separator)" : "");
+			return -1;
+		}
 		for (c = s; c > str && is_blank(c[-1]); c--)
 			;
-		if (c == str)
-			return perr(p, p->lineno, NULL, "empty key name"), -1;
+		if (c == str) {
+			perr(p, p->lineno, NULL, "empty key name");
+			return -1;
+		}
 		if (!p->open) {
 			char none[X402_CFG_ARGS_MAX][X402_CFG_ARG_MAX + 1];
 			const struct x402_cfg_section *top;
 
 			top = find_section(p->spec, "");
-			if (top == NULL)
-				return perr(p, p->lineno, NULL, "key outside "
-				    "any section"), -1;
+			if (top == NULL) {
+				perr(p, p->lineno, NULL, "key outside any "
+				    "section");
+				return -1;
+			}
 			memset(none, 0, sizeof(none));
 			if (open_section(p, top, none, 0, p->lineno) != 0)
 				return -1;
