@@ -71,6 +71,14 @@ for prog in "$X" "$BUILD/src/gate/x402-gate" "$BUILD/src/payout/x402-payout"; do
 	check "$name --help: the exit codes" has "64 usage"
 	rc_is 64 "$name --no-such-option: EX_USAGE" "$prog" --no-such-option
 done
+# x402-spawn passes its command's status on (x402-spawn(8)), but it too
+# answers --help and --version.
+SP=$BUILD/src/spawn/x402-spawn
+rc_is 0 "x402-spawn --version" "$SP" --version
+check "x402-spawn --version: name (x402-cgi) version" \
+    has "^x402-spawn (x402-cgi) [0-9][0-9.]*\$"
+rc_is 0 "x402-spawn --help" "$SP" --help
+check "x402-spawn --help: usage on stdout" has "^usage: x402-spawn"
 rc_is 64 "x402 without a command: EX_USAGE" "$X"
 CMDS="keygen address price requirements decode verify pay approve networks help"
 for c in $CMDS; do

@@ -54,10 +54,16 @@ done
 D=$P/share/doc/x402-cgi
 for f in README.md LICENSE NEWS SECURITY.md contrib/README.md \
     contrib/systemd/x402-gate@.service contrib/cron.d/x402-gate-recover \
-    contrib/apache/x402-fcgid.conf contrib/demo/routes/ocr.conf; do
+    contrib/apache/x402-fcgid.conf contrib/demo/routes/ocr.conf \
+    contrib/spawn.conf; do
 	check "installed doc $f" test -f "$D/$f"
 done
 check "installed contrib/demo/demo.sh executable" test -x "$D/contrib/demo/demo.sh"
+missing=
+for f in $(cd "$X402_TOP" && find contrib -type f); do
+	[ -f "$D/$f" ] || missing="$missing $f"
+done
+eq "every file of contrib/ installed under the doc directory" "$missing" ""
 # Every Documentation=file:// of the units names an installed file (the
 # units say /usr: map it to this prefix).
 for u in "$X402_TOP"/contrib/systemd/*; do

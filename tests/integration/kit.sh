@@ -69,8 +69,8 @@ else
 		   continue ;;
 		esac
 		# ReadWritePaths, with its continuation lines
-		rw=$(sed -n '/^ReadWritePaths=/,/[^\\]$/p' "$u" |
-		    sed -e 's/^ReadWritePaths=//' -e 's/\\$//')
+		rw=$(awk '/^ReadWritePaths=/ { on = 1; sub(/^[^=]*=/, "") }
+		    on { c = sub(/\\$/, ""); print; on = c }' "$u")
 		for d in $rw; do
 			# the commands' workdir is x402cmd's (Command isolation)
 			[ "$d" = /var/lib/x402/work ] && continue
