@@ -11,8 +11,7 @@ what=${1:-test}
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
-libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check
-libinih-dev"
+libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check"
 test_pkgs="valgrind clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
 curl procps wrk nginx-light man-db groff-base chromium strace"
 demo_pkgs="lighttpd curl procps tesseract-ocr tesseract-ocr-eng espeak-ng
@@ -47,14 +46,21 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# Web servers are started by the tests on 127.0.0.1 only: keep the
-# packaged services from holding port 80.
-for svc in apache2 lighttpd; do
-	if command -v systemctl >/dev/null 2>&1; then
-		systemctl disable --now "$svc" >/dev/null 2>&1 || true
-	fi
-	service "$svc" stop >/dev/null 2>&1 || true
-done
+# Test mode only: a web server package installed just now starts its
+# service on port 80, and the tests start their own servers on 127.0.0.1:
+# stop that one.  A web server that was installed before is the operator's
+# (step 3 of the README's guide reloads it) and is never touched; build and
+# demo modes touch no service at all.
+if [ "$what" = test ]; then
+	for p in apache2:apache2 lighttpd:lighttpd nginx-light:nginx; do
+		case " $missing " in *" ${p%%:*} "*) ;; *) continue ;; esac
+		svc=${p#*:}
+		if command -v systemctl >/dev/null 2>&1; then
+			systemctl disable --now "$svc" >/dev/null 2>&1 || true
+		fi
+		service "$svc" stop >/dev/null 2>&1 || true
+	done
+fi
 
 if [ "$what" != build ] && [ -f "$top/tests/chain/package-lock.json" ]; then
 	lock="$top/tests/chain/package-lock.json"

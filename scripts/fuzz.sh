@@ -33,7 +33,7 @@ fi
 # The paywall's script and style, generated into the build by make.
 make -C "$cfg" src/gate/paywall_assets.h >/dev/null || exit 1
 
-pc() { pkg-config "$@" libsecp256k1 json-c libcurl openssl inih; }
+pc() { pkg-config "$@" libsecp256k1 json-c libcurl openssl; }
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link
  -Wall -Wextra -Wno-unused-parameter -Werror

@@ -464,26 +464,43 @@ END_TEST
 
 START_TEST(line_lengths)
 {
-	char text[512];
+	char *text, word[251];
 	struct x402_detail d;
 	struct conf c;
-	size_t n;
+	const char *w;
+	size_t n, cap = X402_CFG_LINE_MAX + 256, i;
 
+	text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
 	/* A line of exactly X402_CFG_LINE_MAX bytes is fine ... */
-	n = (size_t)snprintf(text, sizeof(text), "name = a\n[main]\nport = 1\n"
+	n = (size_t)snprintf(text, cap, "name = a\n[main]\nport = 1\n"
 	    "; %0*d\n", X402_CFG_LINE_MAX - 2, 0);
 	ck_assert_int_eq(parse_text(&c, &d, text, n), 0);
 	/* ... one more is refused, never split. */
-	n = (size_t)snprintf(text, sizeof(text), "name = a\n[main]\nport = 1\n"
+	n = (size_t)snprintf(text, cap, "name = a\n[main]\nport = 1\n"
 	    "; %0*d\n", X402_CFG_LINE_MAX - 1, 0);
 	ck_assert_int_eq(parse_text(&c, &d, text, n), X402_ERR_CONFIG);
-	ck_assert_ptr_nonnull(strstr(d.msg, "t.conf:4: line longer than 197 "
+	ck_assert_ptr_nonnull(strstr(d.msg, "t.conf:4: line longer than 4095 "
 	    "bytes"));
 	/* A long value: over-long line, even at the end without newline. */
-	n = (size_t)snprintf(text, sizeof(text), "name = a\n[main]\nport = "
+	n = (size_t)snprintf(text, cap, "name = a\n[main]\nport = "
 	    "%0*d", X402_CFG_LINE_MAX, 1);
 	ck_assert_int_eq(parse_text(&c, &d, text, n), X402_ERR_CONFIG);
 	ck_assert_ptr_nonnull(strstr(d.msg, "t.conf:3: line longer"));
+	/* A value of 1000 bytes (libinih cut lines at 197): four words of
+	 * 250 bytes, a comment after it, all kept. */
+	memset(word, 'w', 250);
+	word[250] = '\0';
+	n = (size_t)snprintf(text, cap, "name = a\n[main]\nport = 1\n"
+	    "cmd = /%.249s %s %s %s ; four words\n", word, word, word, word);
+	ck_assert_int_eq(parse_text(&c, &d, text, n), 0);
+	ck_assert_uint_eq(c.cmd.argc, 4);
+	w = c.cmd.buf;
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(strlen(w), 250);
+		w += strlen(w) + 1;
+	}
+	free(text);
 }
 END_TEST
 

@@ -72,30 +72,11 @@ spool = $D/spool
 claims = $D/claims
 fallback = $D/fallback
 CONF
-# route NAME COMMAND PRICING MIME DESCRIPTION
-route() {
-	cat >"$D/etc/$1.conf" <<CONF
-[route]
-command = $2
-description = $5
-mime_type = $4
-$3
-pay_to = $PAYTO
-command_timeout = 30s
-max_input = 2M
-workdir = $D/work
-CONF
-}
-route ocr "$CMDS/ocr" 'accept = base-sepolia
-price = $0.01' text/plain 'OCR (tesseract): send an image, get its text'
-# Metered: X402-Units (characters) x $0.00002, at most $0.05 (upto scheme).
-route tts "$CMDS/tts" 'accept_upto = base-sepolia
-price_per_unit = $0.00002
-max_price = $0.05' audio/wav \
-    'Text to speech (espeak-ng): send English text, get a WAV; $0.00002 per character'
-route stt "$CMDS/stt" 'accept = base-sepolia
-price = $0.005' text/plain \
-    'Speech to text (pocketsphinx): send a WAV, get the words'
+# The routes: contrib/demo/routes/*.conf with this demo's paths.
+for r in ocr tts stt; do
+	sed -e "s|@CMDS@|$CMDS|g" -e "s|@PAYTO@|$PAYTO|g" -e "s|@WORK@|$D/work|g" \
+	    "$top/contrib/demo/routes/$r.conf" >"$D/etc/$r.conf"
+done
 # atomic PRICE: the price in USDC atomic units.
 atomic() {
 	"$X402" price "$1" --network base-sepolia -q || die "x402 price refused $1"

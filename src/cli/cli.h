@@ -11,16 +11,22 @@
 #define CLI_H
 
 #include <stdio.h>
+#include <sysexits.h>
 
 #include "x402.h"
 
-/* Exit codes (the man page lists them). */
-#define CLI_OK		0	/* done; paid and got 2xx; payment valid */
-#define CLI_USAGE	1	/* bad command line */
-#define CLI_POLICY	2	/* pay: refused by local policy */
-#define CLI_REJECTED	3	/* pay: server rejected; verify: invalid */
-#define CLI_TRANSPORT	4	/* connect, timeout, TLS */
-#define CLI_OTHER	5	/* anything else */
+/*
+ * Exit codes: the suite's one convention (x402(1), x402-gate(8) and
+ * x402-payout(8), EXIT STATUS): 0 done, 1 failed (stderr says why), and
+ * sysexits(3) for the rest.
+ */
+#define CLI_OK		0		/* done; paid and got 2xx; valid */
+#define CLI_OTHER	1		/* failed, anything else */
+#define CLI_USAGE	EX_USAGE	/* 64: bad command line */
+#define CLI_REJECTED	EX_DATAERR	/* 65: server rejected; invalid */
+#define CLI_TRANSPORT	EX_UNAVAILABLE	/* 69: connect, timeout, TLS */
+#define CLI_POLICY	EX_NOPERM	/* 77: pay: refused by local policy */
+#define CLI_CONFIG	EX_CONFIG	/* 78: a route or networks file */
 
 #define CLI_INPUT_MAX	(64 * 1024 * 1024)	/* --data-binary @FILE */
 

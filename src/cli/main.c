@@ -24,27 +24,96 @@
 #include "log.h"
 #include "route.h"
 
+/* The commands, their synopses (x402(1) has the rest) and what they do. */
+static int cmd_keygen(int, char **);
+static int cmd_address(int, char **);
+static int cmd_price(int, char **);
+static int cmd_requirements(int, char **);
+static int cmd_decode(int, char **);
+static int cmd_verify(int, char **);
+static int cmd_networks(int, char **);
+static int cmd_help(int, char **);
+
+static const struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *synopsis;
+	const char *does;
+} commands[] = {
+	{ "keygen", cmd_keygen, "keygen -o FILE",
+	    "write a new secret key (mode 0600), print its address" },
+	{ "address", cmd_address, "address FILE",
+	    "print the address of a key file" },
+	{ "price", cmd_price, "price PRICE --network N [--asset A] [-q]",
+	    "a price in atomic units of an asset" },
+	{ "requirements", cmd_requirements, "requirements -c ROUTE.conf "
+	    "[-g x402.conf] [-u URL] [-X METHOD]",
+	    "the 402 a route sends (v1 body, v2 header)" },
+	{ "decode", cmd_decode, "decode HEADER (or - for stdin)",
+	    "decode an x402 header or 402 body" },
+	{ "verify", cmd_verify, "verify -c ROUTE.conf [-g x402.conf] "
+	    "[--now T] [--skew S] HEADER",
+	    "verify a payment against a route, offline" },
+	{ "pay", cmd_pay, "pay [-X METHOD] [-H 'K: V'] [-d DATA | "
+	    "--data-binary @FILE] [-o FILE]\n"
+	    "        [-i] [-v] --key FILE --max PRICE [--network N] "
+	    "[--pay-to-allow ADDR]\n"
+	    "        [--scheme exact|upto] [--rpc URL] URL",
+	    "pay for a URL and print what it returns" },
+	{ "approve", cmd_approve, "approve --key FILE --rpc URL --network N "
+	    "[--asset A]\n        (--amount PRICE | --unlimited) [-m SECONDS]",
+	    "let Permit2 spend a token (for upto payments)" },
+	{ "networks", cmd_networks, "networks [--networks FILE]",
+	    "list the built-in and configured networks and assets" },
+	{ "help", cmd_help, "help [COMMAND]",
+	    "this summary, or one command's usage" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* The usage of one command, or of all (cmd NULL), to f. */
+static void
+usage_to(FILE *f, const struct command *cmd)
+{
+	size_t i;
+
+	if (cmd != NULL) {
+		fprintf(f, "usage: x402 %s\n%s.\n%ssee x402(1)\n",
+		    cmd->synopsis, cmd->does, strcmp(cmd->name, "help") != 0 ?
+		    "common: --networks FILE (a networks.conf), --help, "
+		    "--version\n" : "");
+		return;
+	}
+	fprintf(f, "usage: x402 COMMAND [ARGS]   (x402 help COMMAND, x402 "
+	    "COMMAND --help)\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].does);
+	fprintf(f, "options: --help, --version; exit status: 0 done, 1 failed, "
+	    "64 usage,\n65 rejected or invalid, 69 unreachable, 77 refused by "
+	    "policy, 78 configuration\nsee x402(1)\n");
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: x402 keygen -o FILE\n"
-	    "       x402 address FILE\n"
-	    "       x402 price PRICE --network N [--asset A] [-q]\n"
-	    "       x402 requirements -c ROUTE.conf [-g x402.conf] [-u URL] "
-	    "[-X METHOD]\n"
-	    "       x402 decode HEADER\n"
-	    "       x402 verify -c ROUTE.conf [-g x402.conf] [--now T] "
-	    "HEADER\n"
-	    "       x402 pay [-X METHOD] [-H 'K: V'] [-d DATA | --data-binary "
-	    "@FILE] [-o FILE]\n"
-	    "                [-i] [-v] --key FILE --max PRICE [--network N] "
-	    "[--pay-to-allow ADDR]\n"
-	    "                [--scheme exact|upto] [--rpc URL] URL\n"
-	    "       x402 approve --key FILE --rpc URL --network N [--asset A]\n"
-	    "                (--amount PRICE | --unlimited) [-m SECONDS]\n"
-	    "common: --networks FILE (a networks.conf)\n"
-	    "see x402(1)\n");
+	usage_to(stderr, NULL);
+}
+
+static int
+version(void)
+{
+	printf("x402 (x402-cgi) %s\n", PACKAGE_VERSION);
+	return CLI_OK;
 }
 
 void
@@ -467,7 +536,7 @@ cmd_requirements(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (load_route(&r, global, file) != 0)
-		return CLI_OTHER;
+		return CLI_CONFIG;
 	x402_buf_init(&v1, 1 << 20);
 	x402_buf_init(&v2, 1 << 20);
 	if (url == NULL && r.c.resource_url[0] != '\0')
@@ -721,7 +790,7 @@ cmd_verify(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (load_route(&r, global, file) != 0)
-		return CLI_OTHER;
+		return CLI_CONFIG;
 	if (!have_skew)
 		skew = r.c.clock_skew;
 	v = header_value(argv[optind], name, sizeof(name));
@@ -780,41 +849,143 @@ cmd_verify(int argc, char **argv)
 	return rc;
 }
 
+/* ---- help, networks -------------------------------------------------- */
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc == 1) {
+		usage_to(stdout, NULL);
+		return CLI_OK;
+	}
+	if (argc != 2 || (cmd = find_command(argv[1])) == NULL) {
+		cli_err("help: %s%s", argc == 2 ? "unknown command " :
+		    "usage: x402 help [COMMAND]", argc == 2 ?
+		    cli_safe(argv[1]) : "");
+		return CLI_USAGE;
+	}
+	usage_to(stdout, cmd);
+	return CLI_OK;
+}
+
+/* $X402_CONFDIR/networks.conf, else SYSCONFDIR/x402/networks.conf. */
+static const char *
+default_networks(char *buf, size_t cap)
+{
+	const char *dir = getenv("X402_CONFDIR");
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = SYSCONFDIR "/x402";
+	snprintf(buf, cap, "%s/networks.conf", dir);
+	return buf;
+}
+
+static int
+cmd_networks(int argc, char **argv)
+{
+	enum { O_NETWORKS = 256 };
+	static const struct option lo[] = {
+		{ "networks", required_argument, NULL, O_NETWORKS },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct x402_networks *t = NULL, *builtin = NULL;
+	const struct x402_network *n, *b;
+	const struct x402_asset *as;
+	const char *conf = NULL, *from;
+	char def[4096], addr[X402_ADDR_STRLEN + 1];
+	size_t i, j;
+	int c, e, rc = CLI_OTHER;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == O_NETWORKS)
+			conf = optarg;
+		else
+			return CLI_USAGE;
+	}
+	if (optind != argc) {
+		cli_err("usage: x402 networks [--networks FILE]");
+		return CLI_USAGE;
+	}
+	/* Without --networks: the installed networks.conf, if any. */
+	if (conf == NULL && access(default_networks(def, sizeof(def)),
+	    F_OK) == 0)
+		conf = def;
+	if ((e = x402_networks_new(&builtin)) != 0) {
+		cli_err("network table: %s", x402_strerror(e));
+		goto out;
+	}
+	if (cli_networks(&t, conf) != 0) {
+		rc = CLI_CONFIG;
+		goto out;
+	}
+	printf("%-18s %-16s %10s  %-7s %-8s %-42s %3s  %s\n", "network",
+	    "CAIP-2", "chain id", "kind", "asset", "address", "dec", "from");
+	for (i = 0; i < x402_networks_count(t); i++) {
+		n = x402_networks_at(t, i);
+		b = x402_networks_find(builtin, n->caip2);
+		for (j = 0; j < n->nassets; j++) {
+			as = &n->assets[j];
+			from = "built in";
+			if (b == NULL || x402_network_asset(b, as->symbol) ==
+			    NULL)
+				from = conf;
+			else if (memcmp(x402_network_asset(b, as->symbol), as,
+			    sizeof(*as)) != 0 || b->chain_id != n->chain_id ||
+			    strcmp(b->explorer_tx, n->explorer_tx) != 0)
+				from = "built in, changed by the file";
+			x402_addr_format(addr, as->address);
+			/* cli_safe has one buffer: one peer string a call */
+			printf("%-18s %-16s %10" PRIu64 "  %-7s %-8s ",
+			    j == 0 ? (n->v1_name[0] ? n->v1_name : "-") : "",
+			    j == 0 ? n->caip2 : "", n->chain_id,
+			    n->testnet ? "testnet" : "mainnet",
+			    cli_safe(as->symbol));
+			printf("%s %3u  %s\n", addr, as->decimals,
+			    cli_safe(from));
+		}
+	}
+	if (conf != NULL)
+		printf("(built in, and %s)\n", cli_safe(conf));
+	rc = CLI_OK;
+out:
+	x402_networks_free(t);
+	x402_networks_free(builtin);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{ "keygen", cmd_keygen },
-		{ "address", cmd_address },
-		{ "price", cmd_price },
-		{ "requirements", cmd_requirements },
-		{ "decode", cmd_decode },
-		{ "verify", cmd_verify },
-		{ "pay", cmd_pay },
-		{ "approve", cmd_approve },
-	};
-	size_t i;
+	const struct command *cmd;
+	int i;
 
 	x402_log_open("x402", X402_LOG_STDERR, 0, 0);
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0) {
+	if (argc < 2) {
 		usage();
-		return argc < 2 ? CLI_USAGE : CLI_OK;
+		return CLI_USAGE;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("x402 (x402-cgi) %s\n", PACKAGE_VERSION);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage_to(stdout, NULL);
 		return CLI_OK;
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[1], cmds[i].name) == 0) {
-			optind = 1;
-			return cmds[i].fn(argc - 1, argv + 1);
-		}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return version();
+	if ((cmd = find_command(argv[1])) == NULL) {
+		cli_err("unknown command \"%s\"", cli_safe(argv[1]));
+		usage();
+		return CLI_USAGE;
 	}
-	cli_err("unknown command \"%s\"", argv[1]);
-	usage();
-	return CLI_USAGE;
+	/* x402 CMD ... --help / --version (before "--"): never runs CMD. */
+	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			usage_to(stdout, cmd);
+			return CLI_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0)
+			return version();
+	}
+	optind = 1;
+	return cmd->fn(argc - 1, argv + 1);
 }

@@ -430,6 +430,11 @@ write_response(const struct opts *op, const struct x402_http_response *r)
 	if (r->body.len > 0)
 		ok &= fwrite(r->body.p, 1, r->body.len, f) == r->body.len;
 	ok &= fflush(f) == 0;
+	/* A body on stdout that does not end a line: end it on stderr, so
+	 * what follows starts on a new line; the body stays as it came. */
+	if (f == stdout && r->body.len > 0 && r->body.p[r->body.len - 1] !=
+	    '\n')
+		fputc('\n', stderr);
 	if (f != stdout)
 		ok &= fclose(f) == 0;
 	if (!ok)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "gate.h"
@@ -44,9 +45,9 @@ on_term(int sig)
 }
 
 static void
-usage(void)
+usage_to(FILE *f)
 {
-	fprintf(stderr, "usage: x402-gate [-c route.conf] [-g x402.conf] "
+	fprintf(f, "usage: x402-gate [-c route.conf] [-g x402.conf] "
 	    "[-n max-requests]\n"
 	    "       x402-gate -t [-c route.conf] [-g x402.conf] [-u user]\n"
 	    "       x402-gate --recover [-c route.conf] [-g x402.conf]\n"
@@ -63,8 +64,17 @@ usage(void)
 	    "  -n N     exit after N requests (the web server restarts us)\n"
 	    "  --recover  complete the records of payments whose worker died\n"
 	    "           between settlement and receipt, for the route of -c\n"
-	    "           or $X402_CONFIG, else every route in $X402_CONFDIR\n");
-	exit(2);
+	    "           or $X402_CONFIG, else every route in $X402_CONFDIR\n"
+	    "  --help, --version\n"
+	    "exit status: 0 done, 1 failed, 64 usage, 78 configuration; see "
+	    "x402-gate(8)\n");
+}
+
+static void
+usage(void)
+{
+	usage_to(stderr);
+	exit(EX_USAGE);
 }
 
 static const char *
@@ -308,7 +318,13 @@ main(int argc, char *argv[])
 		}
 		if (strcmp(argv[i], "--recover") == 0)
 			recovering = 1;
-		else
+		else if (strcmp(argv[i], "--help") == 0) {
+			usage_to(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("x402-gate (x402-cgi) %s\n", VERSION);
+			return 0;
+		} else
 			argv[j++] = argv[i];
 	}
 	argc = j;
@@ -320,7 +336,7 @@ main(int argc, char *argv[])
 		case 'n': max_requests = strtol(optarg, NULL, 10); break;
 		case 't': test = 1; break;
 		case 'u': opt_u = optarg; break;
-		case 'V': printf("x402-gate %s\n", VERSION); return 0;
+		case 'V': printf("x402-gate (x402-cgi) %s\n", VERSION); return 0;
 		default: usage();
 		}
 	}
@@ -335,7 +351,7 @@ main(int argc, char *argv[])
 	if (recovering) {
 		if (getenv("GATEWAY_INTERFACE") != NULL) {
 			X402_LOG_ERR("--recover is not for a web request");
-			return 2;
+			return EX_USAGE;
 		}
 		if (global == NULL) {
 			snprintf(gfile, sizeof(gfile), "%s/x402.conf",
@@ -359,7 +375,7 @@ main(int argc, char *argv[])
 	}
 	if (route_file(file, sizeof(file), opt_c, argv[0]) != 0) {
 		X402_LOG_ERR("no route: give -c FILE or set X402_CONFIG");
-		return 2;
+		return EX_USAGE;
 	}
 	if (global == NULL) {
 		snprintf(gfile, sizeof(gfile), "%s/x402.conf", confdir());
@@ -386,7 +402,10 @@ main(int argc, char *argv[])
 	    (e = preflight_pay_to(&r, &d)) != 0) {
 		X402_LOG_ERR("%s: %s", x402_strerror(e), d.msg);
 		route_free(&r);
-		return 1;
+		/* a peer out of reach is not the configuration's fault */
+		return e == X402_ERR_NET || e == X402_ERR_TIMEOUT ||
+		    e == X402_ERR_UPSTREAM || e == X402_ERR_BADREPLY ?
+		    EX_UNAVAILABLE : EX_CONFIG;
 	}
 	x402_log_set_level((enum x402_log_level)r.c.log_level);
 	/* Descendants of a command that leave its process group (setsid,

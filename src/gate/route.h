@@ -13,8 +13,8 @@
 #include "config.h"
 
 #define ROUTE_MAX_OFFERS 8
-#define ROUTE_URL_MAX 197
-#define ROUTE_TEXT_MAX 197
+#define ROUTE_URL_MAX 2048
+#define ROUTE_TEXT_MAX 1024
 #define ROUTE_UNITS_MAX UINT64_MAX	/* default_units: charge the maximum */
 #define ROUTE_USER_MAX 32		/* command_user: a login name */
 #define ROUTE_SPAWN_ARGS 3		/* "x402-spawn USER --" before argv */

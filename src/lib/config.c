@@ -1,15 +1,12 @@
 /*
- * config.c - strict INI files: libinih splits lines, tables check values.
+ * config.c - strict INI files: one line at a time, tables check values.
  *
- * libinih (Debian 55) is driven with ini_parse_stream() and our own reader,
- * which hands it one line at a time.  The reader is where the strictness
- * that inih lacks lives: it counts lines (inih's handler gets no line
- * number in Debian's build), refuses lines longer than inih's buffer
- * (which inih would silently split), NUL bytes and control characters,
- * strips leading blanks (so inih never sees a continuation line), refuses
- * "key: value" and lines without '=', and parses section headers itself
- * (inih does not report them, so empty and repeated sections would be
- * invisible).  The handler then checks each key against the tables.
+ * The parser is ours (it replaced libinih, whose Debian build cuts lines
+ * at 200 bytes and reports neither line numbers nor section headers): it
+ * counts lines, refuses lines over X402_CFG_LINE_MAX bytes (never splits
+ * them), NUL bytes and control characters, "key: value" and lines without
+ * '=', empty and repeated sections.  Each key is then checked against the
+ * tables.  The syntax is the subset of inih's that config.h states.
  */
 #include "autoconfig.h"
 
@@ -22,8 +19,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <ini.h>
 
 #include "codec.h"
 #include "config.h"
@@ -46,10 +41,8 @@ struct parser {
 	const char *text;
 	size_t len, pos;
 	unsigned lineno;
-	size_t linemax;		/* X402_CFG_LINE_MAX or less if inih's is */
 	int err;		/* first error, 0 while none */
 	unsigned errline;
-	int eof_done;
 
 	/* The current section instance. */
 	int open;
@@ -685,28 +678,24 @@ finish(struct parser *p)
 	return 0;
 }
 
-/* ---- libinih glue -------------------------------------------------------- */
+/* ---- lines ---------------------------------------------------------------- */
 
 /*
- * The ini_reader: copies the next line (normalized) into str, or returns
- * NULL at the end or after the first error.
+ * Copies the next line (normalized: line end and leading blanks gone) into
+ * str (X402_CFG_LINE_MAX + 1 bytes) and checks it; a section header is
+ * opened here.  Returns 1 with a line in str ("" for a blank line, a
+ * comment or a header), 0 at the end, or -1 after an error (in p).
  */
-static char *
-reader(char *str, int num, void *stream)
+static int
+next_line(struct parser *p, char *str)
 {
-	struct parser *p = stream;
 	const char *line, *nl, *s, *c;
-	size_t len, i, room;
+	size_t len, i;
 
 	if (p->err != 0)
-		return NULL;
-	if (p->pos >= p->len) {
-		if (!p->eof_done) {
-			p->eof_done = 1;
-			(void)finish(p);
-		}
-		return NULL;
-	}
+		return -1;
+	if (p->pos >= p->len)
+		return 0;
 	if (p->pos == 0 && p->len >= 3 && memcmp(p->text, "\xef\xbb\xbf",
 	    3) == 0)
 		p->pos = 3;
@@ -717,24 +706,22 @@ reader(char *str, int num, void *stream)
 	p->lineno++;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	/* inih needs room for the line, "\n" and NUL. */
-	room = num > 2 ? (size_t)num - 2 : 0;
-	if (len > p->linemax || len > room) {
-		perr(p, p->lineno, NULL, "line longer than %zu bytes",
-		    p->linemax < room ? p->linemax : room);
-		return NULL;
+	if (len > X402_CFG_LINE_MAX) {
+		perr(p, p->lineno, NULL, "line longer than %d bytes",
+		    X402_CFG_LINE_MAX);
+		return -1;
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)line[i];
 
 		if (ch == '\0') {
 			perr(p, p->lineno, NULL, "NUL byte in line");
-			return NULL;
+			return -1;
 		}
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
 			perr(p, p->lineno, NULL, "control character 0x%02x "
 			    "in line", ch);
-			return NULL;
+			return -1;
 		}
 	}
 	while (len > 0 && is_blank(*line)) {
@@ -747,8 +734,8 @@ reader(char *str, int num, void *stream)
 		str[0] = '\0';		/* blank or comment */
 	} else if (str[0] == '[') {
 		if (header(p, str + 1) != 0)
-			return NULL;
-		strcpy(str, "[s]");	/* inih keeps its own, unused, name */
+			return -1;
+		str[0] = '\0';
 	} else {
 		/* "key = value": '=' before ':' and before a " ;" comment. */
 		for (s = str; *s != '\0' && *s != '=' && *s != ':'; s++)
@@ -757,13 +744,13 @@ reader(char *str, int num, void *stream)
 		if (*s != '=') {
 			perr(p, p->lineno, NULL, "expected \"key = value\"%s",
 			    *s == ':' ? " (':' is not a separator)" : "");
-			return NULL;
+			return -1;
 		}
 		for (c = s; c > str && is_blank(c[-1]); c--)
 			;
 		if (c == str) {
 			perr(p, p->lineno, NULL, "empty key name");
-			return NULL;
+			return -1;
 		}
 		if (!p->open) {
 			char none[X402_CFG_ARGS_MAX][X402_CFG_ARG_MAX + 1];
@@ -773,51 +760,63 @@ reader(char *str, int num, void *stream)
 			if (top == NULL) {
 				perr(p, p->lineno, NULL, "key outside any "
 				    "section");
-				return NULL;
+				return -1;
 			}
 			memset(none, 0, sizeof(none));
 			if (open_section(p, top, none, 0, p->lineno) != 0)
-				return NULL;
+				return -1;
 		}
 	}
-	strcat(str, "\n");
-	return str;
+	return 1;
 }
 
-static int
-handler(void *user, const char *section, const char *name,
-    const char *value)
+/*
+ * Splits a "key = value" line checked by next_line in place: the key
+ * without trailing blanks, the value without surrounding blanks and
+ * without a comment that starts at a ';' after a blank.
+ */
+static void
+split_pair(char *str, char **key, char **value)
 {
-	struct parser *p = user;
+	char *s, *e;
+
+	s = strchr(str, '=');
+	for (e = s; e > str && is_blank(e[-1]); e--)
+		;
+	*e = '\0';
+	for (s++; is_blank(*s); s++)
+		;
+	for (e = s; *e != '\0'; e++)
+		if (*e == ';' && e > s && is_blank(e[-1]))
+			break;
+	while (e > s && is_blank(e[-1]))
+		e--;
+	*e = '\0';
+	*key = str;
+	*value = s;
+}
+
+/* Checks one key of the current section and stores its value. */
+static int
+pair(struct parser *p, const char *name, const char *value)
+{
 	const struct x402_cfg_section *s;
 	size_t i;
 
-	(void)section;
-	if (p->err != 0)
-		return 0;
-	if (!p->open || value == NULL) {
-		perr(p, p->lineno, NULL, "internal: key without a section");
-		p->err = X402_ERR_INTERNAL;
-		return 0;
-	}
 	s = p->cur.section;
 	for (i = 0; i < s->nkeys; i++)
 		if (strcmp(s->keys[i].name, name) == 0)
 			break;
-	if (i == s->nkeys) {
-		perr(p, p->lineno, name, "unknown key");
-		return 0;
-	}
-	if (p->key_lines[i] != 0) {
-		perr(p, p->lineno, name, "given twice (first on line %u)",
-		    p->key_lines[i]);
-		return 0;
-	}
+	if (i == s->nkeys)
+		return perr(p, p->lineno, name, "unknown key");
+	if (p->key_lines[i] != 0)
+		return perr(p, p->lineno, name, "given twice (first on line "
+		    "%u)", p->key_lines[i]);
 	if (set_value(p, &s->keys[i], (char *)p->cur.data + s->keys[i].offset,
 	    value) != 0)
-		return 0;
+		return p->err;
 	p->key_lines[i] = p->lineno;
-	return 1;
+	return 0;
 }
 
 int
@@ -826,6 +825,7 @@ x402_cfg_parse_string(void *out, struct x402_detail *d,
     const char *text, size_t len)
 {
 	struct parser p;
+	char *line = NULL, *key, *value;
 	size_t max;
 	int r;
 
@@ -847,26 +847,29 @@ x402_cfg_parse_string(void *out, struct x402_detail *d,
 	p.name = name;
 	p.text = text != NULL ? text : "";
 	p.len = len;
-	p.linemax = X402_CFG_LINE_MAX;
 	if ((p.counts = calloc(spec->nsections + 1, sizeof(size_t))) == NULL) {
 		r = x402_fail(d, X402_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	r = ini_parse_stream(reader, &p, handler, &p);
-	if (r > 0 && (p.err == 0 || (unsigned)r < p.errline)) {
-		/* inih refused a line the reader let through: be safe. */
-		p.err = 0;
-		r = perr(&p, (unsigned)r, NULL, "syntax error");
-	} else if (p.err != 0) {
-		r = p.err;
-	} else if (r != 0) {
-		r = x402_fail(d, X402_ERR_INTERNAL, "%s: libinih failed (%d)",
-		    name, r);
-	} else if (!p.eof_done) {
-		r = x402_fail(d, X402_ERR_INTERNAL, "%s: libinih stopped early",
-		    name);
+	if ((line = malloc(X402_CFG_LINE_MAX + 1)) == NULL) {
+		r = x402_fail(d, X402_ERR_NOMEM, "out of memory");
+		goto out;
 	}
+	while ((r = next_line(&p, line)) > 0) {
+		if (line[0] == '\0')
+			continue;
+		split_pair(line, &key, &value);
+		if ((r = pair(&p, key, value)) != 0)
+			break;
+	}
+	if (r == 0)
+		r = finish(&p);
+	if (r != 0)
+		r = p.err != 0 ? p.err : r;
 out:
+	if (line != NULL)
+		x402_wipe(line, X402_CFG_LINE_MAX + 1);	/* may hold secrets */
+	free(line);
 	free(p.heap);
 	free(p.counts);
 	free(p.hdrs);

@@ -1,5 +1,5 @@
 /*
- * config.h - strict INI configuration files (on top of libinih).
+ * config.h - strict INI configuration files (our own bounded parser).
  *
  * Rules:
  *  - A program describes its whole file with static const tables: one
@@ -117,7 +117,7 @@
 #include "error.h"
 
 #define X402_CFG_FILE_MAX (64 * 1024)	/* default file size cap, bytes */
-#define X402_CFG_LINE_MAX 197	/* bytes of a line without its line end */
+#define X402_CFG_LINE_MAX 4095	/* bytes of a line without its line end */
 #define X402_CFG_ARG_MAX 48	/* bytes of one section argument */
 #define X402_CFG_ARGS_MAX 2	/* section arguments: [name a b] */
 #define X402_CFG_KEYS_MAX 64	/* keys in one section's table */

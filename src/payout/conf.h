@@ -50,7 +50,7 @@
 #define PO_PAYEES_MAX	64
 #define PO_SPLITS_MAX	32
 #define PO_ROUTES_MAX	256
-#define PO_STR_MAX	X402_CFG_LINE_MAX	/* URLs, paths */
+#define PO_STR_MAX	2048	/* URLs, paths */
 #define PO_BPS_TOTAL	10000u
 
 enum po_method { PO_METHOD_RPC = 0, PO_METHOD_FACILITATOR = 1 };

@@ -58,15 +58,24 @@
 #define CONFDIR SYSCONFDIR "/x402"
 
 static void
-usage(void)
+usage_to(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: x402-payout [-c payout.conf] [-v] run [--dry-run]\n"
 	    "       x402-payout [-c payout.conf] status [-a]\n"
 	    "       x402-payout [-c payout.conf] report [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD] [--csv]\n"
 	    "       x402-payout [-c payout.conf] check\n"
-	    "       x402-payout [-c payout.conf] requeue NAME... | --all\n");
+	    "       x402-payout [-c payout.conf] requeue NAME... | --all\n"
+	    "       x402-payout --help | --version\n"
+	    "exit status: 0 done, 1 failed, 64 usage, 75 another run holds "
+	    "the lock,\n78 configuration; see x402-payout(8)\n");
+}
+
+static void
+usage(void)
+{
+	usage_to(stderr);
 	exit(PO_EXIT_USAGE);
 }
 
@@ -578,6 +587,16 @@ main(int argc, char *argv[])
 	memset(&c, 0, sizeof(c));
 	c.statefd = c.batchfd = c.lockfd = -1;
 	c.conf = &conf;
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			usage_to(stdout);
+			return PO_EXIT_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("x402-payout (x402-cgi) %s\n", PACKAGE_VERSION);
+			return PO_EXIT_OK;
+		}
+	}
 	while ((ch = getopt(argc, argv, "+c:v")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -264,6 +264,18 @@ main(int argc, char **argv)
 	pid_t pid, self = getpid();
 	int fd;
 
+	/* --help and --version, alone: print, touch nothing, exit 0. */
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: x402-spawn USER -- /path/to/command [arg ...]\n"
+		    "       x402-spawn --help | --version\n"
+		    "exit status: the command's, 126 when refused; see "
+		    "x402-spawn(8)\n");
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("x402-spawn (x402-cgi) %s\n", PACKAGE_VERSION);
+		return 0;
+	}
 	if (argc < 4 || strcmp(argv[2], "--") != 0)
 		refuse("%s", "usage: x402-spawn USER -- /path/to/command "
 		    "[arg ...]");

@@ -104,12 +104,12 @@ eq "zero usage: no block mined" "$(blocks)" "$n0"
 # 3. A maximum over --max: refused before anything is signed or run.
 r0=$(runs)
 pay overmax --key "$X402_OUT/payer.key" --max '$0.01' -d 'hello' "$BASE/tts"
-eq "maximum over --max: exit 2" "$rc" 2
+eq "maximum over --max: exit 77" "$rc" 77
 check "maximum over --max: says so" grep -q 'maximum 50000 over --max 10000' "$X402_OUT/overmax.err"
 eq "maximum over --max: nothing run" "$(runs)" "$r0"
 eq "maximum over --max: nothing moved" "$(balance "$PAYTO")" "$t1"
 pay noupto --scheme exact --key "$X402_OUT/payer.key" --max '$0.05' -d 'hello' "$BASE/tts"
-eq "--scheme exact on an upto-only route: exit 2" "$rc" 2
+eq "--scheme exact on an upto-only route: exit 77" "$rc" 77
 check "--scheme exact: the reason" grep -q 'scheme upto not allowed (--scheme)' "$X402_OUT/noupto.err"
 
 # 4. exact and upto on one route: exact by default, upto on request.
@@ -126,7 +126,7 @@ check "mixed route, --scheme upto: the route's default usage, 200 of 50000" \
 t3=$(balance "$PAYTO")
 eq "mixed route, --scheme upto: 200 moved" "$((t3 - t2))" 200
 pay both-cap --key "$X402_OUT/payer.key" --max 999 -d 'silent' "$BASE/both"
-eq "mixed route, --max under both: exit 2" "$rc" 2
+eq "mixed route, --max under both: exit 77" "$rc" 77
 check "mixed route: both offers' reasons listed" \
     sh -c "grep -q 'price 1000 over --max 999' '$X402_OUT/both-cap.err' && grep -q 'maximum 50000 over --max 999' '$X402_OUT/both-cap.err'"
 
@@ -138,14 +138,14 @@ eq "x402 approve --amount 0 (revoke): exit 0" "$?" 0
 check "revoke: allowance now 0" grep -q '^Permit2 allowance 0 (0 USDC)$' "$X402_OUT/revoke.out"
 r0=$(runs); p4=$(balance "$PAYER4")
 pay noallow --key "$X402_OUT/payer4.key" --rpc "$RPC_URL" --max '$0.05' -d 'hello' "$BASE/tts"
-eq "no allowance with --rpc: exit 2" "$rc" 2
+eq "no allowance with --rpc: exit 77" "$rc" 77
 check "no allowance: a clear message naming x402 approve" \
     grep -q 'Permit2 allowance 0 (0 USDC) is below the maximum 50000 (0.05 USDC).*x402 approve' "$X402_OUT/noallow.err"
 eq "no allowance: nothing run" "$(runs)" "$r0"
 X402_RPC_URL=$RPC_URL "$X402" pay --key "$X402_OUT/payer4.key" --max '$0.05' -d 'hello' "$BASE/tts" >/dev/null 2>"$X402_OUT/noallow-env.err"
-eq "no allowance with X402_RPC_URL: exit 2" "$?" 2
+eq "no allowance with X402_RPC_URL: exit 77" "$?" 77
 pay noallow-norpc --key "$X402_OUT/payer4.key" --max '$0.05' -d 'hello' "$BASE/tts"
-eq "no allowance without an RPC: the server refuses (exit 3)" "$rc" 3
+eq "no allowance without an RPC: the server refuses (exit 65)" "$rc" 65
 check "no allowance without an RPC: the facilitator's reason" \
     grep -q 'HTTP 402: permit2_allowance_required' "$X402_OUT/noallow-norpc.err"
 eq "no allowance: nothing moved" "$(balance "$PAYER4")" "$p4"
@@ -165,27 +165,27 @@ eq "after x402 approve: exactly 100 moved" "$((p4 - $(balance "$PAYER4")))" 100
 
 # 6. No balance: refused with --rpc (exit 2), for upto and exact.
 pay broke --key "$X402_OUT/unfunded.key" --rpc "$RPC_URL" --max '$0.05' -d 'hello' "$BASE/tts"
-eq "unfunded payer with --rpc: exit 2" "$rc" 2
+eq "unfunded payer with --rpc: exit 77" "$rc" 77
 check "unfunded payer: balance named" grep -q 'balance 0 (0 USDC) is below the maximum 50000' "$X402_OUT/broke.err"
 pay broke-exact --key "$X402_OUT/unfunded.key" --rpc "$RPC_URL" --max '$0.05' -d 'hello' "$BASE/both"
-eq "unfunded payer, exact with --rpc: exit 2" "$rc" 2
+eq "unfunded payer, exact with --rpc: exit 77" "$rc" 77
 check "unfunded payer, exact: the price named" grep -q 'balance 0 (0 USDC) is below the price 1000' "$X402_OUT/broke-exact.err"
 
 # 7. x402 approve refusals.
 "$X402" approve --key "$X402_OUT/payer4.key" --rpc "$RPC_URL" --network base-sepolia \
     --amount 115792089237316195423570985008687907853269984665640564039457584007913129639935 \
     >/dev/null 2>"$X402_OUT/unl.err"
-eq "approve of 2^256-1 without --unlimited: exit 1" "$?" 1
+eq "approve of 2^256-1 without --unlimited: exit 64" "$?" 64
 check "approve of 2^256-1: says --unlimited" grep -q 'say --unlimited' "$X402_OUT/unl.err"
 "$X402" approve --key "$X402_OUT/payer4.key" --network base-sepolia --amount 1 >/dev/null 2>"$X402_OUT/norpc.err"
-eq "approve without an RPC URL: exit 1" "$?" 1
+eq "approve without an RPC URL: exit 64" "$?" 64
 printf '%s\n' "${PAYER4_KEY#0x}" >"$X402_OUT/open.key"
 chmod 644 "$X402_OUT/open.key"
 "$X402" approve --key "$X402_OUT/open.key" --rpc "$RPC_URL" --network base-sepolia --amount 1 >/dev/null 2>"$X402_OUT/open.err"
-eq "approve refuses a key file others can read: exit 5" "$?" 5
+eq "approve refuses a key file others can read: exit 1" "$?" 1
 check "approve refuses a key file others can read: says why" grep -q 'mode' "$X402_OUT/open.err"
 "$X402" approve --key "$PAYER4_KEY" --rpc "$RPC_URL" --network base-sepolia --amount 1 >/dev/null 2>"$X402_OUT/argv.err"
-eq "approve refuses a key on the command line: exit 1" "$?" 1
+eq "approve refuses a key on the command line: exit 64" "$?" 64
 "$X402" approve --key "$X402_OUT/payer4.key" --rpc "$RPC_URL" --network base-sepolia --unlimited >"$X402_OUT/unlimited.out" 2>&1
 eq "approve --unlimited: exit 0" "$?" 0
 check "approve --unlimited: allowance unlimited" grep -q '^Permit2 allowance unlimited$' "$X402_OUT/unlimited.out"

@@ -58,6 +58,72 @@ has() { grep -q -- "$1" "${2:-out.txt}"; }
 
 [ -x "$X" ] || { notok "x402 built at $X"; finish; }
 
+# --------------------------------------------------------- conventions
+# Every program and every x402 command: --help (usage on stdout, exit 0),
+# --version; one exit-code convention (sysexits: 64 for usage).
+for prog in "$X" "$BUILD/src/gate/x402-gate" "$BUILD/src/payout/x402-payout"; do
+	name=$(basename "$prog")
+	rc_is 0 "$name --version" "$prog" --version
+	check "$name --version: name (x402-cgi) version" \
+	    has "^$name (x402-cgi) [0-9][0-9.]*\$"
+	rc_is 0 "$name --help" "$prog" --help
+	check "$name --help: usage on stdout" has "^usage: $name"
+	check "$name --help: the exit codes" has "64 usage"
+	rc_is 64 "$name --no-such-option: EX_USAGE" "$prog" --no-such-option
+done
+# x402-spawn passes its command's status on (x402-spawn(8)), but it too
+# answers --help and --version.
+SP=$BUILD/src/spawn/x402-spawn
+rc_is 0 "x402-spawn --version" "$SP" --version
+check "x402-spawn --version: name (x402-cgi) version" \
+    has "^x402-spawn (x402-cgi) [0-9][0-9.]*\$"
+rc_is 0 "x402-spawn --help" "$SP" --help
+check "x402-spawn --help: usage on stdout" has "^usage: x402-spawn"
+rc_is 64 "x402 without a command: EX_USAGE" "$X"
+CMDS="keygen address price requirements decode verify pay approve networks help"
+for c in $CMDS; do
+	rc_is 0 "x402 $c --help" "$X" $c --help
+	check "x402 $c --help: its usage" has "^usage: x402 $c"
+	rc_is 0 "x402 $c --version" "$X" $c --version
+	rc_is 0 "x402 help $c" "$X" help $c
+	check "x402 help $c: its usage" has "^usage: x402 $c"
+done
+rc_is 0 "x402 help" "$X" help
+for c in $CMDS; do
+	check "x402 help lists $c" has "^  $c "
+done
+rc_is 64 "x402 help of an unknown command" "$X" help nope
+rc_is 64 "x402 unknown command" "$X" nope
+# x402 networks: the built-in table, and the configured networks.conf.
+rc_is 0 "x402 networks" "$X" networks
+check "x402 networks: base-sepolia, built in" has \
+    "^base-sepolia  *eip155:84532  *84532  *testnet USDC  *0x036CbD53842c5426634e7929541eC2318f3dCF7e  *6  built in\$"
+check "x402 networks: a network without a v1 name" has "^-  *eip155:42161 "
+mkdir -p confd
+cat >confd/networks.conf <<CONF
+[network local]
+chain_id = 31337
+caip2 = eip155:31337
+testnet = yes
+[asset local TT]
+address = 0x5FbDB2315678afecb367f032d93F642f64180aa3
+decimals = 6
+eip712_name = Test Token
+eip712_version = 1
+transfer = eip3009
+default = yes
+CONF
+rc_is 0 "x402 networks --networks FILE" "$X" networks --networks confd/networks.conf
+check "x402 networks: the configured network" has \
+    "^local  *eip155:31337  *31337  *testnet TT .* 6  confd/networks.conf\$"
+check "x402 networks: still the built-in ones" has "^base  *eip155:8453 "
+rc_is 0 "x402 networks: \$X402_CONFDIR/networks.conf by default" env \
+    X402_CONFDIR="$OUT/confd" "$X" networks
+check "x402 networks: read the default file" has "^local  *eip155:31337 "
+echo "[network broken" >confd/bad.conf
+rc_is 78 "x402 networks: a bad networks.conf is EX_CONFIG" "$X" networks \
+    --networks confd/bad.conf
+
 # ---------------------------------------------------------------- keys
 ANVIL0_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 ANVIL0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
@@ -69,16 +135,16 @@ cp out.txt keygen.addr
 rc_is 0 "address of the new key" "$X" address new.key
 check "address = what keygen printed" cmp -s out.txt keygen.addr
 cp new.key new.key.orig
-rc_is 5 "keygen refuses to overwrite" "$X" keygen -o new.key
+rc_is 1 "keygen refuses to overwrite" "$X" keygen -o new.key
 check "keygen: existing key unchanged" cmp -s new.key new.key.orig
-rc_is 1 "keygen without -o" "$X" keygen
+rc_is 64 "keygen without -o" "$X" keygen
 
 printf '%s\n' "$ANVIL0_KEY" >anvil0.key
 chmod 600 anvil0.key
 rc_is 0 "address of anvil #0's key" "$X" address anvil0.key
 check "address: anvil #0 is $ANVIL0" has "^$ANVIL0\$"
 chmod 644 anvil0.key
-rc_is 5 "address refuses a key file of mode 0644" "$X" address anvil0.key
+rc_is 1 "address refuses a key file of mode 0644" "$X" address anvil0.key
 check "address: says why (mode)" has "mode 0644" err.txt
 chmod 600 anvil0.key
 
@@ -89,8 +155,8 @@ check "price: EIP-712 domain USDC/2/84532/0x036C..." has \
     '^domain   name=USDC version=2 chainId=84532 verifyingContract=0x036CbD53842c5426634e7929541eC2318f3dCF7e$'
 rc_is 0 "price -q, CAIP-2 network" "$X" price -q '0.5 USDC' --network eip155:8453
 check "price -q: 500000" [ "$(cat out.txt)" = 500000 ]
-rc_is 1 "price: more decimals than USDC has" "$X" price '$0.0000001' --network base-sepolia
-rc_is 1 "price: unknown network" "$X" price '$1' --network nowhere
+rc_is 64 "price: more decimals than USDC has" "$X" price '$0.0000001' --network base-sepolia
+rc_is 64 "price: unknown network" "$X" price '$1' --network nowhere
 
 # ---------------------------------------------------------------- requirements
 cat >route.conf <<'EOF'
@@ -113,7 +179,7 @@ rc_is 0 "requirements -c route.conf" "$X" requirements -c route.conf
 check "requirements: v2 header byte for byte (notes §3.2)" has "^PAYMENT-REQUIRED: $PR\$"
 check "requirements: v1 body" has '^{"x402Version":1,"error":"X-PAYMENT header is required","accepts":\[{"scheme":"exact","network":"base-sepolia","maxAmountRequired":"10000",'
 check "requirements: decoded header" has '"payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"'
-rc_is 5 "requirements: a bad route file" "$X" requirements -c /nonexistent.conf
+rc_is 78 "requirements: a bad route file" "$X" requirements -c /nonexistent.conf
 
 # ---------------------------------------------------------------- decode
 # notes §10.3 (npm 2.27 clients, signer anvil #0)
@@ -139,7 +205,7 @@ PS_BAD=$(printf '%s' "$PS" | base64 -d | sed 's/"name":"USDC"/"name":"USD Coin"/
     base64 -w0)
 rc_is 0 "decode a payment whose domain was altered" "$X" decode "$PS_BAD"
 check "decode: altered domain recovers another signer" has 'NOT authorization.from'
-rc_is 5 "decode: not base64" "$X" decode 'PAYMENT-SIGNATURE: %%%'
+rc_is 1 "decode: not base64" "$X" decode 'PAYMENT-SIGNATURE: %%%'
 
 # ---------------------------------------------------------------- verify
 rc_is 0 "verify the §10.3 v2 payment at its time" "$X" verify -c route.conf \
@@ -148,33 +214,33 @@ check "verify: every check ok, in order" sh -c "awk '{print \$1, \$2}' out.txt |
     tr '\n' ' ' | grep -q '^decode ok match ok scheme ok eip712-domain ok network ok signature ok recipient ok valid-before ok valid-after ok value ok valid: payer '"
 check "verify: payer" has "^valid: payer $ANVIL0"
 rc_is 0 "verify the §10.3 v1 payment" "$X" verify -c route.conf --now 1740672094 "$XP"
-rc_is 3 "verify the same payment now (expired)" "$X" verify -c route.conf "$PS"
+rc_is 65 "verify the same payment now (expired)" "$X" verify -c route.conf "$PS"
 check "verify: reason of the first failure" has '^valid-before   FAIL invalid_exact_evm_payload_authorization_valid_before$'
 check "verify: later checks not run" has '^value          -    not checked$'
 check "verify: verdict" has '^invalid: invalid_exact_evm_payload_authorization_valid_before$'
-rc_is 3 "verify against a route paying someone else" "$X" verify -c other.conf \
+rc_is 65 "verify against a route paying someone else" "$X" verify -c other.conf \
     --now 1740672094 "$PS"
 check "verify: no matching offer" has '^match          FAIL'
-rc_is 3 "verify the v1 payment against that route" "$X" verify -c other.conf \
+rc_is 65 "verify the v1 payment against that route" "$X" verify -c other.conf \
     --now 1740672094 "$XP"
 check "verify: v1 recipient mismatch" has '^recipient      FAIL invalid_exact_evm_recipient_mismatch$'
-rc_is 3 "verify: altered domain -> bad signature" "$X" verify -c route.conf \
+rc_is 65 "verify: altered domain -> bad signature" "$X" verify -c route.conf \
     --now 1740672094 "$PS_BAD"
-rc_is 3 "verify: garbage" "$X" verify -c route.conf 'eyJ9'
+rc_is 65 "verify: garbage" "$X" verify -c route.conf 'eyJ9'
 
 # ---------------------------------------------------------------- pay: usage
-rc_is 1 "pay without --max" "$X" pay --key anvil0.key http://127.0.0.1:9/
-rc_is 1 "pay without a key" env -u X402_KEY_FILE "$X" pay --max 1 http://127.0.0.1:9/
-rc_is 1 "pay refuses a literal key on the command line" "$X" pay \
+rc_is 64 "pay without --max" "$X" pay --key anvil0.key http://127.0.0.1:9/
+rc_is 64 "pay without a key" env -u X402_KEY_FILE "$X" pay --max 1 http://127.0.0.1:9/
+rc_is 64 "pay refuses a literal key on the command line" "$X" pay \
     --key "$ANVIL0_KEY" --max 1 http://127.0.0.1:9/
 check "pay: says why" has 'refusing a key on the command line' err.txt
 chmod 644 anvil0.key
-rc_is 5 "pay refuses a key file of mode 0644" "$X" pay --key anvil0.key \
+rc_is 1 "pay refuses a key file of mode 0644" "$X" pay --key anvil0.key \
     --max 1 http://127.0.0.1:9/
 chmod 600 anvil0.key
-rc_is 1 "pay: unknown --network" "$X" pay --key anvil0.key --max 1 \
+rc_is 64 "pay: unknown --network" "$X" pay --key anvil0.key --max 1 \
     --network atlantis http://127.0.0.1:9/
-rc_is 1 "pay: ftp:// URL" "$X" pay --key anvil0.key --max 1 ftp://127.0.0.1/
+rc_is 64 "pay: ftp:// URL" "$X" pay --key anvil0.key --max 1 ftp://127.0.0.1/
 
 # ---------------------------------------------------------------- the chain
 if [ ! -d "$CHAIN/node_modules" ]; then
@@ -286,39 +352,39 @@ check "POST paid: PAYTO +1000" [ "$(bal "$PAYTO")" -eq $((b0 + 1000)) ]
 
 # refused by policy: nothing moves
 b0=$(bal "$PAYTO") p0=$(bal "$PAYER")
-rc_is 2 "pay refuses a price over --max (999 < 1000)" "$X" pay --key payer.key \
+rc_is 77 "pay refuses a price over --max (999 < 1000)" "$X" pay --key payer.key \
     --max 999 "$V2"
 check "refusal says why" has 'price 1000 over --max 999' err.txt
 check "refusal: nothing on stdout" [ ! -s out.txt ]
-rc_is 2 "pay refuses over --max \$0.0005" "$X" pay --key payer.key \
+rc_is 77 "pay refuses over --max \$0.0005" "$X" pay --key payer.key \
     --max '$0.0005' "$V2"
-rc_is 2 "pay refuses a network not allowed (--network eip155:8453)" "$X" pay \
+rc_is 77 "pay refuses a network not allowed (--network eip155:8453)" "$X" pay \
     --key payer.key --max '$1' --network eip155:8453 "$V2"
 check "refusal says why" has 'not allowed (--network)' err.txt
-rc_is 2 "pay refuses a pay_to outside --pay-to-allow" "$X" pay --key payer.key \
+rc_is 77 "pay refuses a pay_to outside --pay-to-allow" "$X" pay --key payer.key \
     --max '$1' --pay-to-allow "$PAYTO2" "$V2"
 check "refusal says why" has 'not allowed (--pay-to-allow)' err.txt
-rc_is 2 "v1: pay refuses over --max" "$X" pay --key payer.key --max 1999 "$V1"
+rc_is 77 "v1: pay refuses over --max" "$X" pay --key payer.key --max 1999 "$V1"
 check "refusals: PAYTO unchanged" [ "$(bal "$PAYTO")" -eq "$b0" ]
 check "refusals: PAYER unchanged" [ "$(bal "$PAYER")" -eq "$p0" ]
 
 # rejected by the server
-rc_is 3 "v2 rejects an unfunded payer" "$X" pay --key unfunded.key --max '$1' "$V2"
+rc_is 65 "v2 rejects an unfunded payer" "$X" pay --key unfunded.key --max '$1' "$V2"
 check "v2 rejection: status and reason" grep -Eq \
     'payment rejected: HTTP 402: .*(insufficient|balance|funds)' err.txt
-rc_is 3 "v1 rejects an unfunded payer" "$X" pay --key unfunded.key --max '$1' "$V1"
+rc_is 65 "v1 rejects an unfunded payer" "$X" pay --key unfunded.key --max '$1' "$V1"
 check "v1 rejection: status and reason" has 'payment rejected: HTTP 402' err.txt
 check "rejections: PAYTO unchanged" [ "$(bal "$PAYTO")" -eq "$b0" ]
 
 # transport errors and unpaid resources
-rc_is 4 "nothing listening" "$X" pay --key payer.key --max 1 \
+rc_is 69 "nothing listening" "$X" pay --key payer.key --max 1 \
     "http://127.0.0.1:$DEAD_PORT/"
-rc_is 4 "timeout (-m 1 against a server that never answers)" sh -c "
+rc_is 69 "timeout (-m 1 against a server that never answers)" sh -c "
     node -e 'require(\"net\").createServer(()=>{}).listen($DEAD_PORT,\"127.0.0.1\")' &
     p=\$!; sleep 0.5
     '$X' pay --key payer.key --max 1 -m 1 http://127.0.0.1:$DEAD_PORT/
     r=\$?; kill \$p; exit \$r"
-rc_is 5 "an unpaid 404 is not a payment" "$X" pay --key payer.key --max 1 \
+rc_is 1 "an unpaid 404 is not a payment" "$X" pay --key payer.key --max 1 \
     "http://127.0.0.1:$V2_PORT/nothing-here"
 
 # ---------------------------------------------------------------- x402-gate
@@ -350,6 +416,9 @@ spool = $OUT/gate/spool
 claims = $OUT/gate/claims
 fallback = $OUT/gate/fallback
 CONF
+# A command whose output does not end a line.
+sed 's|^command = .*|command = /usr/bin/printf no-newline|' gate/route.conf \
+    >gate/nonl.conf
 cat >gate/lighttpd.conf <<CONF
 server.bind = "127.0.0.1"
 server.port = $GPORT
@@ -359,6 +428,11 @@ server.modules = ( "mod_fastcgi" )
 fastcgi.server = ( "/buy" => ((
 	"socket" => "$OUT/gate/gate.sock",
 	"bin-path" => "$GATE -c $OUT/gate/route.conf",
+	"max-procs" => 1,
+	"check-local" => "disable",
+)), "/nonl" => ((
+	"socket" => "$OUT/gate/nonl.sock",
+	"bin-path" => "$GATE -c $OUT/gate/nonl.conf",
 	"max-procs" => 1,
 	"check-local" => "disable",
 )))
@@ -380,11 +454,17 @@ check "gate: settlement on stderr" grep -Eq \
     "^paid 3000 \(0.003 USDC\) on eip155:84532, tx 0x[0-9a-f]{64}, to $PAYTO\$" err.txt
 check "gate: PAYTO +3000 on chain" [ "$(bal "$PAYTO")" -eq $((b0 + 3000)) ]
 check "gate: one receipt in the spool" [ "$(ls gate/spool/new | wc -l)" -eq 1 ]
-rc_is 2 "gate: refused over --max" "$X" pay --key payer.key --max 2999 \
+rc_is 77 "gate: refused over --max" "$X" pay --key payer.key --max 2999 \
     "http://127.0.0.1:$GPORT/buy"
-rc_is 3 "gate rejects an unfunded payer" "$X" pay --key unfunded.key \
+rc_is 65 "gate rejects an unfunded payer" "$X" pay --key unfunded.key \
     --max '$0.01' "http://127.0.0.1:$GPORT/buy"
 check "gate rejection: reason printed" has 'payment rejected: HTTP 402' err.txt
 check "gate: still one receipt" [ "$(ls gate/spool/new | wc -l)" -eq 1 ]
+# A body without a final newline: stdout holds it as it came, and the
+# report ends on a new line (on stderr, after the body).
+rc_is 0 "pay a body without a final newline" "$X" pay --key payer.key \
+    --max '$0.01' "http://127.0.0.1:$GPORT/nonl"
+check "no newline: the body as it came" [ "$(od -An -c out.txt | tr -d ' \n')" = "no-newline" ]
+check "no newline: the report ends the line" [ "$(tail -c 2 err.txt | od -An -c | tr -d ' ')" = '\n\n' ]
 
 finish

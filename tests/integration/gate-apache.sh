@@ -112,7 +112,7 @@ CONF
 # from_contrib FILE: a contrib/apache snippet with this setup's paths.
 from_contrib() {
 	sed -e "s#/usr/sbin/x402-gate#$GATE#g" -e "s#/etc/x402#$D/etc#g" \
-	    -e "s#/run/x402#$D/run#g" -e "s#/usr/lib/x402/cgi-bin#$D/cgi-bin#g" \
+	    -e "s#/run/x402#$D/run#g" -e "s#/usr/libexec/x402/cgi-bin#$D/cgi-bin#g" \
 	    "$CONTRIB/apache/$1" >>"$D/httpd.conf"
 }
 

@@ -27,6 +27,45 @@ for r in ocr tts stt wordcount; do
 	    "^FAILED .*pay_to: 0x0*1 is the example's placeholder" "$X402_OUT/$r.t"
 done
 
+# Values past libinih's old 197-byte line: a 1000-byte command line of 24
+# words, a 1500-byte facilitator URL and a 900-byte description load, and
+# the command's words arrive whole (x402 requirements shows the URL and
+# description the gate would send).
+words="/bin/echo"
+i=0
+while [ $i -lt 23 ]; do
+	words="$words w$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	i=$((i + 1))
+done
+long_url="https://facilitator.example.com/$(printf '%01500d' 0)"
+desc=$(printf '%0900d' 7)
+cat >"$X402_OUT/long.conf" <<CONF
+[route]
+command = $words
+description = $desc
+price = \$0.01
+pay_to = 0x209693Bc6afc0C5328bA36FaF03C514EF312287C
+accept = base-sepolia
+[facilitator]
+url = $long_url
+CONF
+check "the long values are over 197 bytes" \
+    test "${#words}" -gt 1000 -a "${#long_url}" -gt 1500
+out=$("$GATE" -t -c "$X402_OUT/long.conf" -g "$ETC/x402.conf" 2>&1)
+eq "x402-gate -t: a 1000-byte command line, a 1500-byte URL" "$out" \
+    "$X402_OUT/long.conf: ok (1 offer)"
+"$X402_BUILD/src/cli/x402" requirements -c "$X402_OUT/long.conf" \
+    -g "$ETC/x402.conf" >"$X402_OUT/long.out" 2>&1
+check "the 900-byte description reaches the 402 whole" \
+    grep -q "$desc" "$X402_OUT/long.out"
+# A line over the bound (4095 bytes) is refused, naming the line.
+printf '[route]\ncommand = /bin/echo %04100d\n' 1 >"$X402_OUT/over.conf"
+out=$("$GATE" -t -c "$X402_OUT/over.conf" -g "$ETC/x402.conf" 2>&1)
+case $out in
+*"over.conf:2: line longer than 4095 bytes"*) ok "a 4100-byte line is refused, naming it" ;;
+*) not_ok "a 4100-byte line: $out" ;;
+esac
+
 # Name-based routing: a symlink named after the route.
 mkdir -p "$X402_OUT/cgi-bin"
 ln -s "$GATE" "$X402_OUT/cgi-bin/wordcount.fcgi"
@@ -36,7 +75,7 @@ eq "wordcount.fcgi serves \$X402_CONFDIR/wordcount.conf" "$(echo "$out" | parsed
 out=$(X402_CONFDIR=$X402_OUT/nowhere "$X402_OUT/cgi-bin/wordcount.fcgi" -t 2>&1)
 check "a missing route file is refused" sh -c "echo '$out' | grep -q nowhere/wordcount.conf"
 out=$("$GATE" -t 2>&1)
-eq "x402-gate without a route refuses" "$?" 2
+eq "x402-gate without a route refuses (EX_USAGE)" "$?" 64
 # Without -g the shared file comes from X402_CONFDIR too: the route file
 # alone has no pay_to.
 out=$(X402_CONFDIR=$X402_OUT/nowhere "$GATE" -t -c "$ETC/wordcount.conf" 2>&1)

@@ -50,7 +50,7 @@ check "x402-gate -t accepts the route file" \
 if [ "$MODE" = facilitator ]; then
 	sed 's/^accept = .*/accept = base/' "$X402_OUT/counter.conf" >"$X402_OUT/mainnet.conf"
 	REQUEST_METHOD=GET "$GATE" -c "$X402_OUT/mainnet.conf" </dev/null >"$X402_OUT/mainnet.out" 2>&1
-	eq "a network the facilitator lacks stops start-up" "$?" 1
+	eq "a network the facilitator lacks stops start-up (EX_CONFIG)" "$?" 78
 	check "start-up error names the network" grep -q "does not support x402 v2 exact on eip155:8453" "$X402_OUT/mainnet.out"
 fi
 

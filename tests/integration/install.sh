@@ -50,6 +50,39 @@ for d in spool/x402/new spool/x402/cur spool/x402/tmp spool/x402/quarantine \
 	check "created $localstatedir/$d" test -d "$S/$d"
 done
 
+# The documentation and the deployment kit, where the units point.
+D=$P/share/doc/x402-cgi
+for f in README.md LICENSE NEWS SECURITY.md contrib/README.md \
+    contrib/systemd/x402-gate@.service contrib/cron.d/x402-gate-recover \
+    contrib/apache/x402-fcgid.conf contrib/demo/routes/ocr.conf \
+    contrib/spawn.conf; do
+	check "installed doc $f" test -f "$D/$f"
+done
+check "installed contrib/demo/demo.sh executable" test -x "$D/contrib/demo/demo.sh"
+missing=
+for f in $(cd "$X402_TOP" && find contrib -type f); do
+	[ -f "$D/$f" ] || missing="$missing $f"
+done
+eq "every file of contrib/ installed under the doc directory" "$missing" ""
+# Every Documentation=file:// of the units names an installed file (the
+# units say /usr: map it to this prefix).
+for u in "$X402_TOP"/contrib/systemd/*; do
+	for f in $(sed -n 's/^Documentation=//p' "$u" | tr ' ' '\n' |
+	    sed -n 's#^file:///usr/##p'); do
+		check "$(basename "$u"): Documentation $f installed" \
+		    test -f "$P/$f"
+	done
+done
+# One cgi-bin directory: the one make install fills, named everywhere.
+libexecdir=$(sed -n 's/^libexecdir = //p' "$BD/Makefile" |
+    sed "s|\${exec_prefix}|$prefix|")
+check "install made the cgi-bin links in libexecdir/x402/cgi-bin" \
+    test -L "$R$libexecdir/x402/cgi-bin/ocr.fcgi"
+paths=$(cd "$X402_TOP" && grep -rhoE '/usr/[a-z0-9/]*/cgi-bin' etc contrib docs \
+    src cgi-bin README.md | sort -u)
+eq "every cgi-bin path of the tree is /usr/libexec/x402/cgi-bin" \
+    "$paths" /usr/libexec/x402/cgi-bin
+
 # Man pages: no warning from man/groff, and each renders its NAME.
 for m in man1/x402.1 man5/x402.conf.5 man8/x402-gate.8 man8/x402-payout.8 \
     man8/x402-spawn.8; do
@@ -79,10 +112,13 @@ case $out in
 *) not_ok "example payout.conf: $out" ;;
 esac
 
-# pkg-config against the DESTDIR: compile and run a program using x402.h.
+# pkg-config against the DESTDIR: compile and run a program using
+# <x402/x402.h> and glibc's <error.h> (the library's error.h must not
+# shadow it: Cflags names $(includedir), not $(includedir)/x402).
 cat >"$X402_OUT/t.c" <<'C'
+#include <error.h>
 #include <stdio.h>
-#include <x402.h>
+#include <x402/x402.h>
 
 int
 main(void)
@@ -94,7 +130,7 @@ main(void)
 	if (x402_price_parse(&a, &d, "$0.01", 5, 6, "USDC") != 0)
 		return 1;
 	if (x402_u256_format_dec(s, sizeof(s), &a) < 0)
-		return 1;
+		error(1, 0, "format");
 	printf("%s %s\n", s, x402_strerror(X402_ERR_CONFIG));
 	return 0;
 }
@@ -103,7 +139,8 @@ PKG_CONFIG_PATH=$P/lib/pkgconfig \
     pkg-config --define-variable=prefix="$P" --cflags --libs libx402 >"$X402_OUT/pc.out" 2>&1
 eq "pkg-config --cflags --libs libx402" "$?" 0
 flags=$(cat "$X402_OUT/pc.out")
-check "pkg-config points into DESTDIR" grep -q -- "-I$P/include/x402" "$X402_OUT/pc.out"
+check "pkg-config points into DESTDIR" grep -q -- "-I$P/include " "$X402_OUT/pc.out"
+check "pkg-config does not put x402/ first (error.h)" sh -c "! grep -q -- '-I$P/include/x402' '$X402_OUT/pc.out'"
 # shellcheck disable=SC2086
 cc -Wall -Werror -o "$X402_OUT/t" "$X402_OUT/t.c" $flags \
     >"$X402_OUT/cc.log" 2>&1
@@ -126,7 +163,32 @@ eq "make uninstall succeeds" "$?" 0
 check "uninstall removed the programs" test ! -e "$P/sbin/x402-gate"
 check "uninstall removed the unchanged examples" test ! -e "$C/payout.conf"
 check "uninstall kept the edited x402.conf" test -f "$C/x402.conf"
-left=$(cd "$R" && find . -type f | grep -v "x402/x402.conf$")
+left=$(cd "$R" && find . -type f -o -type l | grep -v "x402/x402.conf$")
 eq "nothing else left after uninstall" "$left" ""
+
+# Without the Check library: configure succeeds and says the tests are off;
+# `make` needs nothing of Check; a check program stops at tests/nocheck.h
+# with the reason.  (pkg-config sees every .pc file but check.pc.)
+NC=$X402_OUT/nocheck
+mkdir -p "$NC/pc" "$NC/build"
+for d in $(pkg-config --variable pc_path pkg-config | tr ':' ' '); do
+	for f in "$d"/*.pc; do
+		[ -f "$f" ] && [ "$(basename "$f")" != check.pc ] &&
+		    ln -sf "$f" "$NC/pc/"
+	done
+done
+(cd "$NC/build" && PKG_CONFIG_LIBDIR=$NC/pc PKG_CONFIG_PATH= \
+    "$X402_TOP/configure" --enable-werror) >"$NC/configure.log" 2>&1
+eq "configure without Check succeeds" "$?" 0
+check "configure says the tests are off" \
+    grep -q "WARNING: unit tests (make check): off (Check not found" \
+    "$NC/configure.log"
+check "configure names where to report bugs" \
+    grep -q "report bugs to <https://" "$NC/configure.log"
+make -C "$NC/build" tests/check_error-check_error.o >"$NC/make.log" 2>&1
+check "a check program without Check stops, saying why" \
+    grep -q "make check needs the Check library" "$NC/make.log"
+check "make (all) builds no check program" \
+    sh -c "! make -C '$NC/build' -n all 2>/dev/null | grep -q 'tests/check_'"
 
 finish

@@ -131,7 +131,7 @@ check "x402-gate -t names the spawner" grep -q \
 # x402-gate will not start a command_user route without a setuid spawner.
 as_gate env REQUEST_METHOD=GET "$GATE" -c "$X402_OUT/plain.conf" </dev/null \
     >"$X402_OUT/plain.out" 2>&1
-eq "gate refuses a spawner that is not setuid root (exit status)" "$?" 1
+eq "gate refuses a spawner that is not setuid root (EX_CONFIG)" "$?" 78
 check "the start-up error names the spawner" \
     grep -q "x402-spawn-plain is not installed setuid root" "$X402_OUT/plain.out"
 

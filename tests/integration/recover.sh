@@ -401,7 +401,7 @@ eq "norpc: --recover exits 1" "$?" 1
 check "norpc: says what is missing" grep -q "needs an RPC node.*\[recover\] rpc_url" "$X402_OUT/recover-norpc.log"
 # --recover is refused inside a web request
 GATEWAY_INTERFACE=CGI/1.1 "$GATE" --recover -c "$X402_OUT/fac.conf" >/dev/null 2>&1
-eq "--recover refused under CGI" "$?" 2
+eq "--recover refused under CGI (EX_USAGE)" "$?" 64
 
 # ---- every route of the configuration directory -------------------------
 X402_CONFDIR=$X402_OUT "$GATE" --recover >"$X402_OUT/recover-all.log" 2>&1
