@@ -8,9 +8,9 @@
 ETC=$X402_TOP/etc
 # The examples sell through a facilitator with no [recover] rpc_url: -t
 # warns (x402-gate(8), PENDING SETTLEMENTS); the rest must be "ok".
-"$GATE" -t -c "$ETC/ocr.conf" -g "$ETC/x402.conf" 2>"$X402_OUT/t.err" >/dev/null
+"$GATE" -t -c "$ETC/ocr.conf" -g "$ETC/x402.conf" >"$X402_OUT/t.out" 2>&1
 check "x402-gate -t warns that etc/ocr.conf has no [recover] rpc_url" \
-    grep -q 'without \[recover\] rpc_url' "$X402_OUT/t.err"
+    grep -q '^WARNING .*without \[recover\] rpc_url' "$X402_OUT/t.out"
 
 # parsed: the line of x402-gate -t (on stdin) saying which route parsed.
 parsed() {
@@ -52,8 +52,9 @@ CONF
 check "the long values are over 197 bytes" \
     test "${#words}" -gt 1000 -a "${#long_url}" -gt 1500
 out=$("$GATE" -t -c "$X402_OUT/long.conf" -g "$ETC/x402.conf" 2>&1)
-eq "x402-gate -t: a 1000-byte command line, a 1500-byte URL" "$out" \
-    "$X402_OUT/long.conf: ok (1 offer)"
+eq "x402-gate -t: a 1000-byte command line, a 1500-byte URL" \
+    "$(echo "$out" | parsed)" \
+    "ok      route long: $X402_OUT/long.conf parses (1 offer)"
 "$X402_BUILD/src/cli/x402" requirements -c "$X402_OUT/long.conf" \
     -g "$ETC/x402.conf" >"$X402_OUT/long.out" 2>&1
 check "the 900-byte description reaches the 402 whole" \

@@ -92,7 +92,7 @@ eq "-t: placeholder pay_to: exit 78" "$rc" 78
 check "-t: placeholder pay_to refused" has placeholder "^FAILED .*pay_to: 0x0000000000000000000000000000000000000001 is the example's placeholder"
 check "-t: placeholder: the other checks ran" has placeholder "^ok      \[route\] command"
 REQUEST_METHOD=GET "$GATE" -c "$X402_OUT/placeholder.conf" </dev/null >"$X402_OUT/placeholder.out" 2>&1
-eq "start-up refuses the placeholder pay_to" "$?" 1
+eq "start-up refuses the placeholder pay_to: exit 78 (EX_CONFIG)" "$?" 78
 check "start-up names the placeholder" grep -q "example's placeholder" "$X402_OUT/placeholder.out"
 pf good -g "$X402_OUT/missing.conf"
 eq "-t: a missing -g FILE: exit 78" "$rc" 78
