@@ -87,14 +87,15 @@ workdir = $D/work
 CONF
 }
 route ocr "$CMDS/ocr" 'accept = base-sepolia
-price = $0.01' text/plain 'OCR (tesseract): send an image, get its text'
-# Metered: X402-Units (characters) x $0.00002, at most $0.05 (upto scheme).
+price = $0.01' 'text/plain; charset=utf-8' 'OCR (tesseract): send an image, get its text'
+# Metered: units (characters, on the usage channel, fd 3) x $0.00002, at
+# most $0.05 (upto scheme).
 route tts "$CMDS/tts" 'accept_upto = base-sepolia
 price_per_unit = $0.00002
 max_price = $0.05' audio/wav \
     'Text to speech (espeak-ng): send English text, get a WAV; $0.00002 per character'
 route stt "$CMDS/stt" 'accept = base-sepolia
-price = $0.005' text/plain \
+price = $0.005' 'text/plain; charset=utf-8' \
     'Speech to text (pocketsphinx): send a WAV, get the words'
 # atomic PRICE: the price in USDC atomic units.
 atomic() {
