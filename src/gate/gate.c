@@ -28,8 +28,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define USAGE_FD_TEXT STR(X402_RUN_USAGE_FD)
-/* The claim of an authorization whose command ran, went unsettled. */
-#define CLAIM_UNSETTLED "unsettled"
+
 
 struct reply {
 	int status;
@@ -753,7 +752,7 @@ spend(struct req *q)
 	if (!q->claimed)
 		return;
 	if (x402_claim_commit(q->r->claims, &d, &q->tok,
-	    CLAIM_UNSETTLED) != 0)
+	    GATE_CLAIM_UNSETTLED) != 0)
 		X402_LOG_ERR("route %s: cannot keep the claim spent: %s",
 		    q->r->name, d.msg);
 	else
