@@ -7,8 +7,13 @@
 // claim, fork/exec, durable receipt, stub settlement) with this.
 //
 //   node express-stub.mjs --port P --pay-to 0x.. [--amount 1000] [--path /bench]
+//       [--exec /bin/echo]
+// With --exec, the handler runs that program (child_process.execFile, with
+// the argument "paid content") and sends its output, as a product that
+// sells a command's output must: the fair peer of x402-gate-stub.
 // Prints "listening on 127.0.0.1:P".  Resolves the npm packages from
 // tests/chain/node_modules (bench/run.sh links bench/node_modules there).
+import { execFile } from "node:child_process";
 import express from "express";
 import { paymentMiddleware, x402ResourceServer } from "@x402/express";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
@@ -54,7 +59,13 @@ const routes = {
 const app = express();
 app.disable("x-powered-by");
 app.use(paymentMiddleware(routes, resourceServer, undefined, undefined, false));
-app.all(path, (req, res) => res.type("text/plain").send("paid content\n"));
+const exec = a.exec;
+if (exec)
+  app.all(path, (req, res) =>
+    execFile(exec, ["paid content"], (err, stdout) =>
+      err ? res.status(502).send("command failed\n") : res.type("text/plain").send(stdout)));
+else
+  app.all(path, (req, res) => res.type("text/plain").send("paid content\n"));
 await resourceServer.initialize();
 const server = app.listen(port, "127.0.0.1", () => {
   console.log(`listening on 127.0.0.1:${server.address().port}`);

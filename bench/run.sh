@@ -11,12 +11,20 @@
 # DUR (wrk seconds per measurement, default 6), ROUNDS (alternations of
 # the 402 row, default 2), CONN (connections, 402 row, default 32),
 # PCONN (connections, paid rows, default 8).  About 3-4 minutes.
-# Never part of make check or scripts/test.sh.
+# BENCH_SMOKE=1: every row once for a second (DUR=1, ROUNDS=1), so that
+# scripts/test.sh (stage bench) proves the benchmark still builds and runs;
+# its figures mean nothing and are never asserted.
+# The run ends with one machine-readable line per target of docs/BENCHMARKS.md,
+# "ratio ROW VALUE", to track progress from run to run.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 X402_TOP=$TOP
 X402_BUILD=${X402_BUILD:-$TOP/build}
 X402_OUT=${1:-/tmp/x402-bench}
+if [ -n "${BENCH_SMOKE:-}" ]; then
+	DUR=1
+	ROUNDS=1
+fi
 DUR=${DUR:-6}
 ROUNDS=${ROUNDS:-2}
 CONN=${CONN:-32}
@@ -195,11 +203,19 @@ node "$TOP/bench/express-stub.mjs" --port "$SP" --pay-to "$PAYTO" \
     --amount 1000 --path /bench >"$X402_OUT/express-stub.log" 2>&1 &
 SPID=$!
 PIDS="$PIDS $SPID"
+XP=$(freeport)
+node "$TOP/bench/express-stub.mjs" --port "$XP" --pay-to "$PAYTO" \
+    --amount 1000 --path /bench --exec /bin/echo \
+    >"$X402_OUT/express-exec.log" 2>&1 &
+XPID=$!
+PIDS="$PIDS $XPID"
 wait_for "$X402_OUT/official.log" listening || exit 1
 wait_for "$X402_OUT/express-stub.log" listening || exit 1
+wait_for "$X402_OUT/express-exec.log" listening || exit 1
 OFF=http://127.0.0.1:$OP/bench
 STUB=http://127.0.0.1:$SP/bench
-for u in "$BASE/hello" "$BASE/local" "$OFF" "$STUB"; do
+XSTUB=http://127.0.0.1:$XP/bench
+for u in "$BASE/hello" "$BASE/local" "$OFF" "$STUB" "$XSTUB"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$u")
 	[ "$code" = 402 ] || { echo "$u answers $code, not 402"; exit 1; }
 done
@@ -224,9 +240,34 @@ echo "row 2: paid, stub settlement in-process, wrk -t2 -c$PCONN -d${DUR}s"
 sign "$BASE/stub" 5000 "$X402_OUT/h-stub.txt"
 sign "$BASE/shm" 30000 "$X402_OUT/h-shm.txt"
 sign "$STUB" 60000 "$X402_OUT/h-express.txt"
+sign "$XSTUB" 5000 "$X402_OUT/h-express-exec.txt"
 bench paid-stub-gate "$PCONN" "$BASE/stub" "$X402_OUT/h-stub.txt"
 bench paid-stub-gate-tmpfs "$PCONN" "$BASE/shm" "$X402_OUT/h-shm.txt"
 bench paid-stub-official "$PCONN" "$STUB" "$X402_OUT/h-express.txt"
+bench paid-stub-official-exec "$PCONN" "$XSTUB" "$X402_OUT/h-express-exec.txt"
+
+# fsync and fdatasync calls on a paid request's path: the stub gate run as
+# plain CGI under strace, once per fresh payment (its command, /bin/echo,
+# syncs nothing; start-up syncs nothing either), claims and receipts on disk.
+echo "row 2d: fsync/fdatasync calls per paid request (strace, file store)"
+NSYNC=20
+sign "$BASE/stub" "$NSYNC" "$X402_OUT/h-sync.txt"
+: >"$X402_OUT/sync.txt"
+k=0
+while read -r h; do
+	k=$((k + 1))
+	REQUEST_METHOD=GET HTTP_HOST=127.0.0.1:$PORT REQUEST_URI=/stub \
+	    SCRIPT_NAME=/stub SERVER_NAME=127.0.0.1 SERVER_PORT=$PORT \
+	    GATEWAY_INTERFACE=CGI/1.1 HTTP_PAYMENT_SIGNATURE=$h \
+	    strace -f -qq -e trace=fsync,fdatasync,sync_file_range,syncfs \
+	    -o "$X402_OUT/strace.$k" "$B/x402-gate-stub" -c "$X402_OUT/stub.conf" \
+	    </dev/null >"$X402_OUT/sync-reply.$k" 2>/dev/null
+	grep -q '^Status: 200' "$X402_OUT/sync-reply.$k" ||
+	    { echo "paid CGI request $k not served:"; head -c 400 "$X402_OUT/sync-reply.$k"; exit 1; }
+	grep -c 'sync' "$X402_OUT/strace.$k" >>"$X402_OUT/sync.txt"
+done <"$X402_OUT/h-sync.txt"
+SYNCS=$(awk '{s+=$1; n++} END {printf "%.1f", n ? s/n : 0}' "$X402_OUT/sync.txt")
+echo "  $SYNCS per paid request (mean of $k)"
 echo "row 2b: the gate's own cost per paid request (bench_paid, in-process)"
 route micro local
 route microshm local "$SHM"
@@ -293,6 +334,8 @@ done
 echo "| 1. 402 path, mean (req/s) | $g | bare FastCGI $h, official $o | **gate/bare $rg**, **gate/official $ro** |"
 echo "| 2. paid, stub settlement (req/s) | $(get paid-stub-gate 2) (p50 $(get paid-stub-gate 3) ms, p99 $(get paid-stub-gate 4) ms, non-2xx $(get paid-stub-gate 5)) | official + in-process stub $(get paid-stub-official 2) (p50 $(get paid-stub-official 3) ms, p99 $(get paid-stub-official 4) ms, non-2xx $(get paid-stub-official 5)) | gate/official $(ratio "$(get paid-stub-gate 2)" "$(get paid-stub-official 2)") |"
 echo "| 2. paid, stub settlement, claims+receipts on tmpfs (req/s) | $(get paid-stub-gate-tmpfs 2) (p50 $(get paid-stub-gate-tmpfs 3) ms, p99 $(get paid-stub-gate-tmpfs 4) ms, non-2xx $(get paid-stub-gate-tmpfs 5)) | official + in-process stub $(get paid-stub-official 2) | gate/official $(ratio "$(get paid-stub-gate-tmpfs 2)" "$(get paid-stub-official 2)") |"
+echo "| 2. paid, stub settlement, vs official whose handler runs the same command (execFile /bin/echo) (req/s) | $(get paid-stub-gate 2) | official + in-process stub + execFile $(get paid-stub-official-exec 2) (p50 $(get paid-stub-official-exec 3) ms, non-2xx $(get paid-stub-official-exec 5)) | gate/official $(ratio "$(get paid-stub-gate 2)" "$(get paid-stub-official-exec 2)") |"
+echo "| 2d. fsync/fdatasync calls per paid request (file store) | $SYNCS | | target <= 2 |"
 echo "| 2b. gate's own cost per paid request, tmpfs (us, mean) | decode $(step decode _tmpfs) + verify $(step verify _tmpfs) + claim $(step claim _tmpfs) + receipt $(step receipt _tmpfs) = **$(step own _tmpfs)**; run (fork/exec /bin/echo) $(step run _tmpfs) | | |"
 echo "| 2b. gate's own cost per paid request (us, mean) | decode $(step decode) + verify $(step verify) + claim $(step claim) + receipt $(step receipt) = **$(step own)**; run (fork/exec /bin/echo) $(step run) | official middleware with stub: 1e6 / req/s = $(awk -v r="$(get paid-stub-official 2)" 'BEGIN {printf "%.0f", (r > 0 ? 1e6 / r : 0)}') us per request of CPU-bound server time (one node process) | |"
 echo "| 2c. local verification / floor | $(awk '/^ratio \(a\)\/\(b\)/ {print $4}' "$X402_OUT/bench_verify.txt") | secp256k1_ecdsa_recover + Keccak-256 | target <= 1.3 |"
@@ -302,5 +345,21 @@ done
 echo "| 3. local/facilitator throughput | $(ratio "$(get e2e-gate-local 2)" "$(get e2e-gate-facilitator 2)") | gate local / official server+facilitator $(ratio "$(get e2e-gate-local 2)" "$(get e2e-official 2)") | |"
 awk '{printf "| 4. memory %s (pid %s) | VmHWM %.1f MiB | VmRSS %.1f MiB, private %.1f MiB | |\n", $1, $2, $3/1024, $4/1024, $5/1024}' "$MEM"
 rm -rf "$SHM"
+
+# One line per target row (docs/BENCHMARKS.md), for tracking from run to
+# run: throughput ratios gate/peer, p50 ratios gate/peer (lower is
+# better), syncs per request, and the gate worker's peak memory over the
+# official server's.
+gw=$(awk '$1=="x402-gate(local)" {print $3; exit}' "$MEM")
+ow=$(awk '$1=="official-express" {print $3; exit}' "$MEM")
 echo
+echo "ratio fsyncs-per-paid-request $SYNCS"
+echo "ratio paid-stub-tmpfs-vs-official-stub $(ratio "$(get paid-stub-gate-tmpfs 2)" "$(get paid-stub-official 2)")"
+echo "ratio paid-stub-ext4-vs-official-stub $(ratio "$(get paid-stub-gate 2)" "$(get paid-stub-official 2)")"
+echo "ratio paid-stub-vs-official-stub-execfile $(ratio "$(get paid-stub-gate 2)" "$(get paid-stub-official-exec 2)")"
+echo "ratio e2e-local-vs-official $(ratio "$(get e2e-gate-local 2)" "$(get e2e-official 2)")"
+echo "ratio e2e-local-p50-vs-official $(ratio "$(get e2e-gate-local 3)" "$(get e2e-official 3)")"
+echo "ratio e2e-facilitator-vs-official $(ratio "$(get e2e-gate-facilitator 2)" "$(get e2e-official 2)")"
+echo "ratio e2e-facilitator-p50-vs-official $(ratio "$(get e2e-gate-facilitator 3)" "$(get e2e-official 3)")"
+echo "ratio worker-vmhwm-vs-official $(ratio "${gw:-0}" "${ow:-0}")"
 echo "bench: done; raw wrk output in $X402_OUT"

@@ -14,7 +14,7 @@ build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check
 libinih-dev"
 test_pkgs="valgrind clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-curl procps wrk nginx-light man-db groff-base chromium"
+curl procps wrk nginx-light man-db groff-base chromium strace"
 demo_pkgs="lighttpd curl procps tesseract-ocr tesseract-ocr-eng espeak-ng
 pocketsphinx pocketsphinx-en-us sox imagemagick fonts-dejavu-core"
 

@@ -11,8 +11,8 @@
 # default), integration (tests/integration/*.sh against the plain build),
 # integration-san (the same scripts against the ASan+UBSan build, after
 # san-selftest proves a report is caught),
-# demo (contrib/demo/demo.sh must exit 0),
-# distcheck.  Exits non-zero if any stage fails.
+# demo (contrib/demo/demo.sh must exit 0), bench (bench/run.sh in its
+# smoke mode: the benchmarks build and run), distcheck.  Exits non-zero if any stage fails.
 #
 # The sanitized build writes every report to a file in its report directory
 # (X402_SAN_REPORT_DIR in build-san/autoconfig.h; src/lib/sanitizer.c), so
@@ -216,6 +216,15 @@ fuzz_stage() {
 	return $rc
 }
 
+# bench: every bench program builds and bench/run.sh runs each row once
+# for a second (BENCH_SMOKE=1); its figures are never asserted.
+bench_stage() {
+	BENCH_SMOKE=1 SKIP_DEPS=1 X402_BUILD="$top/build" \
+	    sh "$top/bench/run.sh" "$out/bench" >"$out-bench.log" 2>&1 &&
+	    grep '^ratio ' "$out-bench.log" ||
+	    { tail -40 "$out-bench.log"; return 1; }
+}
+
 distcheck() {
 	make -C "$top/build" distcheck >"$out-distcheck.log" 2>&1 ||
 	    { tail -40 "$out-distcheck.log"; return 1; }
@@ -224,19 +233,47 @@ distcheck() {
 mkdir -p "$top/build" "$out"
 case $only in
 all)
+	rm -f "$out/lane-san.result"
+	# Two lanes side by side, one a core: the sanitizer lane (its own
+	# build-san/ and output) in the background, the plain lane here.
+	# Integration scripts wait on chains and servers more than they
+	# compute, and every port is a free one, so the lanes do not meet.
+	(
+		passed=0 failed=0 failures=
+		stage sanitizers sanitizers
+		stage integration-san integration san
+		echo "$passed $failed$failures" >"$out/lane-san.result"
+	) >"$out/lane-san.log" 2>&1 &
+	lane=$!
 	stage unit unit
-	stage sanitizers sanitizers
 	stage valgrind valgrind_stage
 	stage fuzz fuzz_stage
 	stage integration integration
-	stage integration-san integration san
 	stage demo demo
+	stage bench bench_stage
 	stage distcheck distcheck
+	wait "$lane"
+	echo "== sanitizer lane (run beside the above):"
+	cat "$out/lane-san.log"
+	if read -r p f rest <"$out/lane-san.result" 2>/dev/null; then
+		passed=$((passed + p))
+		failed=$((failed + f))
+		failures="$failures${rest:+ $rest}"
+	else
+		failed=$((failed + 1))
+		failures="$failures sanitizer-lane"
+	fi
 	;;
 unit) stage unit unit ;;
 sanitizers) stage sanitizers sanitizers ;;
+valgrind) stage valgrind valgrind_stage ;;
+fuzz) stage fuzz fuzz_stage ;;
+integration) stage integration integration ;;
 integration-san) stage integration-san integration san ;;
-*) echo "usage: test.sh [all|unit|sanitizers|integration-san]"; exit 2 ;;
+demo) stage demo demo ;;
+bench) stage bench bench_stage ;;
+distcheck) stage distcheck distcheck ;;
+*) echo "usage: test.sh [all|unit|sanitizers|valgrind|fuzz|integration|integration-san|demo|bench|distcheck]"; exit 2 ;;
 esac
 
 [ -n "$failures" ] && echo "failed stages:$failures"

@@ -311,7 +311,35 @@ static const char *const bad_ledgers[] = {
 	    "day 5 3 1 1\nend\n",
 	"x402-payout-ledger 1\nnext_batch 1\npayee retain "
 	    "0x0000000000000000000000000000000000000000 0 0 0 0\nend\nend\n",
+	/* seen_step past the steps written, or twice */
+	"x402-payout-ledger 1\nseq 1\nseen_step 2\nnext_batch 1\npayee retain "
+	    "0x0000000000000000000000000000000000000000 0 0 0 0\nend\n",
+	"x402-payout-ledger 1\nseq 3\nseen_step 1\nseen_step 1\nnext_batch 1\n"
+	    "payee retain 0x0000000000000000000000000000000000000000 0 0 0 0\n"
+	    "end\n",
 };
+
+/* A ledger written before seen_step existed takes seq (the old rule). */
+START_TEST(ledger_seen_step)
+{
+	static const char old[] = "x402-payout-ledger 1\nseq 7\nnext_batch 1\n"
+	    "payee retain 0x0000000000000000000000000000000000000000 0 0 0 0\n"
+	    "end\n";
+	static const char cur[] = "x402-payout-ledger 1\nseq 7\nseen_step 5\n"
+	    "next_batch 1\npayee retain "
+	    "0x0000000000000000000000000000000000000000 0 0 0 0\nend\n";
+	struct po_ledger m;
+	struct x402_detail d;
+
+	ck_assert_int_eq(po_ledger_parse(&m, &d, old, strlen(old)), 0);
+	ck_assert_uint_eq(m.seen_step, 7);
+	po_ledger_free(&m);
+	ck_assert_int_eq(po_ledger_parse(&m, &d, cur, strlen(cur)), 0);
+	ck_assert_uint_eq(m.seq, 7);
+	ck_assert_uint_eq(m.seen_step, 5);
+	po_ledger_free(&m);
+}
+END_TEST
 
 START_TEST(ledger_bad)
 {
@@ -539,6 +567,85 @@ START_TEST(batch_minimal)
 }
 END_TEST
 
+/* One count step as run.c does it: tag with seq + 1, flush, then the
+ * save that commits it moves seen_step. */
+static void
+count_step(struct po_ledger *l, int fd, uint8_t tag)
+{
+	struct po_seen s;
+	struct x402_detail d;
+	uint8_t tx[32];
+
+	memset(tx, tag, sizeof(tx));
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, l->seen_step, 0, 0), 0);
+	ck_assert(!po_seen_has(&s, tx, 0));
+	ck_assert_int_eq(po_seen_add(&s, tx, 0, 100, l->seq + 1), 0);
+	ck_assert_int_eq(po_seen_flush(&s, &d), 0);
+	po_seen_close(&s);
+	l->seen_step = l->seq + 1;
+	ck_assert_int_eq(po_ledger_save(l, &d, fd), 0);
+}
+
+/*
+ * Two faults in a row (seen.h): a run commits a batch and is killed; the
+ * next cannot finish the batch, counts transfer B, flushes the seen set
+ * and is killed before its ledger save; the next finishes the batch
+ * first (a save that takes B's step number).  B must not be seen then,
+ * or its genuine receipt is quarantined as a copy.
+ */
+START_TEST(seen_two_faults)
+{
+	char dir[] = "/tmp/check_payout.XXXXXX";
+	struct po_ledger l, m;
+	struct po_seen s;
+	struct x402_detail d;
+	struct stat st;
+	uint8_t a[32], b[32];
+	int fd;
+
+	memset(a, 0xa, sizeof(a));
+	memset(b, 0xb, sizeof(b));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(fd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_eq(po_ledger_init(&l), 0);
+	count_step(&l, fd, 0xa);			/* step 1 counts A */
+	ck_assert_int_eq(po_ledger_save(&l, &d, fd), 0);	/* 2: batch */
+	po_ledger_free(&l);
+	/* run 2: A is seen; B is tagged 3 and flushed, then killed */
+	ck_assert_int_eq(po_ledger_load(&m, &d, fd), 0);
+	ck_assert_uint_eq(m.seq, 2);
+	ck_assert_uint_eq(m.seen_step, 1);
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, m.seen_step, 0, 0), 0);
+	ck_assert(po_seen_has(&s, a, 0));
+	ck_assert_int_eq(po_seen_add(&s, b, 0, 100, m.seq + 1), 0);
+	ck_assert_int_eq(po_seen_flush(&s, &d), 0);
+	po_seen_close(&s);
+	po_ledger_free(&m);
+	/* run 3: the batch is finished first: step 3, not a count */
+	ck_assert_int_eq(po_ledger_load(&m, &d, fd), 0);
+	ck_assert_int_eq(po_ledger_save(&m, &d, fd), 0);
+	ck_assert_uint_eq(m.seq, 3);
+	ck_assert_uint_eq(m.seen_step, 1);
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, m.seen_step, 0, 0), 0);
+	ck_assert(po_seen_has(&s, a, 0));
+	ck_assert(!po_seen_has(&s, b, 0));
+	po_seen_close(&s);
+	ck_assert_int_eq(fstatat(fd, "seen", &st, 0), 0);
+	ck_assert_int_eq(st.st_size, 32 + PO_SEEN_REC);	/* B is gone */
+	/* B's receipt, requeued, is counted once, and then it is seen */
+	count_step(&m, fd, 0xb);
+	ck_assert_uint_eq(m.seen_step, 4);
+	ck_assert_int_eq(po_seen_open(&s, &d, fd, m.seen_step, 0, 1), 0);
+	ck_assert(po_seen_has(&s, a, 0) && po_seen_has(&s, b, 0));
+	po_seen_close(&s);
+	po_ledger_free(&m);
+	ck_assert_int_eq(unlinkat(fd, "seen", 0), 0);
+	ck_assert_int_eq(unlinkat(fd, "ledger", 0), 0);
+	close(fd);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *
 payout_suite(void)
 {
@@ -559,6 +666,8 @@ payout_suite(void)
 	    sizeof(bad_ledgers) / sizeof(bad_ledgers[0]));
 	tcase_add_test(tc, ledger_atomic_save);
 	tcase_add_test(tc, seen_set);
+	tcase_add_test(tc, ledger_seen_step);
+	tcase_add_test(tc, seen_two_faults);
 	tcase_add_test(tc, batch_nonce_and_journal);
 	tcase_add_loop_test(tc, batch_bad, 0,
 	    sizeof(bad_journals) / sizeof(bad_journals[0]));

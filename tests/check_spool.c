@@ -34,6 +34,8 @@ teardown(void)
 	(void)umount2(p, MNT_DETACH);
 	snprintf(p, sizeof(p), "%s/small", root);
 	(void)umount2(p, MNT_DETACH);
+	snprintf(p, sizeof(p), "%s/sp/cur", root);
+	(void)umount2(p, MNT_DETACH);
 	tu_scratch_remove(root);
 }
 
@@ -215,7 +217,7 @@ START_TEST(quarantine_moves_and_explains)
 	snprintf(path, sizeof(path), "%s.reason", q);
 	ck_assert_int_eq(x402_spool_unquarantine(s, &d, path),
 	    X402_ERR_INVAL);
-	ck_assert_int_eq(x402_spool_unquarantine(s, &d, "1.2.nothere"),
+	ck_assert_int_eq(x402_spool_unquarantine(s, &d, "1.2.00000000000000ee"),
 	    X402_ERR_NOTFOUND);
 	ck_assert_int_eq(x402_spool_unquarantine(s, &d, q), 0);
 	ck_assert_int_eq(count(at("sp/quarantine")), 0);
@@ -461,9 +463,9 @@ START_TEST(stale_recovery)
 
 	x402_buf_init(&b, 1024);
 	x402_buf_init(&list, 4096);
-	/* A writer that died: tmp/1.2.dead left behind. */
-	ck_assert_int_ge(fd = open(at("sp/tmp/1.2.dead"), O_CREAT | O_WRONLY,
-	    0600), 0);
+	/* A writer that died: tmp/1.2.00000000000000de left behind. */
+	ck_assert_int_ge(fd = open(at("sp/tmp/1.2.00000000000000de"),
+	    O_CREAT | O_WRONLY, 0600), 0);
 	close(fd);
 	ck_assert_int_eq(x402_spool_write(s, NULL, 0, &d, "r", 1), 0);
 	ck_assert_int_eq(x402_spool_claim_next(s, name, sizeof(name), &b, &d),
@@ -476,10 +478,11 @@ START_TEST(stale_recovery)
 	ck_assert_int_eq(x402_spool_stale(s, &list, &n, &d, X402_SPOOL_TMP,
 	    time(NULL) + 3600, 3600), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(list.p, "1.2.dead\n");
-	ck_assert_int_eq(x402_spool_drop_tmp(s, &d, "1.2.dead"), 0);
+	ck_assert_str_eq(list.p, "1.2.00000000000000de\n");
+	ck_assert_int_eq(x402_spool_drop_tmp(s, &d, "1.2.00000000000000de"),
+	    0);
 	ck_assert_int_eq(count(at("sp/tmp")), 0);
-	ck_assert_int_eq(x402_spool_drop_tmp(s, &d, "1.2.dead"),
+	ck_assert_int_eq(x402_spool_drop_tmp(s, &d, "1.2.00000000000000de"),
 	    X402_ERR_NOTFOUND);
 	/* A consumer that died: its cur/ entry goes back to new/. */
 	x402_buf_reset(&list);
@@ -589,6 +592,203 @@ START_TEST(late_records_are_found)
 }
 END_TEST
 
+/* Writes text into path (created or truncated). */
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The contents of path (up to 255 bytes), "" if unreadable. */
+static const char *
+slurp(const char *path)
+{
+	static char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Whoever can write the spool (the web user) replaces a subdirectory by
+ * a symbolic link to the payout's state directory: the spool refuses to
+ * open, and nothing of the state directory is moved or read.  Run for
+ * each of tmp, new, cur and quarantine, and for a dangling link.
+ */
+static const char *const areas[] = { "tmp", "new", "cur", "quarantine" };
+
+START_TEST(subdir_symlink_refused)
+{
+	struct x402_spool *s = NULL;
+	struct x402_detail d;
+	char sub[64];
+	const char *target;
+
+	x402_spool_close(open_ok(at("sp")));
+	ck_assert_int_eq(mkdir(at("state"), 0700), 0);
+	put(at("state/ledger"), "the ledger");
+	put(at("state/1.2.00000000000000ab"), "receipt-named state");
+	snprintf(sub, sizeof(sub), "sp/%s", areas[_i % 4]);
+	ck_assert_int_eq(rmdir(at(sub)), 0);
+	target = _i < 4 ? at("state") : at("nowhere");
+	ck_assert_int_eq(symlink(target, at(sub)), 0);
+	x402_detail_clear(&d);
+	ck_assert_int_eq(x402_spool_open(&s, &d, at("sp")), X402_ERR_PERM);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(d.msg, areas[_i % 4]) != NULL &&
+	    strstr(d.msg, "symbolic link") != NULL, "%s", d.msg);
+	ck_assert_str_eq(slurp(at("state/ledger")), "the ledger");
+	ck_assert_int_eq(count(at("state")), 2);
+	ck_assert_int_eq(count(at("nowhere")), -1);	/* not created */
+}
+END_TEST
+
+/* A subdirectory of another owner (made by the web user in place of the
+ * spool owner's) is refused; so is one on another device. */
+START_TEST(subdir_owner_and_device)
+{
+	struct x402_spool *s = NULL;
+	struct x402_detail d;
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "subdir_owner_and_device: skipped, needs root "
+		    "(chown, mount)\n");
+		return;
+	}
+	x402_spool_close(open_ok(at("sp")));
+	ck_assert_int_eq(chown(at("sp/new"), 12345, 12345), 0);
+	x402_detail_clear(&d);
+	ck_assert_int_eq(x402_spool_open(&s, &d, at("sp")), X402_ERR_PERM);
+	ck_assert_msg(strstr(d.msg, "new belongs to uid 12345") != NULL,
+	    "%s", d.msg);
+	ck_assert_int_eq(chown(at("sp/new"), 0, 0), 0);
+	x402_spool_close(open_ok(at("sp")));
+	if (mount("tmpfs", at("sp/cur"), "tmpfs", 0, "size=64k") != 0) {
+		fprintf(stderr, "subdir_owner_and_device: device part skipped, "
+		    "cannot mount a tmpfs: %s\n", strerror(errno));
+		return;
+	}
+	x402_detail_clear(&d);
+	r = x402_spool_open(&s, &d, at("sp"));
+	x402_spool_close(s);
+	ck_assert_int_eq(umount(at("sp/cur")), 0);
+	ck_assert_int_eq(r, X402_ERR_PERM);
+	ck_assert_msg(strstr(d.msg, "cur is on another file system") != NULL,
+	    "%s", d.msg);
+}
+END_TEST
+
+/*
+ * In new/: a symbolic link to a secret under a receipt name, a FIFO, a
+ * directory and wrongly named files.  A claim takes only the one genuine
+ * record, never blocks on the FIFO, and leaves the rest where they are.
+ * The calls that take a name refuse anything but a regular file.
+ */
+START_TEST(odd_entries_left_alone)
+{
+	char name[X402_SPOOL_NAMEMAX + 1], got[X402_SPOOL_NAMEMAX + 1];
+	struct x402_spool *s = open_ok(at("sp"));
+	struct x402_detail d;
+	struct x402_buf b, list;
+	size_t n;
+
+	x402_buf_init(&b, 4096);
+	x402_buf_init(&list, 4096);
+	put(at("secret"), "SECRET");
+	ck_assert_int_eq(symlink(at("secret"),
+	    at("sp/new/1.1.000000000000000a")), 0);
+	ck_assert_int_eq(mkfifo(at("sp/new/1.1.000000000000000b"), 0600), 0);
+	ck_assert_int_eq(mkdir(at("sp/new/1.1.000000000000000c"), 0700), 0);
+	put(at("sp/new/notes.txt"), "x");
+	put(at("sp/new/1.1.dead"), "x");		/* not 16 hex digits */
+	put(at("sp/new/1.1.000000000000000D"), "x");	/* upper case */
+	put(at("sp/new/1.1.000000000000000e.reason"), "x");
+	ck_assert_int_eq(x402_spool_write(s, name, sizeof(name), &d, "ok", 2),
+	    0);
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    0);
+	ck_assert_str_eq(got, name);
+	ck_assert_mem_eq(b.p, "ok", 2);
+	ck_assert_int_eq(x402_spool_claim_next(s, got, sizeof(got), &b, &d),
+	    X402_ERR_NOTFOUND);
+	ck_assert_int_eq(count(at("sp/new")), 7);
+	ck_assert_int_eq(count(at("sp/cur")), 1);
+	/* A dry run's read refuses them too. */
+	ck_assert_int_eq(x402_spool_read(s, &b, &d, X402_SPOOL_NEW,
+	    "1.1.000000000000000a"), X402_ERR_PERM);
+	ck_assert_int_eq(x402_spool_read(s, &b, &d, X402_SPOOL_NEW,
+	    "1.1.000000000000000b"), X402_ERR_PERM);
+	ck_assert_int_eq(x402_spool_read(s, &b, &d, X402_SPOOL_NEW,
+	    "notes.txt"), X402_ERR_INVAL);
+	ck_assert_int_eq(x402_spool_read(s, &b, &d, X402_SPOOL_CUR, name), 0);
+	ck_assert_mem_eq(b.p, "ok", 2);
+	/* Links and FIFOs put in cur/ and quarantine/ are not moved or
+	 * removed by name, nor listed for recovery. */
+	ck_assert_int_eq(symlink(at("secret"),
+	    at("sp/cur/1.1.00000000000000aa")), 0);
+	ck_assert_int_eq(mkfifo(at("sp/cur/1.1.00000000000000bb"), 0600), 0);
+	ck_assert_int_eq(symlink(at("secret"),
+	    at("sp/quarantine/1.1.00000000000000cc")), 0);
+	ck_assert_int_eq(x402_spool_requeue(s, &d, "1.1.00000000000000aa"),
+	    X402_ERR_PERM);
+	ck_assert_int_eq(x402_spool_done(s, &d, "1.1.00000000000000aa"),
+	    X402_ERR_PERM);
+	ck_assert_int_eq(x402_spool_quarantine(s, &d, "1.1.00000000000000bb",
+	    "r"), X402_ERR_PERM);
+	ck_assert_int_eq(x402_spool_unquarantine(s, &d,
+	    "1.1.00000000000000cc"), X402_ERR_PERM);
+	ck_assert_int_eq(x402_spool_stale(s, &list, &n, &d, X402_SPOOL_CUR,
+	    time(NULL), 0), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(list.len, strlen(name) + 1);
+	ck_assert_mem_eq(list.p, name, strlen(name));
+	ck_assert_int_eq(count(at("sp/cur")), 3);
+	ck_assert_int_eq(count(at("sp/quarantine")), 1);
+	ck_assert_str_eq(slurp(at("secret")), "SECRET");
+	ck_assert_int_eq(x402_spool_sync(s, &d, X402_SPOOL_CUR), 0);
+	x402_buf_free(&list);
+	x402_buf_free(&b);
+	x402_spool_close(s);
+}
+END_TEST
+
+/* The quarantine listing names records, never their .reason files. */
+START_TEST(quarantine_listing)
+{
+	char name[X402_SPOOL_NAMEMAX + 1];
+	struct x402_spool *s = open_ok(at("sp"));
+	struct x402_detail d;
+	struct x402_buf b, list;
+	size_t n;
+
+	x402_buf_init(&b, 4096);
+	x402_buf_init(&list, 4096);
+	ck_assert_int_eq(x402_spool_write(s, NULL, 0, &d, "j", 1), 0);
+	ck_assert_int_eq(x402_spool_claim_next(s, name, sizeof(name), &b, &d),
+	    0);
+	ck_assert_int_eq(x402_spool_quarantine(s, &d, name, "why"), 0);
+	ck_assert_int_eq(x402_spool_stale(s, &list, &n, &d,
+	    X402_SPOOL_QUARANTINE, time(NULL), 0), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(list.len, strlen(name) + 1);
+	ck_assert_mem_eq(list.p, name, strlen(name));
+	x402_buf_free(&list);
+	x402_buf_free(&b);
+	x402_spool_close(s);
+}
+END_TEST
+
 static Suite *
 spool_suite(void)
 {
@@ -606,6 +806,10 @@ spool_suite(void)
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, stale_recovery);
 	tcase_add_test(tc, late_records_are_found);
+	tcase_add_loop_test(tc, subdir_symlink_refused, 0, 8);
+	tcase_add_test(tc, subdir_owner_and_device);
+	tcase_add_test(tc, odd_entries_left_alone);
+	tcase_add_test(tc, quarantine_listing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1023,9 +1023,18 @@ paid(struct req *q)
 	ro.timeout_ms = (unsigned)(r->c.command_timeout * 1000);
 	if (r->c.workdir[0] != '\0')
 		ro.cwd = r->c.workdir;
+	ro.sweep = r->sweep;
 	if (o->scheme == X402_SCHEME_UPTO)
 		ro.usage = &use;
 	e = x402_run(&res, &out, &err, r->argv, &ro, &d);
+	if (res.strays > 0)
+		X402_LOG_INFO("route %s: killed %u process%s the command left "
+		    "behind", r->name, res.strays, res.strays == 1 ? "" :
+		    "es");
+	if (res.strays_left > 0)
+		X402_LOG_ERR("route %s: %u process%s the command left behind "
+		    "could not be reaped yet", r->name, res.strays_left,
+		    res.strays_left == 1 ? "" : "es");
 	if (err.len > 0)
 		X402_LOG_WARN("route %s: command stderr: %.*s", r->name,
 		    (int)(err.len > 1024 ? 1024 : err.len), err.p);

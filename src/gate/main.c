@@ -374,6 +374,14 @@ main(int argc, char *argv[])
 		route_free(&r);
 		return 0;
 	}
+	/* Descendants of a command that leave its process group (setsid,
+	   double fork) are reparented to this worker, which kills and reaps
+	   them when the command ends.  The worker starts no other child. */
+	if (x402_run_subreaper(&d) == 0)
+		r.sweep = 1;
+	else
+		X402_LOG_WARN("%s; a command's descendants that leave its "
+		    "process group may outlive it", d.msg);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);

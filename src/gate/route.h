@@ -16,6 +16,8 @@
 #define ROUTE_URL_MAX 197
 #define ROUTE_TEXT_MAX 197
 #define ROUTE_UNITS_MAX UINT64_MAX	/* default_units: charge the maximum */
+#define ROUTE_USER_MAX 32		/* command_user: a login name */
+#define ROUTE_SPAWN_ARGS 3		/* "x402-spawn USER --" before argv */
 
 enum route_settle_when { SETTLE_AFTER = 0, SETTLE_BEFORE = 1 };
 /* What the command's stdout is: the body as is, or CGI headers + body. */
@@ -50,6 +52,7 @@ struct route_conf {
 	int output;			/* enum route_output */
 	char resource_url[ROUTE_URL_MAX + 1];	/* public URL, or "" */
 	char workdir[256];
+	char command_user[ROUTE_USER_MAX + 1];	/* "" = the gate's user */
 	/* [route] the browser page */
 	int input;			/* enum route_input */
 	char input_label[ROUTE_TEXT_MAX + 1];
@@ -74,6 +77,7 @@ struct route_conf {
 	char fallback[256];
 	char networks[256];
 	char drafts[256];		/* "" = CLAIMS/drafts */
+	char spawn[256];		/* x402-spawn, for command_user */
 	/* [facilitator] */
 	char facilitator_url[ROUTE_URL_MAX + 1];
 	uint64_t facilitator_timeout;	/* seconds */
@@ -99,7 +103,9 @@ struct route {
 	char name[65];			/* from the route file's name */
 	char file[512];
 	struct route_conf c;
-	const char *argv[X402_CFG_ARGV_MAX + 1];	/* into c.command.buf */
+	/* What the gate runs: c.command, or with command_user set
+	   "SPAWN USER -- " c.command (x402-spawn(8)); into c. */
+	const char *argv[ROUTE_SPAWN_ARGS + X402_CFG_ARGV_MAX + 1];
 	struct x402_networks *networks;
 	struct x402_offer offers[ROUTE_MAX_OFFERS];
 	struct json_object *v2_accepts[ROUTE_MAX_OFFERS];
@@ -114,6 +120,9 @@ struct route {
 	struct x402_drafts *drafts;	/* receipt drafts (recover.h) */
 	/* bazaar_* values, parsed (NULL when not set) */
 	struct json_object *bz_query, *bz_body, *bz_output;
+	/* Set by main, not by route_load: this worker is a child subreaper,
+	   so x402_run may sweep every descendant of the command. */
+	int sweep;
 };
 
 /*

@@ -45,30 +45,77 @@ io_fail(struct x402_detail *d, const struct x402_spool *s, const char *call,
 	    call, area, name, strerror(err));
 }
 
+/*
+ * Receipt-shaped: "SECONDS.PID.RANDOM" as make_name writes it (1 to 20
+ * digits, 1 to 10 digits, 16 lowercase hex digits).  Nothing else in a
+ * spool area is ever read, moved or removed.
+ */
 static int
 name_ok(const char *name)
 {
-	size_t i, n;
+	size_t i = 0, n;
+	int field;
+	static const size_t most[3] = { 20, 10, 16 };
 
-	if (name == NULL || name[0] == '\0' || name[0] == '.')
+	if (name == NULL)
+		return 0;
+	for (field = 0; field < 3; field++) {
+		for (n = 0; name[i] != '\0' && name[i] != '.'; i++, n++) {
+			char c = name[i];
+
+			if (!((c >= '0' && c <= '9') || (field == 2 &&
+			    c >= 'a' && c <= 'f')))
+				return 0;
+		}
+		if (n == 0 || n > most[field] || (field == 2 && n != 16))
+			return 0;
+		if (field < 2 && name[i++] != '.')
+			return 0;
+	}
+	return name[i] == '\0';
+}
+
+/* A receipt name, or one with ".reason" (tmp/ holds both). */
+static int
+tmp_name_ok(const char *name)
+{
+	char base[X402_SPOOL_NAMEMAX + 1];
+	size_t n;
+
+	if (name == NULL)
 		return 0;
 	n = strnlen(name, X402_SPOOL_NAMEMAX + 1);
 	if (n > X402_SPOOL_NAMEMAX)
 		return 0;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == '-'))
-			return 0;
+	if (n > 7 && strcmp(name + n - 7, ".reason") == 0) {
+		memcpy(base, name, n - 7);
+		base[n - 7] = '\0';
+		return name_ok(base);
 	}
-	return 1;
+	return name_ok(name);
 }
 
 static int
 bad_name(struct x402_detail *d)
 {
 	return x402_fail(d, X402_ERR_INVAL, "spool: bad record name");
+}
+
+/* The subdirectory of an area, or -1. */
+static int
+area_dir(enum x402_spool_area area)
+{
+	switch (area) {
+	case X402_SPOOL_TMP:
+		return D_TMP;
+	case X402_SPOOL_NEW:
+		return D_NEW;
+	case X402_SPOOL_CUR:
+		return D_CUR;
+	case X402_SPOOL_QUARANTINE:
+		return D_QUAR;
+	}
+	return -1;
 }
 
 /* Writes all n bytes, retrying short writes and EINTR.  -1 and errno. */
@@ -91,27 +138,58 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* Opens dir name under at (creating it), refusing non-directories. */
+/*
+ * Opens directory name under at, creating it when missing.  A
+ * subdirectory (top != NULL) is opened without following a symbolic
+ * link and must sit on the spool's device and belong to the spool's
+ * owner: whoever can write DIR could otherwise put a link to, or a
+ * directory of, their choosing in its place (X402_ERR_PERM).  DIR itself
+ * is the operator's path and may be reached through links.
+ */
 static int
 open_dir(struct x402_spool *s, struct x402_detail *d, int *out, int at,
-    const char *name)
+    const char *name, const struct stat *top, struct stat *st)
 {
-	struct stat st;
-	int fd;
+	int fd, flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, r;
 
+	if (top != NULL)
+		flags |= O_NOFOLLOW;
 	if (mkdirat(at, name, DIRMODE) != 0 && errno != EEXIST)
 		return io_fail(d, s, "mkdir", NULL, name, errno);
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return io_fail(d, s, "open", NULL, name, errno);
-	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	if ((fd = openat(at, name, flags)) < 0) {
+		struct stat lst;
 		int e = errno;
 
-		close(fd);
-		return io_fail(d, s, "fstat", NULL, name, e ? e : ENOTDIR);
+		if (top != NULL && fstatat(at, name, &lst,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode))
+			return x402_fail(d, X402_ERR_PERM, "spool %s: %s is a "
+			    "symbolic link (never followed)", s->path, name);
+		return io_fail(d, s, "open", NULL, name, e);
+	}
+	if (fstat(fd, st) != 0) {
+		r = io_fail(d, s, "fstat", NULL, name, errno);
+		goto fail;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		r = io_fail(d, s, "fstat", NULL, name, ENOTDIR);
+		goto fail;
+	}
+	if (top != NULL && st->st_dev != top->st_dev) {
+		r = x402_fail(d, X402_ERR_PERM, "spool %s: %s is on another "
+		    "file system than the spool (refused)", s->path, name);
+		goto fail;
+	}
+	if (top != NULL && st->st_uid != top->st_uid) {
+		r = x402_fail(d, X402_ERR_PERM, "spool %s: %s belongs to uid "
+		    "%lu, not to the spool's owner (uid %lu)", s->path, name,
+		    (unsigned long)st->st_uid, (unsigned long)top->st_uid);
+		goto fail;
 	}
 	*out = fd;
 	return 0;
+fail:
+	close(fd);
+	return r;
 }
 
 int
@@ -119,6 +197,7 @@ x402_spool_open(struct x402_spool **sp, struct x402_detail *d,
     const char *dir)
 {
 	struct x402_spool *s = NULL;
+	struct stat top, st;
 	int i, r;
 
 	if (sp == NULL || dir == NULL || dir[0] == '\0')
@@ -132,10 +211,11 @@ x402_spool_open(struct x402_spool **sp, struct x402_detail *d,
 	for (i = 0; i < D_COUNT; i++)
 		s->fd[i] = -1;
 	memcpy(s->path, dir, strlen(dir) + 1);
-	if ((r = open_dir(s, d, &s->top, AT_FDCWD, dir)) != 0)
+	if ((r = open_dir(s, d, &s->top, AT_FDCWD, dir, NULL, &top)) != 0)
 		goto out;
 	for (i = 0; i < D_COUNT; i++) {
-		if ((r = open_dir(s, d, &s->fd[i], s->top, subdir[i])) != 0)
+		if ((r = open_dir(s, d, &s->fd[i], s->top, subdir[i], &top,
+		    &st)) != 0)
 			goto out;
 	}
 	*sp = s;
@@ -345,6 +425,55 @@ next_new(struct x402_spool *s, struct x402_detail *d, struct dirent **de,
 	}
 }
 
+/*
+ * Opens name in subdirectory i for reading: never through a symbolic
+ * link, never blocking on a FIFO, and only a regular file.  Returns the
+ * descriptor, or -1 with *r set (X402_ERR_NOTFOUND when it is gone,
+ * X402_ERR_PERM when it is not a regular file, else X402_ERR_IO).
+ */
+static int
+open_record(struct x402_spool *s, struct x402_detail *d, int i,
+    const char *name, int *r)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(s->fd[i], name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			*r = x402_fail(d, X402_ERR_NOTFOUND, "spool %s: %s/%s "
+			    "does not exist", s->path, subdir[i], name);
+		else if (errno == ELOOP)
+			*r = x402_fail(d, X402_ERR_PERM, "spool %s: %s/%s is "
+			    "a symbolic link (never followed)", s->path,
+			    subdir[i], name);
+		else
+			*r = io_fail(d, s, "open", subdir[i], name, errno);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*r = x402_fail(d, X402_ERR_PERM, "spool %s: %s/%s is not a "
+		    "regular file", s->path, subdir[i], name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * 1 if name in subdirectory i is a regular file (not followed), 0 if it
+ * is anything else or gone.
+ */
+static int
+is_regular(const struct x402_spool *s, int i, const char *name)
+{
+	struct stat st;
+
+	return fstatat(s->fd[i], name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
 int
 x402_spool_claim_next(struct x402_spool *s, char *name, size_t namecap,
     struct x402_buf *content, struct x402_detail *d)
@@ -361,28 +490,95 @@ x402_spool_claim_next(struct x402_spool *s, char *name, size_t namecap,
 	for (;;) {
 		if ((r = next_new(s, d, &de, &fresh)) != 0)
 			return r;
+		/* Only regular files are claimed; anything else is left
+		 * where it is, unread. */
+		if (!is_regular(s, D_NEW, de->d_name))
+			continue;
 		if (renameat(s->fd[D_NEW], de->d_name, s->fd[D_CUR],
-		    de->d_name) == 0)
+		    de->d_name) != 0) {
+			if (errno == ENOENT)
+				continue;	/* another consumer took it */
+			return io_fail(d, s, "rename", "new", de->d_name,
+			    errno);
+		}
+		/* Swapped for something else in between: rename moved the
+		 * entry itself (a link is never followed); it stays in cur/,
+		 * unread, where recovery ignores it too. */
+		fd = open_record(s, d, D_CUR, de->d_name, &r);
+		if (fd >= 0)
 			break;
-		if (errno == ENOENT)
-			continue;	/* another consumer took it */
-		return io_fail(d, s, "rename", "new", de->d_name, errno);
+		if (r != X402_ERR_PERM && r != X402_ERR_NOTFOUND) {
+			memcpy(name, de->d_name, strlen(de->d_name) + 1);
+			return r;
+		}
 	}
 	memcpy(name, de->d_name, strlen(de->d_name) + 1);
-	fd = openat(s->fd[D_CUR], name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return io_fail(d, s, "open", "cur", name, errno);
 	r = read_capped(s, d, fd, name, content);
 	close(fd);
 	return r;
+}
+
+int
+x402_spool_read(struct x402_spool *s, struct x402_buf *content,
+    struct x402_detail *d, enum x402_spool_area area, const char *name)
+{
+	int fd, i, r;
+
+	if (s == NULL || content == NULL || (i = area_dir(area)) < 0)
+		return x402_fail(d, X402_ERR_INVAL, "spool: bad argument");
+	if (!name_ok(name))
+		return bad_name(d);
+	if ((fd = open_record(s, d, i, name, &r)) < 0)
+		return r;
+	r = read_capped(s, d, fd, name, content);
+	close(fd);
+	return r;
+}
+
+int
+x402_spool_sync(struct x402_spool *s, struct x402_detail *d,
+    enum x402_spool_area area)
+{
+	int i;
+
+	if (s == NULL || (i = area_dir(area)) < 0)
+		return x402_fail(d, X402_ERR_INVAL, "spool: bad argument");
+	if (fsync(s->fd[i]) != 0)
+		return io_fail(d, s, "fsync", subdir[i], "", errno);
+	return 0;
+}
+
+/*
+ * 0 if name in subdirectory i is a regular file; X402_ERR_NOTFOUND if
+ * it is gone; X402_ERR_PERM if it is anything else (left alone: only
+ * regular files are ever moved or removed).
+ */
+static int
+check_regular(struct x402_spool *s, struct x402_detail *d, int i,
+    const char *name)
+{
+	struct stat st;
+
+	if (fstatat(s->fd[i], name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
+		    "spool %s: %s/%s does not exist", s->path, subdir[i],
+		    name) : io_fail(d, s, "stat", subdir[i], name, errno);
+	if (!S_ISREG(st.st_mode))
+		return x402_fail(d, X402_ERR_PERM, "spool %s: %s/%s is not a "
+		    "regular file (left alone)", s->path, subdir[i], name);
+	return 0;
 }
 
 /* Unlinks name in subdirectory i; ENOENT is X402_ERR_NOTFOUND. */
 static int
 drop(struct x402_spool *s, struct x402_detail *d, const char *name, int i)
 {
-	if (s == NULL || !name_ok(name))
+	int r;
+
+	if (s == NULL || !(i == D_TMP ? tmp_name_ok(name) : name_ok(name)))
 		return bad_name(d);
+	if ((r = check_regular(s, d, i, name)) != 0)
+		return r;
 	if (unlinkat(s->fd[i], name, 0) != 0)
 		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
 		    "spool %s: %s/%s does not exist", s->path, subdir[i],
@@ -402,8 +598,12 @@ static int
 move(struct x402_spool *s, struct x402_detail *d, const char *name, int a,
     int b)
 {
+	int r;
+
 	if (s == NULL || !name_ok(name))
 		return bad_name(d);
+	if ((r = check_regular(s, d, a, name)) != 0)
+		return r;
 	if (renameat(s->fd[a], name, s->fd[b], name) != 0)
 		return errno == ENOENT ? x402_fail(d, X402_ERR_NOTFOUND,
 		    "spool %s: %s/%s does not exist", s->path, subdir[a],
@@ -454,11 +654,12 @@ x402_spool_unquarantine(struct x402_spool *s, struct x402_detail *d,
     const char *name)
 {
 	char rname[X402_SPOOL_NAMEMAX + sizeof(".reason")];
-	size_t n;
+	int r;
 
-	if (s == NULL || !name_ok(name) || ((n = strlen(name)) >= 7 &&
-	    strcmp(name + n - 7, ".reason") == 0))
+	if (s == NULL || !name_ok(name))	/* never a .reason file */
 		return bad_name(d);
+	if ((r = check_regular(s, d, D_QUAR, name)) != 0)
+		return r;
 	/* link + unlink: never replaces a record already in new/ */
 	if (linkat(s->fd[D_QUAR], name, s->fd[D_NEW], name, 0) != 0) {
 		if (errno == ENOENT)
@@ -493,10 +694,9 @@ x402_spool_stale(struct x402_spool *s, struct x402_buf *names,
 	int i, r = 0;
 
 	if (s == NULL || names == NULL || count == NULL ||
-	    (area != X402_SPOOL_TMP && area != X402_SPOOL_CUR))
+	    (i = area_dir(area)) < 0)
 		return x402_fail(d, X402_ERR_INVAL, "spool: bad argument");
 	*count = 0;
-	i = area == X402_SPOOL_TMP ? D_TMP : D_CUR;
 	if ((dp = list_open(s, d, i, &r)) == NULL)
 		return r;
 	for (;;) {
@@ -507,7 +707,8 @@ x402_spool_stale(struct x402_spool *s, struct x402_buf *names,
 				    errno);
 			break;
 		}
-		if (!name_ok(de->d_name))
+		if (!(i == D_TMP ? tmp_name_ok(de->d_name) :
+		    name_ok(de->d_name)))
 			continue;
 		if (fstatat(s->fd[i], de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
 			if (errno == ENOENT)
@@ -515,8 +716,10 @@ x402_spool_stale(struct x402_spool *s, struct x402_buf *names,
 			r = io_fail(d, s, "stat", subdir[i], de->d_name, errno);
 			break;
 		}
+		if (!S_ISREG(st.st_mode))
+			continue;	/* never moved or removed */
 		t = st.st_mtime > st.st_ctime ? st.st_mtime : st.st_ctime;
-		if (t > now || (uint64_t)(now - t) < max_age)
+		if (max_age > 0 && (t > now || (uint64_t)(now - t) < max_age))
 			continue;
 		if ((r = x402_buf_printf(names, "%s\n", de->d_name)) != 0) {
 			r = x402_fail(d, r, "spool %s: list of stale %s/ "

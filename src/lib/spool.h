@@ -20,10 +20,23 @@
  *    no hard links), fsyncs new/ and removes tmp/NAME.  Any failure is
  *    X402_ERR_IO with the system call and errno text in the detail, and
  *    leaves nothing in new/ (see x402_spool_write for the one window).
- *  - NAME is "SECONDS.PID.RANDOM" (RANDOM: 16 hex digits), at most
- *    X402_SPOOL_NAMEMAX bytes of [0-9A-Za-z._-], never starting with ".".
- *    Functions that take a name refuse any other (X402_ERR_INVAL), so a
- *    name can never reach outside its subdirectory.
+ *  - NAME is "SECONDS.PID.RANDOM": 1 to 20 digits, 1 to 10 digits and
+ *    16 lowercase hex digits, as x402_spool_write makes it.  Functions
+ *    that take a name refuse any other (X402_ERR_INVAL), so a name can
+ *    never reach outside its subdirectory; listings skip any other.
+ *  - Whoever can write DIR (the web user, through the group) is not
+ *    trusted with the payout's files.  x402_spool_open opens the four
+ *    subdirectories without following a symbolic link (openat with
+ *    O_DIRECTORY | O_NOFOLLOW) and refuses (X402_ERR_PERM) one that is
+ *    a link, lies on another device than DIR or belongs to another uid
+ *    than DIR; every later step goes through those descriptors, so a
+ *    subdirectory swapped afterwards is never reached.  DIR itself is
+ *    the operator's path and may be reached through links.
+ *  - Only regular files are read, moved or removed: a record is opened
+ *    with O_NOFOLLOW | O_NONBLOCK and fstat()ed, so a symbolic link, a
+ *    FIFO, a device or a directory under a receipt name is never read
+ *    nor claimed; claims and listings skip it and leave it where it is,
+ *    and the calls that take a name refuse it (X402_ERR_PERM).
  *  - A consumer claims a record by rename() from new/ into cur/: of many
  *    consumers racing for one record exactly one wins.  A claim is not
  *    fsynced: after a host crash a record may be back in new/ and be
@@ -51,15 +64,20 @@
 
 struct x402_spool;
 
-/* Areas that x402_spool_stale can look at. */
+/* The areas of a spool, for listing (x402_spool_stale), x402_spool_read
+ * and x402_spool_sync. */
 enum x402_spool_area {
 	X402_SPOOL_TMP = 0,	/* writers that died before finishing */
 	X402_SPOOL_CUR = 1,	/* consumers that died before done/quarantine */
+	X402_SPOOL_NEW = 2,	/* records waiting for a consumer */
+	X402_SPOOL_QUARANTINE = 3,	/* records refused (no .reason files) */
 };
 
 /*
  * Opens (creating as above) the spool at dir.  Returns 0, X402_ERR_IO
- * (the path and errno in the detail), X402_ERR_INVAL or X402_ERR_NOMEM.
+ * (the path and errno in the detail), X402_ERR_PERM (a subdirectory is a
+ * symbolic link, on another device or another uid's), X402_ERR_INVAL or
+ * X402_ERR_NOMEM.
  * Out: *sp, to release with x402_spool_close.
  */
 int x402_spool_open(struct x402_spool **sp, struct x402_detail *d,
@@ -86,7 +104,8 @@ int x402_spool_write(struct x402_spool *s, char *name, size_t namecap,
  * Claims one record from new/ into cur/ and reads it.  Names come from
  * the spool's listing of new/, read on from where the previous claim
  * stopped; at its end the listing is read afresh, so records written at
- * any time are found.  Returns 0, X402_ERR_NOTFOUND (a fresh listing of
+ * any time are found.  Entries that are not regular files are skipped
+ * and left in place.  Returns 0, X402_ERR_NOTFOUND (a fresh listing of
  * new/ found no record to claim), X402_ERR_LIMIT (the record is
  * larger than content->max), X402_ERR_IO or X402_ERR_INVAL.
  * Out: name[0..namecap) (namecap > X402_SPOOL_NAMEMAX), *content (reset,
@@ -98,8 +117,24 @@ int x402_spool_claim_next(struct x402_spool *s, char *name, size_t namecap,
     struct x402_buf *content, struct x402_detail *d) X402_WARN_UNUSED;
 
 /*
+ * Reads the record name of an area without claiming it (a dry run), as a
+ * claim reads it (regular files only, never through a link).  Returns 0,
+ * X402_ERR_NOTFOUND, X402_ERR_PERM (not a regular file), X402_ERR_LIMIT
+ * (over content->max), X402_ERR_IO or X402_ERR_INVAL (bad name or area).
+ * Out: *content (reset, then filled).
+ */
+int x402_spool_read(struct x402_spool *s, struct x402_buf *content,
+    struct x402_detail *d, enum x402_spool_area area, const char *name)
+    X402_WARN_UNUSED;
+
+/* fsync()s the directory of an area.  Returns 0, X402_ERR_IO or INVAL. */
+int x402_spool_sync(struct x402_spool *s, struct x402_detail *d,
+    enum x402_spool_area area) X402_WARN_UNUSED;
+
+/*
  * Removes the processed, claimed record cur/name.  Returns 0,
- * X402_ERR_NOTFOUND, X402_ERR_IO or X402_ERR_INVAL (bad name).
+ * X402_ERR_NOTFOUND, X402_ERR_PERM (not a regular file), X402_ERR_IO or
+ * X402_ERR_INVAL (bad name).
  */
 int x402_spool_done(struct x402_spool *s, struct x402_detail *d,
     const char *name) X402_WARN_UNUSED;
@@ -107,8 +142,9 @@ int x402_spool_done(struct x402_spool *s, struct x402_detail *d,
 /*
  * Moves the claimed record cur/name to quarantine/name, then writes
  * quarantine/name.reason (via tmp/, fsynced) holding reason and a
- * newline.  Returns 0, X402_ERR_NOTFOUND (not in cur/), X402_ERR_LIMIT
- * (reason over X402_SPOOL_REASONMAX), X402_ERR_IO or X402_ERR_INVAL.
+ * newline.  Returns 0, X402_ERR_NOTFOUND (not in cur/), X402_ERR_PERM
+ * (not a regular file), X402_ERR_LIMIT (reason over
+ * X402_SPOOL_REASONMAX), X402_ERR_IO or X402_ERR_INVAL.
  */
 int x402_spool_quarantine(struct x402_spool *s, struct x402_detail *d,
     const char *name, const char *reason) X402_WARN_UNUSED;
@@ -116,17 +152,19 @@ int x402_spool_quarantine(struct x402_spool *s, struct x402_detail *d,
 /*
  * Moves quarantine/name back to new/name (to be processed again, after
  * the operator fixed what refused it) and removes its .reason.  Returns
- * 0, X402_ERR_NOTFOUND, X402_ERR_EXISTS (new/name is there), X402_ERR_IO
- * or X402_ERR_INVAL (bad name, or a .reason file named).
+ * 0, X402_ERR_NOTFOUND, X402_ERR_EXISTS (new/name is there),
+ * X402_ERR_PERM (not a regular file), X402_ERR_IO or X402_ERR_INVAL (bad
+ * name, or a .reason file named).
  */
 int x402_spool_unquarantine(struct x402_spool *s, struct x402_detail *d,
     const char *name) X402_WARN_UNUSED;
 
 /*
- * Lists records of an area whose last change (the later of mtime and
- * ctime) is at least max_age seconds before now.  Out: names receives
- * "NAME\n" per record (appended; X402_ERR_LIMIT when it is full), *count
- * the number listed.  Returns 0, X402_ERR_LIMIT, X402_ERR_IO or
+ * Lists the records (regular files with a record name; in tmp/ also
+ * NAME.reason) of an area whose last change (the later of mtime and
+ * ctime) is at least max_age seconds before now (max_age 0: all of
+ * them).  Out: names receives "NAME\n" per record (appended;
+ * X402_ERR_LIMIT when it is full), *count the number listed.  Returns 0, X402_ERR_LIMIT, X402_ERR_IO or
  * X402_ERR_INVAL.  Recovery then calls x402_spool_drop_tmp (tmp/) or
  * x402_spool_requeue (cur/, once sure the consumer is gone).
  */
@@ -134,7 +172,9 @@ int x402_spool_stale(struct x402_spool *s, struct x402_buf *names,
     size_t *count, struct x402_detail *d, enum x402_spool_area area,
     time_t now, unsigned max_age) X402_WARN_UNUSED;
 
-/* Unlinks tmp/name.  Returns 0, X402_ERR_NOTFOUND, X402_ERR_IO, INVAL. */
+/* Unlinks tmp/name (a record or its NAME.reason).  Returns 0,
+ * X402_ERR_NOTFOUND, X402_ERR_PERM (not a regular file), X402_ERR_IO or
+ * X402_ERR_INVAL. */
 int x402_spool_drop_tmp(struct x402_spool *s, struct x402_detail *d,
     const char *name) X402_WARN_UNUSED;
 

@@ -194,9 +194,10 @@ po_ledger_format(struct x402_buf *b, const struct po_ledger *l)
 	(void)x402_hex_encode(inst, sizeof(inst), l->instance,
 	    sizeof(l->instance), X402_HEX_PREFIX_NONE);
 	if ((r = x402_buf_printf(b, MAGIC "\ninstance %s\nseq %llu\n"
-	    "next_batch %llu\nopen_batch %llu\nreceipts %llu\n"
-	    "quarantined %llu\nreceived", inst,
-	    (unsigned long long)l->seq, (unsigned long long)l->next_batch,
+	    "seen_step %llu\nnext_batch %llu\nopen_batch %llu\n"
+	    "receipts %llu\nquarantined %llu\nreceived", inst,
+	    (unsigned long long)l->seq, (unsigned long long)l->seen_step,
+	    (unsigned long long)l->next_batch,
 	    (unsigned long long)l->open_batch,
 	    (unsigned long long)l->receipts,
 	    (unsigned long long)l->quarantined)) != 0 ||
@@ -273,7 +274,7 @@ po_ledger_parse(struct po_ledger *l, struct x402_detail *d, const char *text,
 	char *copy = NULL, *line, *next, *w[WORDS_MAX];
 	unsigned lineno = 0;
 	size_t n;
-	int r = X402_ERR_SYNTAX, ended = 0, row;
+	int r = X402_ERR_SYNTAX, ended = 0, row, have_seen_step = 0;
 	uint64_t v, day, payee;
 
 	if (memchr(text, '\0', len) != NULL)
@@ -307,6 +308,9 @@ po_ledger_parse(struct po_ledger *l, struct x402_detail *d, const char *text,
 				goto bad;
 		} else if (n == 2 && strcmp(w[0], "seq") == 0) {
 			if (get_u64(&l->seq, w[1]))
+				goto bad;
+		} else if (n == 2 && strcmp(w[0], "seen_step") == 0) {
+			if (have_seen_step++ || get_u64(&l->seen_step, w[1]))
 				goto bad;
 		} else if (n == 2 && strcmp(w[0], "next_batch") == 0) {
 			if (get_u64(&l->next_batch, w[1]))
@@ -359,10 +363,14 @@ po_ledger_parse(struct po_ledger *l, struct x402_detail *d, const char *text,
 	}
 	if (!ended || l->nbal == 0 || strcmp(l->bal[0].name, PO_RETAIN) != 0 ||
 	    l->next_batch == 0 || (l->open_batch != 0 &&
-	    l->open_batch >= l->next_batch)) {
+	    l->open_batch >= l->next_batch) || (have_seen_step &&
+	    l->seen_step > l->seq)) {
 		lineno++;
 		goto bad;
 	}
+	/* A ledger written before seen_step existed: the old rule. */
+	if (!have_seen_step)
+		l->seen_step = l->seq;
 	(void)v;
 	r = 0;
 	goto out;

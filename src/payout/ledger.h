@@ -3,8 +3,11 @@
  * STATE/ledger, rewritten atomically (tmp, fsync, rename, fsync dir) at
  * every step of a run.
  *
- * It holds, per payee (by name): the address last used, owed (counted,
- * not yet in a batch), in flight (in the open batch), paid and earned
+ * It holds the number of steps written (seq) and the last of them that
+ * committed records of the seen set (seen_step, see seen.h; a ledger
+ * without that line takes seq); per payee (by name): the address last
+ * used, owed (counted, not yet in a batch), in flight (in the open
+ * batch), paid and earned
  * (all counted shares); the totals received and retained; the next and
  * the open batch ids; per-day earned and paid totals (for reports); and
  * the names of the receipts counted by the last step whose spool records
@@ -48,6 +51,8 @@ struct po_day {
 struct po_ledger {
 	uint8_t instance[16];
 	uint64_t seq;		/* steps written */
+	uint64_t seen_step;	/* the last step that committed seen
+				 * records (seen.h); <= seq */
 	uint64_t next_batch;	/* id of the next batch (from 1) */
 	uint64_t open_batch;	/* 0: none */
 	uint64_t receipts;	/* receipts counted */

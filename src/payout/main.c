@@ -289,40 +289,35 @@ cmd_requeue(struct po_ctx *c, char **names, int n, int all)
 {
 	struct x402_spool *sp = NULL;
 	struct x402_detail d;
-	struct dirent *de;
-	char path[PO_STR_MAX + 16];
-	DIR *dp = NULL;
-	size_t len;
-	int r, i, failed = 0;
+	struct x402_buf list;
+	size_t nq = 0;
+	char *p, *nl;
+	int i, failed = 0;
 
 	if ((all && n > 0) || (!all && n == 0))
 		usage();
 	if (setup_state(c, 1) != 0)
 		return PO_EXIT_FAIL;
-	if ((r = take_lock(c)) != 0)
-		return r;
+	if ((i = take_lock(c)) != 0)
+		return i;
 	if (x402_spool_open(&sp, &d, c->conf->spool) != 0) {
 		X402_LOG_ERR("spool: %s", d.msg);
 		return PO_EXIT_FAIL;
 	}
+	x402_buf_init(&list, 64u << 20);
 	for (i = 0; i < n; i++)
 		failed |= requeue_one(sp, names[i]) != 0;
-	if (all) {
-		snprintf(path, sizeof(path), "%s/quarantine", c->conf->spool);
-		if ((dp = opendir(path)) == NULL) {
-			X402_LOG_ERR("%s: %s", path, strerror(errno));
-			failed = 1;
-		}
-		while (dp != NULL && (de = readdir(dp)) != NULL) {
-			len = strlen(de->d_name);
-			if (de->d_name[0] == '.' || (len >= 7 &&
-			    strcmp(de->d_name + len - 7, ".reason") == 0))
-				continue;
-			failed |= requeue_one(sp, de->d_name) != 0;
-		}
-		if (dp != NULL)
-			closedir(dp);
+	if (all && x402_spool_stale(sp, &list, &nq, &d,
+	    X402_SPOOL_QUARANTINE, time(NULL), 0) != 0) {
+		X402_LOG_ERR("%s", d.msg);
+		failed = 1;
 	}
+	for (p = list.p; all && p != NULL && (nl = strchr(p, '\n')) != NULL;
+	    p = nl + 1) {
+		*nl = '\0';
+		failed |= requeue_one(sp, p) != 0;
+	}
+	x402_buf_free(&list);
 	x402_spool_close(sp);
 	return failed ? PO_EXIT_FAIL : PO_EXIT_OK;
 }

@@ -3,7 +3,6 @@
  */
 #include "autoconfig.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -291,21 +290,6 @@ quarantine(struct counter *k, struct x402_spool *sp, const char *name,
 	return 0;
 }
 
-static int
-fsync_dir(const char *spool, const char *sub)
-{
-	char path[PO_STR_MAX + 16];
-	int fd, r = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", spool, sub);
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	if (fsync(fd) != 0)
-		r = -1;
-	close(fd);
-	return r;
-}
-
 /*
  * Receipts left in cur/ by a run that was killed: those the ledger has
  * counted are removed, the others go back to new/ to be counted.
@@ -341,11 +325,9 @@ recover_cur(struct po_ctx *c, struct x402_spool *sp)
 			goto out;
 		}
 	}
-	if (fsync_dir(c->conf->spool, "cur") != 0 ||
-	    fsync_dir(c->conf->spool, "new") != 0) {
-		X402_LOG_ERR("spool %s: fsync: %s", c->conf->spool,
-		    strerror(errno));
-		r = X402_ERR_IO;
+	if ((r = x402_spool_sync(sp, &d, X402_SPOOL_CUR)) != 0 ||
+	    (r = x402_spool_sync(sp, &d, X402_SPOOL_NEW)) != 0) {
+		X402_LOG_ERR("%s", d.msg);
 		goto out;
 	}
 	if (n > 0)
@@ -377,7 +359,7 @@ verify_setup(struct counter *k)
 		return r;
 	}
 	k->min_time = now - (int64_t)c->conf->verify_window;
-	if ((r = po_seen_open(&k->seen, &d, c->statefd, c->ledger.seq,
+	if ((r = po_seen_open(&k->seen, &d, c->statefd, c->ledger.seen_step,
 	    k->min_time, c->dry_run)) != 0)
 		X402_LOG_ERR("state: %s", d.msg);
 	return r;
@@ -402,47 +384,43 @@ setup_rows(struct counter *k)
 	return 0;
 }
 
-/* Dry run: reads dir/sub records without touching them. */
+/* Dry run: reads the records of an area without touching them. */
 static int
-count_dry_dir(struct counter *k, const char *sub)
+count_dry_area(struct counter *k, struct x402_spool *sp,
+    enum x402_spool_area area, const char *sub)
 {
-	char path[PO_STR_MAX + 16];
 	struct x402_detail d;
-	struct x402_buf b;
-	struct dirent *de;
-	DIR *dp;
-	int fd, r = 0;
-	ssize_t n;
+	struct x402_buf names, b;
+	size_t n = 0;
+	char *p, *nl;
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", k->c->conf->spool, sub);
-	if ((dp = opendir(path)) == NULL)
-		return errno == ENOENT ? 0 : X402_ERR_IO;
+	x402_buf_init(&names, 64u << 20);
 	x402_buf_init(&b, X402_RECEIPT_MAX);
-	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.' ||
-		    po_ledger_counted_has(&k->c->ledger, de->d_name))
-			continue;
-		if ((fd = openat(dirfd(dp), de->d_name, O_RDONLY |
-		    O_CLOEXEC | O_NOFOLLOW)) < 0)
-			continue;
-		x402_buf_reset(&b);
-		if (x402_buf_reserve(&b, X402_RECEIPT_MAX) == 0 &&
-		    (n = read(fd, b.p, X402_RECEIPT_MAX)) >= 0) {
-			b.len = (size_t)n;
-			r = credit(k, &d, b.p, b.len);
-			if (r > 0)
-				break;
-			if (r < 0) {
-				printf("would quarantine %s/%s: %s\n", sub,
-				    de->d_name, d.msg);
-				k->quarantined++;
-			} else
-				k->counted++;
-			r = 0;
-		}
-		close(fd);
+	if ((r = x402_spool_stale(sp, &names, &n, &d, area, time(NULL),
+	    0)) != 0) {
+		X402_LOG_ERR("%s", d.msg);
+		goto out;
 	}
-	closedir(dp);
+	for (p = names.p; p != NULL && (nl = strchr(p, '\n')) != NULL;
+	    p = nl + 1) {
+		*nl = '\0';
+		if (po_ledger_counted_has(&k->c->ledger, p))
+			continue;
+		r = x402_spool_read(sp, &b, &d, area, p);
+		if (r == X402_ERR_NOTFOUND || r == X402_ERR_PERM)
+			continue;	/* gone meanwhile, or not a record */
+		if (r == 0 && (r = credit(k, &d, b.p, b.len)) > 0)
+			goto out;
+		if (r < 0) {
+			printf("would quarantine %s/%s: %s\n", sub, p, d.msg);
+			k->quarantined++;
+		} else
+			k->counted++;
+	}
+	r = 0;
+out:
+	x402_buf_free(&names);
 	x402_buf_free(&b);
 	return r;
 }
@@ -466,16 +444,16 @@ po_count(struct po_ctx *c)
 		goto out;
 	if ((r = verify_setup(&k)) != 0)
 		goto out;
+	if ((r = x402_spool_open(&sp, &d, c->conf->spool)) != 0) {
+		X402_LOG_ERR("spool: %s", d.msg);
+		goto out;
+	}
 	if (c->dry_run) {
-		if ((r = count_dry_dir(&k, "cur")) == 0)
-			r = count_dry_dir(&k, "new");
+		if ((r = count_dry_area(&k, sp, X402_SPOOL_CUR, "cur")) == 0)
+			r = count_dry_area(&k, sp, X402_SPOOL_NEW, "new");
 		printf("would count %llu new receipts (%llu to quarantine)\n",
 		    (unsigned long long)k.counted,
 		    (unsigned long long)k.quarantined);
-		goto out;
-	}
-	if ((r = x402_spool_open(&sp, &d, c->conf->spool)) != 0) {
-		X402_LOG_ERR("spool: %s", d.msg);
 		goto out;
 	}
 	if ((r = recover_cur(c, sp)) != 0)
@@ -518,13 +496,18 @@ po_count(struct po_ctx *c)
 		}
 		if (inchunk == 0)
 			break;
-		if (c->ledger.ncounted == 0)
-			continue;
+		/* A chunk that only quarantined is saved too: the ledger's
+		 * count of quarantined receipts is what status shows. */
 		if ((r = po_seen_flush(&k.seen, &d)) != 0) {
 			X402_LOG_ERR("%s", d.msg);
 			goto out;
 		}
 		po_crash_point("before-count");
+		/* This save commits the seen records tagged seq + 1 (see
+		 * seen.h): only a save of a count step, in a process that
+		 * loaded the seen set, moves seen_step. */
+		if (c->conf->verify == PO_VERIFY_CHAIN)
+			c->ledger.seen_step = c->ledger.seq + 1;
 		if ((r = po_ledger_save(&c->ledger, &d, c->statefd)) != 0) {
 			X402_LOG_ERR("ledger: %s", d.msg);
 			goto out;
@@ -539,9 +522,9 @@ po_count(struct po_ctx *c)
 			}
 			po_crash_point("done");
 		}
-		if (fsync_dir(c->conf->spool, "cur") != 0) {
-			X402_LOG_ERR("spool: fsync cur/: %s", strerror(errno));
-			r = X402_ERR_IO;
+		if (c->ledger.ncounted > 0 &&
+		    (r = x402_spool_sync(sp, &d, X402_SPOOL_CUR)) != 0) {
+			X402_LOG_ERR("%s", d.msg);
 			goto out;
 		}
 		c->ledger.ncounted = 0;

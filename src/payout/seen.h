@@ -16,10 +16,28 @@
  * Rules:
  *  - Records are appended and fsync()ed (po_seen_flush) before the
  *    ledger step that counts their receipts is saved, and tagged with
- *    that step's number.  On load, records of a step the ledger never
- *    saved (the run died between the two) are dropped, so their
- *    receipts, put back in new/ by the restart, count again: exactly
- *    once.  A torn last record is dropped the same way.
+ *    that step's number (ledger seq + 1).  That save also sets the
+ *    ledger's seen_step to its own number: seen_step is the last step
+ *    that committed seen records, and only the save of a count step, in
+ *    a process that loaded the seen set, ever moves it.  On load the
+ *    caller passes seen_step as `committed`, and records tagged above it
+ *    are dropped (and the file rewritten before anything is appended),
+ *    so their receipts, put back in new/ by the restart, count again:
+ *    exactly once.  A torn last record is dropped the same way.
+ *  - Why seen_step and not seq: a step number can be used twice.  Two
+ *    faults in a row: (1) a run commits a batch and is killed (seq S);
+ *    (2) the next run cannot finish the batch (the wallet has no gas),
+ *    counts new receipts, tags their transfers S + 1, flushes them and
+ *    is killed before its ledger save; (3) the run after that finishes
+ *    the batch first, and that save is step S + 1.  Judged by seq, the
+ *    records of (2) would now look committed and the genuine receipts,
+ *    requeued from cur/, would be quarantined as copies of themselves
+ *    (and again after every requeue).  Judged by seen_step, still the
+ *    step of the last count in (1) or before, they are dropped, whatever
+ *    order the run does its work in: a record is kept only when the
+ *    save of the very step that tagged it happened, because seen_step
+ *    only moves in a process that dropped every uncommitted record
+ *    first, and every tag it writes is above the seen_step it loaded.
  *  - Records whose block is older than the window are dropped on load,
  *    and the horizon moves up to the window's start: the set can vouch
  *    only for transfers at or after the horizon, so the caller refuses
@@ -72,7 +90,8 @@ int po_seen_parse(struct po_seen *s, struct x402_detail *d, const uint8_t *p,
 
 /*
  * Loads STATE/seen (dirfd: the state directory; created if missing),
- * keeping records of steps <= committed and blocks at or after
+ * keeping records of steps <= committed (the ledger's seen_step) and
+ * blocks at or after
  * min_time; rewrites the file atomically when it dropped anything.
  * Returns 0, X402_ERR_IO, X402_ERR_SYNTAX (not a seen file),
  * X402_ERR_LIMIT or X402_ERR_NOMEM.  Out: *s (po_seen_close, also on

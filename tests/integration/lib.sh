@@ -133,8 +133,10 @@ start_facilitator() {
 # with x402-gate $GATE_ARGS -c $X402_OUT/NAME.conf (FastCGI, $GATE_PROCS
 # workers each, default 1); $LIGHTTPD_EXTRA is added to the server's
 # settings, $LIGHTTPD_FCGI_EXTRA (e.g. ', "x-sendfile" => "enable"') to
-# each FastCGI backend's; waits until /FIRST answers.  lighttpd -D sends the gates'
-# stderr to $X402_OUT/lighttpd.out.
+# each FastCGI backend's; $LIGHTTPD_AS (words, e.g. "setpriv --reuid=U
+# ... --") is put before lighttpd to run it as another user; waits until
+# /FIRST answers.  lighttpd -D sends the gates' stderr to
+# $X402_OUT/lighttpd.out.
 lighttpd_gates() {
 	{
 		cat <<CONF
@@ -154,7 +156,7 @@ CONF
 		done
 		echo ")"
 	} >"$X402_OUT/lighttpd.conf"
-	/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" \
+	${LIGHTTPD_AS:-} /usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" \
 	    >"$X402_OUT/lighttpd.out" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_http "http://127.0.0.1:$PORT/$1" ||

@@ -178,6 +178,9 @@ check "garbage: run still succeeds" test $? -eq 0
 check "garbage: quarantined with a reason" test -f "$A/spool/quarantine/1700000000.1.00000000deadbeef.reason" -a \
     -f "$A/spool/quarantine/1700000000.1.00000000deadbee2.reason"
 check "garbage: reason logged" grep -q "quarantined" "$A/garbage.out"
+"$po" -c "$A/payout.conf" status >"$A/status2.out" 2>&1
+check "status counts what a run that counted nothing quarantined" \
+    grep -q "receipts counted 1000, quarantined 2;" "$A/status2.out"
 flock "$A/state/lock" sleep 3 &
 fpid=$!
 sleep 0.3
@@ -302,36 +305,36 @@ rcpt() {
 	    >"$G/spool/new/$1"
 }
 t1=$(xfer 1111) && t2=$(xfer 2222) && t3=$(xfer 3333) || bad "transfers"
-rcpt 1700000001.7.01 1111 "$t1"
-rcpt 1700000001.7.02 2222 "$t2"
-rcpt 1700000001.7.03 3333 "$t3"
-rcpt 1700000001.7.04 1111 "$t1"			# a copy of .01
-rcpt 1700000001.7.05 1111 0x$(printf '%064d' 42)	# no such transaction
-rcpt 1700000001.7.06 999999 "$t2"			# more than was paid
-rcpt 1700000001.7.07 5 ""				# nothing to check
+rcpt 1700000001.7.0000000000000001 1111 "$t1"
+rcpt 1700000001.7.0000000000000002 2222 "$t2"
+rcpt 1700000001.7.0000000000000003 3333 "$t3"
+rcpt 1700000001.7.0000000000000004 1111 "$t1"			# a copy of .01
+rcpt 1700000001.7.0000000000000005 1111 0x$(printf '%064d' 42)	# no such transaction
+rcpt 1700000001.7.0000000000000006 999999 "$t2"			# more than was paid
+rcpt 1700000001.7.0000000000000007 5 ""				# nothing to check
 echo "6666 672 1998 1998 1998 0" >"$G/expect"
 "$po" -c "$G/payout.conf" run >"$G/run.out" 2>&1
 check "verify: run exits 0" test $? -eq 0
 check "verify: genuine receipts paid exactly" verify "$G" 16
 check "verify: copy in the same run quarantined (one of the two)" test \
-    "$(cat "$G"/spool/quarantine/1700000001.7.0[14].reason 2>/dev/null | grep -c 'already counted')" -eq 1
-check "verify: invented transaction quarantined" sh -c "grep -q 'is not on chain' '$G/spool/quarantine/1700000001.7.05.reason'"
-check "verify: inflated amount quarantined" sh -c "grep -q 'no transfer of' '$G/spool/quarantine/1700000001.7.06.reason'"
-check "verify: receipt without transaction quarantined" sh -c "grep -q 'no settlement transaction' '$G/spool/quarantine/1700000001.7.07.reason'"
-rcpt 1700000001.7.08 3333 "$t3"			# a copy, a run later
+    "$(cat "$G"/spool/quarantine/1700000001.7.000000000000000[14].reason 2>/dev/null | grep -c 'already counted')" -eq 1
+check "verify: invented transaction quarantined" sh -c "grep -q 'is not on chain' '$G/spool/quarantine/1700000001.7.0000000000000005.reason'"
+check "verify: inflated amount quarantined" sh -c "grep -q 'no transfer of' '$G/spool/quarantine/1700000001.7.0000000000000006.reason'"
+check "verify: receipt without transaction quarantined" sh -c "grep -q 'no settlement transaction' '$G/spool/quarantine/1700000001.7.0000000000000007.reason'"
+rcpt 1700000001.7.0000000000000008 3333 "$t3"			# a copy, a run later
 "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
-check "verify: copy in a later run quarantined" sh -c "grep -q 'already counted' '$G/spool/quarantine/1700000001.7.08.reason'"
+check "verify: copy in a later run quarantined" sh -c "grep -q 'already counted' '$G/spool/quarantine/1700000001.7.0000000000000008.reason'"
 check "verify: still exactly the genuine total" verify "$G" 16
 t4=$(xfer 4444) || bad "transfer 4"
-rcpt 1700000001.7.09 4444 "$t4"
+rcpt 1700000001.7.0000000000000009 4444 "$t4"
 X402_PAYOUT_CRASH_AT=before-count:1 "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
 check "verify: run killed after recording the transfer" test $? -eq 137
 "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
 echo "4444 445 1333 1333 1333 0" >>"$G/expect"
 check "verify: killed run's receipt counted once after restart" verify "$G" 16
-check "verify: it was not taken for a copy" test ! -e "$G/spool/quarantine/1700000001.7.09"
+check "verify: it was not taken for a copy" test ! -e "$G/spool/quarantine/1700000001.7.0000000000000009"
 t5=$(xfer 5555) || bad "transfer 5"
-rcpt 1700000001.7.10 5555 "$t5"
+rcpt 1700000001.7.0000000000000010 5555 "$t5"
 rpc() {
 	curl -s -H 'Content-Type: application/json' "$RPC_URL" -d \
 	    '{"jsonrpc":"2.0","id":1,"method":"'"$1"'","params":'"$2"'}' >/dev/null
@@ -340,38 +343,38 @@ rpc evm_increaseTime '[7200]' && rpc evm_mine '[]'
 sed 's/^verify = chain$/verify = chain\
 verify_window = 1h/' "$G/payout.conf" >"$G/window.conf"
 "$po" -c "$G/window.conf" run >>"$G/run.out" 2>&1
-check "verify: receipt older than verify_window quarantined" sh -c "grep -q 'before verify_window' '$G/spool/quarantine/1700000001.7.10.reason'"
+check "verify: receipt older than verify_window quarantined" sh -c "grep -q 'before verify_window' '$G/spool/quarantine/1700000001.7.0000000000000010.reason'"
 t6=$(xfer 6666) || bad "transfer 6"
-rcpt 1700000001.7.11 6666 "$t6"
+rcpt 1700000001.7.0000000000000011 6666 "$t6"
 sed "s|^rpc = .*|rpc = http://127.0.0.1:$deadport|" "$G/payout.conf" >"$G/down.conf"
 "$po" -c "$G/down.conf" run >"$G/down.out" 2>&1
 check "verify: chain unreachable: run fails, nothing quarantined" test $? -ne 0 -a \
-    ! -e "$G/spool/quarantine/1700000001.7.11"
+    ! -e "$G/spool/quarantine/1700000001.7.0000000000000011"
 "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
 echo "6666 669 1999 1999 1999 0" >>"$G/expect"
 check "verify: chain back: counted and paid" verify "$G" 16
-"$po" -c "$G/payout.conf" requeue 1700000001.7.nothere >"$G/rq.out" 2>&1
+"$po" -c "$G/payout.conf" requeue 1700000001.7.00000000000000ff >"$G/rq.out" 2>&1
 check "requeue: an unknown name fails and says so" test $? -eq 1 -a \
     -n "$(grep 'does not exist' "$G/rq.out")"
-"$po" -c "$G/payout.conf" requeue 1700000001.7.10 >>"$G/rq.out" 2>&1
+"$po" -c "$G/payout.conf" requeue 1700000001.7.0000000000000010 >>"$G/rq.out" 2>&1
 check "requeue: the too-old receipt is back in new/" test $? -eq 0 -a \
-    -f "$G/spool/new/1700000001.7.10" -a ! -e "$G/spool/quarantine/1700000001.7.10.reason"
+    -f "$G/spool/new/1700000001.7.0000000000000010" -a ! -e "$G/spool/quarantine/1700000001.7.0000000000000010.reason"
 "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
 check "verify: a wider window does not revive what the seen set forgot" \
-    sh -c "grep -q 'still vouches for' '$G/spool/quarantine/1700000001.7.10.reason'"
+    sh -c "grep -q 'still vouches for' '$G/spool/quarantine/1700000001.7.0000000000000010.reason'"
 check "verify: ...and nothing more was paid" verify "$G" 16
 # A receipt refused for a fixable reason (a wrong RPC node: another chain
 # that never saw the transaction) is counted once requeued.
 port2=$(node "$ch/freeport.mjs")
 "$ch/start-chain.sh" "$out/chain2" "$port2" >"$out/chain2.log" 2>&1 || bad "second chain"
 t7=$(xfer 7777) || bad "transfer 7"
-rcpt 1700000001.7.12 7777 "$t7"
+rcpt 1700000001.7.0000000000000012 7777 "$t7"
 sed "s|^rpc = .*|rpc = http://127.0.0.1:$port2|" "$G/payout.conf" >"$G/other.conf"
 "$po" -c "$G/other.conf" run >>"$G/run.out" 2>&1
 "$ch/stop-chain.sh" "$out/chain2" >/dev/null 2>&1
 check "verify: another chain's node: quarantined as not on chain" \
-    sh -c "grep -q 'is not on chain' '$G/spool/quarantine/1700000001.7.12.reason'"
-"$po" -c "$G/payout.conf" requeue 1700000001.7.12 >>"$G/rq.out" 2>&1 &&
+    sh -c "grep -q 'is not on chain' '$G/spool/quarantine/1700000001.7.0000000000000012.reason'"
+"$po" -c "$G/payout.conf" requeue 1700000001.7.0000000000000012 >>"$G/rq.out" 2>&1 &&
     "$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
 echo "7777 778 2333 2333 2333 0" >>"$G/expect"
 check "requeue: after the fix it is counted and paid" verify "$G" 16
@@ -381,4 +384,45 @@ check "requeue --all: the forgeries are refused again, nothing more paid" \
     verify "$G" 16
 check "requeue --all: every forgery back in quarantine" test \
     "$(ls "$G/spool/quarantine" | grep -vc reason)" -eq 6
+
+# ---- 8. two faults in a row (seen.h) ----------------------------------------
+# A run is killed right after committing its batch; the next cannot finish
+# the batch (the wallet has no ETH for gas), counts a new genuine receipt,
+# flushes the seen set and is killed before saving the ledger; the run
+# after that finishes the batch first and must count the receipt once,
+# not quarantine it as a copy of itself.
+t8=$(xfer 8888) || bad "transfer 8"
+rcpt 1700000001.7.0000000000000013 8888 "$t8"
+X402_PAYOUT_CRASH_AT=committed:1 "$po" -c "$G/payout.conf" run >"$G/2f.out" 2>&1
+check "two faults: run 1 killed after committing its batch" test $? -eq 137 -a \
+    -n "$(grep '^open_batch [1-9]' "$G/state/ledger")"
+echo "8888 890 2666 2666 2666 0" >>"$G/expect"
+gas=$(eth "$PAYTO")
+rpc anvil_setBalance '["'"$PAYTO"'","0x0"]'
+t9=$(xfer 9999) || bad "transfer 9"
+rcpt 1700000001.7.0000000000000014 9999 "$t9"
+sed 's/^timeout = .*/timeout = 1/' "$G/payout.conf" >"$G/nogas.conf"
+X402_PAYOUT_CRASH_AT=before-count:1 "$po" -c "$G/nogas.conf" run >>"$G/2f.out" 2>&1
+rc=$?
+rpc anvil_setBalance '["'"$PAYTO"'","'"$gas"'"]'
+check "two faults: run 2 (no gas) killed after flushing the seen set" \
+    test $rc -eq 137 -a -n "$(grep '^open_batch [1-9]' "$G/state/ledger")"
+"$po" -c "$G/payout.conf" run >>"$G/2f.out" 2>&1
+check "two faults: run 3 exits 0" test $? -eq 0
+echo "9999 1002 2999 2999 2999 0" >>"$G/expect"
+check "two faults: the new receipt is not taken for a copy" \
+    test ! -e "$G/spool/quarantine/1700000001.7.0000000000000014"
+check "two faults: chain == ledger == expected" verify "$G" 16
+
+# ---- 9. spool trust: a web user links cur/ to the payout's state -------------
+mv "$G/spool/cur" "$G/spool/cur.real" && ln -s "$G/state" "$G/spool/cur"
+"$po" -c "$G/payout.conf" run >"$G/link.out" 2>&1
+rc=$?
+check "spool trust: cur/ a symlink: the run refuses the spool" \
+    test $rc -eq 1 -a -n "$(grep 'cur is a symbolic link' "$G/link.out")"
+check "spool trust: ledger and seen set stay in the state directory" \
+    test -f "$G/state/ledger" -a -f "$G/state/seen" -a -z "$(ls "$G/spool/new")"
+rm -f "$G/spool/cur" && mv "$G/spool/cur.real" "$G/spool/cur"
+"$po" -c "$G/payout.conf" run >>"$G/run.out" 2>&1
+check "spool trust: the real cur/ back: runs again, nothing more paid" verify "$G" 16
 finish
