@@ -123,6 +123,22 @@ env_unsafe(const char *v)
 	return 0;
 }
 
+/*
+ * The usage channel of an upto route (x402.conf(5) USAGE): the gate
+ * announces X402_USAGE_FD=3 and hands the command fd 3, a pipe of its own.
+ * It is passed on to the command, nothing else above 2.  Returns the
+ * descriptor to keep, or -1.
+ */
+static int
+usage_fd(void)
+{
+	const char *v = getenv("X402_USAGE_FD");
+
+	if (v == NULL || strcmp(v, "3") != 0 || fcntl(3, F_GETFD) == -1)
+		return -1;
+	return 3;
+}
+
 static void
 on_signal(int sig)
 {
@@ -211,7 +227,7 @@ main(int argc, char **argv)
 	gid_t rgid = getgid();
 	size_t i, n = 0;
 	pid_t pid, self = getpid();
-	int fd;
+	int fd, use = usage_fd();
 
 	if (argc < 4 || strcmp(argv[2], "--") != 0)
 		refuse("%s", "usage: x402-spawn USER -- /path/to/command "
@@ -249,11 +265,14 @@ main(int argc, char **argv)
 	}
 	envp[n] = NULL;
 	for (fd = 3; fd < 1024; fd++)	/* run.c closed them already */
-		(void)close(fd);
+		if (fd != use)
+			(void)close(fd);
 	if ((pid = fork()) == -1)
 		refuse("fork: %s", strerror(errno));
 	if (pid == 0)
 		child(pw, self, argv + 3, envp);
+	if (use >= 0)
+		(void)close(use);	/* the command's alone: EOF when it ends */
 	(void)setpgid(pid, pid);	/* before any signal is forwarded */
 	/* Keep the caller's real ids; take the command user's effective. */
 	if (setgroups(0, NULL) != 0 ||

@@ -55,9 +55,15 @@ command_timeout = 10s
 workdir = $X402_OUT/work
 CONF
 spawn-fcgi -s "$X402_OUT/run/stt.sock" -M 0666 -F 1 \
-    -- "$GATE" -g "$X402_OUT/etc/x402.conf" \
+    -P "$X402_OUT/spawn-stt.pid" -- "$GATE" -g "$X402_OUT/etc/x402.conf" \
     -c "$X402_OUT/etc/stt.conf" >"$X402_OUT/spawn-stt.log" 2>&1
 eq "spawn-fcgi started the cgi route's worker" "$?" 0
+for p in $(cat "$X402_OUT/spawn-stt.pid" 2>/dev/null); do
+	case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) in
+	*"x402-gate -g $X402_OUT/etc/x402.conf -c $X402_OUT/etc/stt.conf"*)
+		STT_PID=$p ;;
+	esac
+done
 
 # The worker pool, as contrib/nginx/x402.conf says (2 processes).
 spawn-fcgi -s "$X402_OUT/run/ocr.sock" -M 0666 -F 2 \
@@ -72,6 +78,7 @@ for p in $(cat "$X402_OUT/spawn.pid" 2>/dev/null); do
 	esac
 done
 check "two workers running" test "$(echo $PIDS | wc -w)" -ge 3
+PIDS="$PIDS ${STT_PID:-}"
 check "the socket exists" test -S "$X402_OUT/run/ocr.sock"
 
 # The server block of contrib/nginx/x402.conf with our port and paths.
