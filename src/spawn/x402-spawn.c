@@ -14,7 +14,11 @@
  * effective uid (so it may signal the command), forwards SIGTERM to the
  * command's process group, kills that group when the command ends and
  * exits with the command's status.  The command cannot signal the gate's
- * processes or reach the gate's files.
+ * processes or reach the gate's files.  The supervisor is a child
+ * subreaper: a descendant that left the command's group (setsid) comes
+ * back to it when its parent dies, and is killed and reaped before the
+ * supervisor exits (the gate's own sweep could not: it runs as another
+ * user).
  */
 #include "autoconfig.h"
 
@@ -42,6 +46,7 @@
 #define SPAWN_LINES_MAX	1000	/* lines of the config */
 #define SPAWN_ENV_MAX	1024	/* environment variables kept */
 #define SPAWN_GRACE_S	1	/* TERM -> KILL of the command's group */
+#define SPAWN_SWEEP_MS	2000	/* at most, to kill what the command left */
 
 extern char **environ;
 
@@ -174,6 +179,51 @@ child(const struct passwd *pw, pid_t parent, char **argv, char **envp)
 	refuse("cannot execute the command: %s", strerror(errno));
 }
 
+/*
+ * Kills and reaps every process left below the supervisor (reparented
+ * to it, a subreaper, when their parents died), in rounds, until none
+ * is left or SPAWN_SWEEP_MS passed.  Only its own children are named,
+ * read from /proc/self/task/PID/children, so no other process is hit.
+ */
+static void
+sweep(void)
+{
+	char path[64], buf[4096];
+	int round, fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)getpid());
+	for (round = 0; round < SPAWN_SWEEP_MS / 10; round++) {
+		ssize_t n;
+		char *p, *end;
+		int any = 0;
+
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return;		/* no child left */
+		buf[n] = '\0';
+		for (p = buf; *p != '\0'; p = end) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 1) {
+				kill((pid_t)-pid, SIGKILL);
+				kill((pid_t)pid, SIGKILL);
+				any = 1;
+			}
+		}
+		if (!any)
+			return;
+		usleep(10000);
+	}
+}
+
 /* The parent: forward SIGTERM, reap, kill the group, pass the status on. */
 static void
 supervise(pid_t pid)
@@ -209,6 +259,7 @@ supervise(pid_t pid)
 		sigsuspend(&none);	/* SIGCHLD, SIGTERM, SIGALRM, ... */
 	}
 	kill(-pid, SIGKILL);		/* helpers left in its group */
+	sweep();			/* and those that left it */
 	if (WIFSIGNALED(status)) {
 		signal(WTERMSIG(status), SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -267,6 +318,8 @@ main(int argc, char **argv)
 	for (fd = 3; fd < 1024; fd++)	/* run.c closed them already */
 		if (fd != use)
 			(void)close(fd);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		refuse("prctl: %s", strerror(errno));
 	if ((pid = fork()) == -1)
 		refuse("fork: %s", strerror(errno));
 	if (pid == 0)

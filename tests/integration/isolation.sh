@@ -155,6 +155,28 @@ for f in "$CLAIMS/probe" "$DRAFTS/probe" "$SPOOL/tmp/probe" "$SPOOL/new/probe"; 
 done
 check "no forged file anywhere" sh -c "! ls '$CLAIMS/forged' '$DRAFTS/forged' \
     '$SPOOL/tmp/forged' '$SPOOL/new/forged' 2>/dev/null | grep -q ."
+# A descendant that left the command's group (setsid) runs as the command
+# user: the gate cannot signal it, the spawner (a subreaper) ends it.
+n=0
+while [ ! -s "$X402_OUT/work/escaped.pid" ] && [ $n -lt 20 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+esc=$(cat "$X402_OUT/work/escaped.pid" 2>/dev/null)
+check "the command left a setsid descendant (pid recorded)" \
+    sh -c "echo '$esc' | grep -q '^[0-9][0-9]*$'"
+n=0
+while [ -n "$esc" ] && kill -0 "$esc" 2>/dev/null &&
+    [ $n -lt $(( 30 * X402_TEST_SCALE )) ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+if [ -n "$esc" ] && kill -0 "$esc" 2>/dev/null; then
+	not_ok "the setsid descendant of the command outlived its run"
+	kill -9 "$esc"	# ours (the pid file)
+else
+	ok "the setsid descendant of the command outlived nothing"
+fi
 after=$(balance "$PAYTO")
 eq "the payment moved exactly the price" "$((after - before))" 1000
 eq "and its receipt is in the spool" \
