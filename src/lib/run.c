@@ -327,10 +327,6 @@ set_limit(int res, uint64_t v)
 	return setrlimit(res, &rl);
 }
 
-/*
- * The child: runs between fork and execve, async-signal-safe calls only.
- * in_r, out_w, err_w, rep_w are the parent's descriptors (any number).
- */
 /* The lowest descriptor the child may keep for itself: fd 3 is the
    usage channel's when there is one. */
 static int
@@ -358,6 +354,11 @@ usage_dup(int use_w, int lo)
 	return 0;
 }
 
+/*
+ * The child: runs between fork and execve, async-signal-safe calls only.
+ * in_r, out_w, err_w, rep_w are the parent's descriptors (any number);
+ * use_w is the usage pipe's write end, or -1 for none.
+ */
 static void __attribute__((noreturn))
 child(const char *const argv[], char *const envp[],
     const struct x402_run_opts *o, int in_r, int out_w, int err_w, int rep_w,

@@ -12,9 +12,9 @@
  *    a caller fd, or /dev/null, and, when the caller asks for it, fd 3
  *    (X402_RUN_USAGE_FD) = the usage channel, a pipe captured with its
  *    own small cap apart from the output.  Every other descriptor is
- *    closed.  Signal
- *    dispositions are default, the signal mask is empty, umask is 077, and
- *    the child leads its own process group (setpgid(0, 0)).
+ *    closed.  Signal dispositions are default, the signal mask is empty,
+ *    umask is 077, and the child leads its own process group
+ *    (setpgid(0, 0)).
  *  - Any setup step that fails in the child (chdir, rlimit, nice, dropping
  *    privileges, exec) fails closed: the child writes one line to its
  *    stderr and exits 127 without running the command; the result says
