@@ -160,25 +160,19 @@ out:
 	x402_buf_free(&rp->body);
 }
 
-/* A plain error reply with a JSON body {"error": ...}. */
+/* An error reply with a JSON body {"error": msg}; Retry-After if set. */
 static void
-fail(struct req *q, int status, const char *fmt, ...) X402_PRINTF(3, 4);
-
-static void
-fail(struct req *q, int status, const char *fmt, ...)
+error_reply(struct req *q, int status, unsigned retry_after, const char *msg)
 {
 	struct reply rp;
 	struct json_object *o;
-	char msg[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	reply_init(&rp, status);
 	cors(q, &rp);
 	hdr(&rp, "Content-Type", "application/json");
 	hdr(&rp, "Cache-Control", "no-store");
+	if (retry_after > 0)
+		hdr(&rp, "Retry-After", "%u", retry_after);
 	o = json_object_new_object();
 	if (o == NULL || x402_json_add_string(o, "error", msg) != 0 ||
 	    x402_json_append(&rp.body, o) != 0)
@@ -186,6 +180,22 @@ fail(struct req *q, int status, const char *fmt, ...)
 	json_object_put(o);
 	X402_LOG_INFO("route %s: %d: %s", q->r->name, status, msg);
 	reply_send(q, &rp);
+}
+
+/* A plain error reply with a JSON body {"error": ...}. */
+static void
+fail(struct req *q, int status, const char *fmt, ...) X402_PRINTF(3, 4);
+
+static void
+fail(struct req *q, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_reply(q, status, 0, msg);
 }
 
 /*
@@ -1156,6 +1166,7 @@ gate_handle(struct route *r, struct gate_io *io)
 {
 	struct req q;
 	const char *accept, *ua;
+	unsigned wait;
 
 	memset(&q, 0, sizeof(q));
 	q.r = r;
@@ -1184,7 +1195,14 @@ gate_handle(struct route *r, struct gate_io *io)
 	}
 	if (q.hdr != NULL && q.hdr[0] == '\0')
 		q.hdr = NULL;
-	if (q.hdr == NULL)
+	/* The facilitator was away at start-up (settler.c). */
+	if ((wait = route_settler_wait(r, q.hdr != NULL)) > 0)
+		error_reply(&q, 503, wait, q.hdr != NULL ? "payment "
+		    "verification unavailable: the facilitator does not "
+		    "answer; try again later" : "payment requirements "
+		    "unavailable: the facilitator does not answer; try again "
+		    "later");
+	else if (q.hdr == NULL)
 		payment_required(&q, "X-PAYMENT header is required",
 		    "Payment required", NULL, NULL);
 	else

@@ -19,6 +19,7 @@
 
 #include "gate.h"
 #include "log.h"
+#include "preflight.h"
 #include "sanitizer.h"
 
 #define CONFDIR SYSCONFDIR "/x402"
@@ -45,15 +46,20 @@ on_term(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: x402-gate [-t] [-c route.conf] [-g x402.conf] "
+	fprintf(stderr, "usage: x402-gate [-c route.conf] [-g x402.conf] "
 	    "[-n max-requests]\n"
+	    "       x402-gate -t [-c route.conf] [-g x402.conf] [-u user]\n"
 	    "       x402-gate --recover [-c route.conf] [-g x402.conf]\n"
 	    "  -c FILE  the route to serve (else $X402_CONFIG, else the "
 	    "program's name:\n"
 	    "           ocr.fcgi serves $X402_CONFDIR/ocr.conf, by default\n"
 	    "           " CONFDIR "/ocr.conf)\n"
 	    "  -g FILE  shared settings (default $X402_CONFDIR/x402.conf)\n"
-	    "  -t       check the configuration and exit\n"
+	    "  -t       check everything that can be checked before a request\n"
+	    "           arrives, one line each, and exit: 0 ok, 78 a failed\n"
+	    "           check, 69 a facilitator or node that does not answer\n"
+	    "  -u USER  with -t as root: check the rights of USER (the\n"
+	    "           gate's user), else those of the current user\n"
 	    "  -n N     exit after N requests (the web server restarts us)\n"
 	    "  --recover  complete the records of payments whose worker died\n"
 	    "           between settlement and receipt, for the route of -c\n"
@@ -282,13 +288,13 @@ route_file(char *out, size_t cap, const char *opt, const char *argv0)
 int
 main(int argc, char *argv[])
 {
-	const char *opt_c = NULL, *global = NULL;
+	const char *opt_c = NULL, *global = NULL, *opt_u = NULL;
 	char file[PATH_MAX], gfile[PATH_MAX];
 	struct route r;
 	struct x402_detail d;
 	struct sigaction sa;
 	long max_requests = 0, served = 0;
-	int ch, test = 0, recovering = 0, e, i, j;
+	int ch, test = 0, recovering = 0, global_given, e, i, j;
 
 	x402_log_open("x402-gate", X402_LOG_STDERR, 0, 0);
 	argc -= query_words(argc, argv);
@@ -307,15 +313,24 @@ main(int argc, char *argv[])
 	}
 	argc = j;
 	argv[argc] = NULL;
-	while ((ch = getopt(argc, argv, "c:g:n:tVh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:g:n:tu:Vh")) != -1) {
 		switch (ch) {
 		case 'c': opt_c = optarg; break;
 		case 'g': global = optarg; break;
 		case 'n': max_requests = strtol(optarg, NULL, 10); break;
 		case 't': test = 1; break;
+		case 'u': opt_u = optarg; break;
 		case 'V': printf("x402-gate %s\n", VERSION); return 0;
 		default: usage();
 		}
+	}
+	if (opt_u != NULL && !test)
+		usage();
+	global_given = global != NULL;
+	/* An explicit -g names a file that must be there (-t says so too). */
+	if (global_given && !test && access(global, F_OK) != 0) {
+		X402_LOG_ERR("-g %s: %s", global, strerror(errno));
+		return 1;
 	}
 	if (recovering) {
 		if (getenv("GATEWAY_INTERFACE") != NULL) {
@@ -354,6 +369,11 @@ main(int argc, char *argv[])
 		X402_LOG_ERR("libcurl initialisation failed");
 		return 1;
 	}
+	if (test) {
+		e = preflight_run(file, global, global_given, opt_u);
+		x402_http_global_cleanup();
+		return e;
+	}
 	/* A worker may hold a relayer key: never in a core dump. */
 	{
 		struct rlimit rl = { 0, 0 };
@@ -362,18 +382,13 @@ main(int argc, char *argv[])
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
 	x402_detail_clear(&d);
-	if ((e = route_load(&r, &d, global, file, !test)) != 0) {
+	if ((e = route_load(&r, &d, global, file, 1)) != 0 ||
+	    (e = preflight_pay_to(&r, &d)) != 0) {
 		X402_LOG_ERR("%s: %s", x402_strerror(e), d.msg);
 		route_free(&r);
 		return 1;
 	}
 	x402_log_set_level((enum x402_log_level)r.c.log_level);
-	if (test) {
-		printf("%s: ok (%zu offer%s)\n", file, r.noffers,
-		    r.noffers == 1 ? "" : "s");
-		route_free(&r);
-		return 0;
-	}
 	/* Descendants of a command that leave its process group (setsid,
 	   double fork) are reparented to this worker, which kills and reaps
 	   them when the command ends.  The worker starts no other child. */

@@ -125,6 +125,15 @@ check "and says why" sh -c "'$GATE' -t -c '$X402_OUT/bad-user.conf' 2>&1 |
     grep -q 'command_user: \"root\" is not a user name the command may run as'"
 check "x402-gate -t accepts the command_user route" \
     "$GATE" -t -c "$X402_OUT/try.conf"
+"$GATE" -t -u "$GU" -c "$X402_OUT/try.conf" >"$X402_OUT/try.t" 2>&1
+eq "x402-gate -t -u GATE_USER accepts the command_user route" "$?" 0
+check "x402-gate -t checks the command as command_user" grep -q \
+    "^ok      \[route\] command $FIX is executable by $CU" "$X402_OUT/try.t"
+"$GATE" -t -c "$X402_OUT/plain.conf" >"$X402_OUT/plain.t" 2>&1
+eq "x402-gate -t refuses a spawner that is not setuid root (EX_CONFIG)" "$?" 78
+check "x402-gate -t names the spawner" grep -q \
+    "^FAILED  \[paths\] spawn .*x402-spawn-plain is not installed setuid root" \
+    "$X402_OUT/plain.t"
 # x402-gate will not start a command_user route without a setuid spawner.
 as_gate env REQUEST_METHOD=GET "$GATE" -c "$X402_OUT/plain.conf" </dev/null \
     >"$X402_OUT/plain.out" 2>&1

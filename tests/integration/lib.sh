@@ -118,9 +118,9 @@ start_chain() {
 	set +a
 }
 
-# start_facilitator: sets FACILITATOR_URL.
+# start_facilitator: sets FACILITATOR_URL (on port $FAC_PORT if set).
 start_facilitator() {
-	fp=$(freeport)
+	fp=${FAC_PORT:-$(freeport)}
 	node "$CHAIN/facilitator.mjs" --port "$fp" --rpc "$RPC_URL" \
 	    --key "$FACILITATOR_KEY" --log "$X402_OUT/facilitator.jsonl" \
 	    "$@" >"$X402_OUT/facilitator.log" 2>&1 &
