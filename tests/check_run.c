@@ -569,6 +569,57 @@ START_TEST(no_descriptor_leaks_into_child)
 }
 END_TEST
 
+/*
+ * The usage channel: fd 3 is a pipe of its own when asked for, never the
+ * output; its cap truncates without killing; without it fd 3 is closed.
+ */
+START_TEST(usage_channel)
+{
+	const char *const argv[] = { "/bin/sh", "-c",
+	    "echo 'X402-Charge: 0'; echo; echo body; echo 'charge 7' >&3", NULL };
+	const char *const flood[] = { "/bin/sh", "-c",
+	    "i=0; while [ $i -lt 40 ]; do echo 'units 123456' >&3; "
+	    "i=$((i + 1)); done; echo done", NULL };
+	const char *const fds[] = { "/bin/ls", "/proc/self/fd", NULL };
+	const char *const probe[] = { "/bin/sh", "-c",
+	    "echo x >&3 && echo open || echo closed", NULL };
+	struct x402_run_opts o;
+	struct x402_run_result res;
+	struct x402_buf out, use;
+
+	x402_run_opts_init(&o);
+	o.usage = &use;
+	x402_buf_init(&out, 4096);
+	x402_buf_init(&use, 128);
+	ck_assert_int_eq(run(&res, &out, NULL, argv, &o, NULL), 0);
+	ck_assert(x402_run_ok(&res));
+	ck_assert_str_eq(out.p, "X402-Charge: 0\n\nbody\n");
+	ck_assert_str_eq(use.p, "charge 7\n");
+	ck_assert_int_eq(res.usage_overflow, 0);
+
+	/* Over the cap: truncated and flagged, the command runs on. */
+	x402_buf_reset(&out);
+	x402_buf_reset(&use);
+	ck_assert_int_eq(run(&res, &out, NULL, flood, &o, NULL), 0);
+	ck_assert(x402_run_ok(&res));
+	ck_assert_str_eq(out.p, "done\n");
+	ck_assert_uint_eq(use.len, 128);
+	ck_assert_int_eq(res.usage_overflow, 1);
+
+	/* fd 3 is the channel; the runner's own report pipe is gone. */
+	x402_buf_reset(&out);
+	ck_assert_int_eq(run(&res, &out, NULL, fds, &o, NULL), 0);
+	ck_assert_str_eq(out.p, "0\n1\n2\n3\n4\n");
+
+	/* Not asked for: fd 3 is closed in the child. */
+	x402_buf_reset(&out);
+	ck_assert_int_eq(run(&res, &out, NULL, probe, NULL, NULL), 0);
+	ck_assert_str_eq(out.p, "closed\n");
+	x402_buf_free(&out);
+	x402_buf_free(&use);
+}
+END_TEST
+
 START_TEST(stderr_capture_fd_and_cap)
 {
 	const char *const argv[] = { "/bin/sh", "-c",
@@ -954,6 +1005,7 @@ run_suite(void)
 	tcase_add_test(tc, environment_is_exactly_what_was_passed);
 	tcase_add_test(tc, no_descriptor_leaks_into_child);
 	tcase_add_test(tc, stderr_capture_fd_and_cap);
+	tcase_add_test(tc, usage_channel);
 	tcase_add_test(tc, cwd_umask_rlimits_nice);
 	tcase_add_test(tc, drop_privileges);
 	tcase_add_test(tc, env_builder);

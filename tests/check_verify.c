@@ -54,7 +54,7 @@ offer(struct x402_offer *o)
 	o->asset = &net.assets[0];
 	x402_u256_set_u64(&o->amount, 10000);
 	ck_assert_int_eq(x402_addr_parse(o->pay_to, PAYTO, 42), 0);
-	o->max_timeout_seconds = 60;
+	o->max_timeout_seconds = 65;	/* the KAT's window */
 }
 
 /* A v1 X-PAYMENT with the given fields, decoded. */
@@ -406,6 +406,48 @@ START_TEST(upto_offer_json)
 }
 END_TEST
 
+/* No authorization valid for longer than maxTimeoutSeconds (+ skew). */
+START_TEST(valid_before_beyond_max_timeout)
+{
+	struct x402_payment p;
+	struct x402_offer o;
+	struct x402_verify_result res;
+	struct x402_detail d;
+	struct upto_fields f = k4;
+
+	offer(&o);
+	o.max_timeout_seconds = 60;
+	payment(&p, "base-sepolia", SPEC_FROM, PAYTO, "10000", "1740672089",
+	    "1740672154", SPEC_SIG);
+	/* 1740672154 > 1740672089 + 60 */
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    1740672089ULL, 0), 0);
+	ck_assert(!res.valid);
+	ck_assert_str_eq(res.reason, X402_R_VALID_BEFORE);
+	ck_assert_str_eq(res.message, X402_M_TOO_FAR);
+	/* The edge, and the skew, admit it. */
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    1740672094ULL, 0), 0);
+	ck_assert(res.valid);
+	ck_assert_int_eq(x402_verify_exact(&res, ctx, &p, &o, NULL,
+	    1740672089ULL, 5), 0);
+	ck_assert(res.valid);
+	x402_payment_free(&p);
+
+	/* upto: the Permit2 deadline, one second too far. */
+	upto_offer(&o);
+	f.deadline = "1740672166";	/* NOW + 65 + 1 */
+	ck_assert_int_eq(upto_payment(&p, &d, &f), 0);
+	ck_assert_int_eq(x402_verify_upto(&res, ctx, &p, &o, NOW, 0), 0);
+	ck_assert(!res.valid);
+	ck_assert_str_eq(res.reason, X402_R_PERMIT2_DEADLINE);
+	ck_assert_str_eq(res.message, X402_M_TOO_FAR);
+	ck_assert_int_eq(x402_verify_upto(&res, ctx, &p, &o, NOW, 1), 0);
+	ck_assert_str_ne(res.message, X402_M_TOO_FAR);	/* got past */
+	x402_payment_free(&p);
+}
+END_TEST
+
 static Suite *
 verify_suite(void)
 {
@@ -421,6 +463,7 @@ verify_suite(void)
 	tcase_add_loop_test(tc, upto_refusals, 0,
 	    sizeof(upto_bad) / sizeof(upto_bad[0]));
 	tcase_add_test(tc, upto_scheme_and_decoding);
+	tcase_add_test(tc, valid_before_beyond_max_timeout);
 	tcase_add_test(tc, upto_offer_json);
 	suite_add_tcase(s, tc);
 	return s;

@@ -722,20 +722,25 @@ cmd_decode(int argc, char **argv)
 
 /* ---- verify ---------------------------------------------------------- */
 
-/* The checks of x402_verify_exact, in its order (notes §6.2). */
+/*
+ * The checks of x402_verify_exact, in its order (notes §6.2); the last is
+ * ours, told apart from valid-before by its message.
+ */
 static const struct {
 	const char *name;
 	const char *reason;
 	const char *alt;
+	int too_far;
 } checks[] = {
-	{ "scheme", X402_R_SCHEME, NULL },
-	{ "eip712-domain", X402_R_DOMAIN, NULL },
-	{ "network", X402_R_NETWORK, NULL },
-	{ "signature", X402_R_SIGNATURE, X402_R_SMART_WALLET },
-	{ "recipient", X402_R_RECIPIENT, NULL },
-	{ "valid-before", X402_R_VALID_BEFORE, NULL },
-	{ "valid-after", X402_R_VALID_AFTER, NULL },
-	{ "value", X402_R_VALUE, X402_R_VALUE_V1 },
+	{ "scheme", X402_R_SCHEME, NULL, 0 },
+	{ "eip712-domain", X402_R_DOMAIN, NULL, 0 },
+	{ "network", X402_R_NETWORK, NULL, 0 },
+	{ "signature", X402_R_SIGNATURE, X402_R_SMART_WALLET, 0 },
+	{ "recipient", X402_R_RECIPIENT, NULL, 0 },
+	{ "valid-before", X402_R_VALID_BEFORE, NULL, 0 },
+	{ "valid-after", X402_R_VALID_AFTER, NULL, 0 },
+	{ "value", X402_R_VALUE, X402_R_VALUE_V1, 0 },
+	{ "max-timeout", X402_R_VALID_BEFORE, NULL, 1 },
 };
 
 static int
@@ -828,8 +833,11 @@ cmd_verify(int argc, char **argv)
 			continue;
 		}
 		if (!vr.valid && (strcmp(vr.reason, checks[i].reason) == 0 ||
-		    (checks[i].alt && strcmp(vr.reason, checks[i].alt) == 0))) {
-			printf("%-14s FAIL %s\n", checks[i].name, vr.reason);
+		    (checks[i].alt && strcmp(vr.reason, checks[i].alt) == 0)) &&
+		    (strcmp(vr.message, X402_M_TOO_FAR) == 0) ==
+		    checks[i].too_far) {
+			printf("%-14s FAIL %s%s%s\n", checks[i].name, vr.reason,
+			    vr.message[0] ? ": " : "", vr.message);
 			failed = 1;
 			continue;
 		}

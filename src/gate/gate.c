@@ -28,6 +28,9 @@
 #define ERRBODY_MAX (64 * 1024)
 /* Room kept in the reply headers for the settlement header. */
 #define SETTLE_HDR_RESERVE 1024
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define USAGE_FD_TEXT STR(X402_RUN_USAGE_FD)
 
 struct reply {
 	int status;
@@ -441,24 +444,9 @@ build_env(struct req *q, struct x402_env *e)
 	if (q->st.transaction[0] != '\0' &&
 	    (r = x402_env_set(e, "X402_TX", q->st.transaction, NULL)) != 0)
 		return r;
-	return 0;
-}
-
-/* Headers a command may not set: ours, and the framing. */
-static int
-reserved_header(const char *name)
-{
-	static const char *const res[] = { "content-length",
-	    "transfer-encoding", "connection", "payment-response",
-	    "x-payment-response", "payment-required", "status",
-	    "content-type", NULL };
-	size_t i;
-
-	if (strncasecmp(name, "x402-", 5) == 0)
-		return 1;
-	for (i = 0; res[i] != NULL; i++)
-		if (strcasecmp(name, res[i]) == 0)
-			return 1;
+	if (o->scheme == X402_SCHEME_UPTO &&
+	    (r = x402_env_set(e, "X402_USAGE_FD", USAGE_FD_TEXT, NULL)) != 0)
+		return r;
 	return 0;
 }
 
@@ -476,22 +464,33 @@ pay_ids(const struct req *q, uint8_t payer[X402_ADDR_LEN], uint8_t nonce[32])
 }
 
 /*
- * Usage-based pricing (upto): what the command reported in its CGI
- * headers (X402-Charge: atomic units, or X402-Units), capped at the
- * signed maximum, or the route's default.  Sets q->charge.  Returns 0 or
- * X402_ERR_SYNTAX (a report that cannot be charged).
+ * Usage-based pricing (upto): what the command wrote to its usage
+ * channel (fd X402_RUN_USAGE_FD: "charge N" in atomic units or "units N",
+ * output.h), capped at the signed maximum, or the route's default.  Never
+ * anything in stdout: the client may shape that.  Sets q->charge.
+ * Returns 0 or X402_ERR_SYNTAX / X402_ERR_LIMIT (a report that cannot be
+ * charged).
  */
 static int
-meter(struct req *q, const struct x402_cgi *cgi)
+meter(struct req *q, const struct x402_buf *use, int overflow)
 {
 	char amt[X402_U256_DECLEN + 1], max[X402_U256_DECLEN + 1];
+	struct x402_usage u;
 	struct x402_detail d;
 	int capped, e;
 
 	x402_detail_clear(&d);
-	if ((e = route_meter(q->r, q->offer, &q->charge, &capped, &d,
-	    x402_cgi_get(cgi, "X402-Charge"), x402_cgi_get(cgi,
-	    "X402-Units"))) != 0) {
+	memset(&u, 0, sizeof(u));
+	if (overflow)
+		e = x402_fail(&d, X402_ERR_LIMIT, "usage: more than %d bytes",
+		    X402_USAGE_MAX);
+	else
+		e = x402_usage_parse(&u, &d, use->p, use->len);
+	if (e == 0)
+		e = route_meter(q->r, q->offer, &q->charge, &capped, &d,
+		    u.kind == X402_USAGE_CHARGE ? u.value : NULL,
+		    u.kind == X402_USAGE_UNITS ? u.value : NULL);
+	if (e != 0) {
 		X402_LOG_ERR("route %s: bad usage report: %s", q->r->name,
 		    d.msg);
 		return e;
@@ -502,10 +501,9 @@ meter(struct req *q, const struct x402_cgi *cgi)
 		return X402_ERR_INTERNAL;
 	if (capped)
 		X402_LOG_WARN("route %s: usage above the maximum: charging "
-		    "the maximum %s (charge %s, units %s)", q->r->name, max,
-		    x402_cgi_get(cgi, "X402-Charge") ? x402_cgi_get(cgi,
-		    "X402-Charge") : "-", x402_cgi_get(cgi, "X402-Units") ?
-		    x402_cgi_get(cgi, "X402-Units") : "-");
+		    "the maximum %s (%s %s)", q->r->name, max,
+		    u.kind == X402_USAGE_CHARGE ? "charge" : "units",
+		    u.kind == X402_USAGE_NONE ? "by default" : u.value);
 	X402_LOG_INFO("route %s: metered %s of at most %s", q->r->name, amt,
 	    max);
 	return 0;
@@ -750,6 +748,126 @@ payid(struct req *q)
 	return e == EXT_GO ? 0 : -1;
 }
 
+/*
+ * The command ran for this authorization and its output goes unsettled
+ * by the command's own choice (a cgi Status >= 400, output that cannot be
+ * delivered): the claim is committed with the marker "unsettled" rather
+ * than released, so the same authorization never runs the command again
+ * (DESIGN: at most once).  The record matters only until validBefore,
+ * which is at most maxTimeoutSeconds + clock_skew away (lasts_too_long).
+ */
+static void
+spend(struct req *q)
+{
+	struct x402_detail d;
+
+	if (!q->claimed)
+		return;
+	if (x402_claim_commit(q->r->claims, &d, &q->tok,
+	    GATE_CLAIM_UNSETTLED) != 0)
+		X402_LOG_ERR("route %s: cannot keep the claim spent: %s",
+		    q->r->name, d.msg);
+	else
+		X402_LOG_INFO("route %s: unsettled; the authorization stays "
+		    "spent until it expires", q->r->name);
+	q->claimed = 0;
+	drop_draft(q);
+}
+
+/*
+ * An authorization valid for longer than the offer asks
+ * (validBefore, or the Permit2 deadline, > now + maxTimeoutSeconds +
+ * clock_skew) is refused in every mode: the official clients sign exactly
+ * now + maxTimeoutSeconds, and a bounded window bounds how long a spent
+ * claim must be kept.  Returns 0 to go on, -1 when answered.
+ */
+static int
+lasts_too_long(struct req *q, uint64_t now)
+{
+	static const char why_exact[] = X402_R_VALID_BEFORE ": "
+	    X402_M_TOO_FAR;
+	static const char why_upto[] = X402_R_PERMIT2_DEADLINE ": "
+	    X402_M_TOO_FAR;
+	const struct x402_offer *o = &q->r->offers[q->offer];
+	int upto = strcmp(q->pay.scheme, "upto") == 0;
+	x402_u256 limit, t;
+
+	t = upto ? q->pay.upto.permit.deadline : q->pay.exact.auth.valid_before;
+	x402_u256_set_u64(&limit, now + o->max_timeout_seconds +
+	    q->r->c.clock_skew);
+	if (x402_u256_cmp(&t, &limit) <= 0)
+		return 0;
+	payment_required(q, upto ? why_upto : why_exact, upto ? why_upto :
+	    why_exact, NULL, NULL);
+	return -1;
+}
+
+/* Appends name to the list in buf (bounded; "..." once it is full). */
+static void
+list_add(char *buf, size_t cap, const char *name)
+{
+	size_t n = strlen(buf);
+
+	if (n + 4 >= cap)
+		return;
+	if ((size_t)snprintf(buf + n, cap - n, "%s%.64s", n ? " " : "",
+	    name) >= cap - n)
+		snprintf(buf + cap - 4, 4, "...");
+}
+
+/*
+ * The command's output as the reply.  A raw route (the default): stdout
+ * is the body as is, status 200, the route's mime_type.  A cgi route: the
+ * headers are parsed and held to x402_output_header_rule (output.h):
+ * dropped ones are logged once, a Location or a Status outside 200-299
+ * and 400-599 refuses the output.  Output that cannot be delivered is
+ * answered 502 here; the command ran, so the claim stays spent.
+ * Out: *cgi (its body borrowed from out).  Returns 0 to go on, -1 when
+ * answered.
+ */
+static int
+take_output(struct req *q, struct x402_cgi *cgi, const struct x402_buf *out)
+{
+	struct route *r = q->r;
+	struct x402_detail d;
+	char dropped[256];
+	const char *why = NULL;
+	size_t i;
+
+	if (r->c.output == OUTPUT_RAW) {
+		memset(cgi, 0, sizeof(*cgi));
+		cgi->body = out->p ? out->p : "";
+		cgi->body_len = out->len;
+		return 0;
+	}
+	x402_detail_clear(&d);
+	dropped[0] = '\0';
+	if (x402_cgi_parse(cgi, out->p ? out->p : "", out->len, &d) != 0)
+		why = d.msg;
+	else if (cgi->status != 0 && (cgi->status < 200 ||
+	    (cgi->status >= 300 && cgi->status < 400)))
+		why = "a Status outside 200-299 and 400-599";
+	for (i = 0; why == NULL && i < cgi->nhdr; i++) {
+		int rule = x402_output_header_rule(cgi->hdr[i].name);
+
+		if (rule == X402_HEADER_REFUSE)
+			why = "a Location header";
+		else if (rule == X402_HEADER_DROP)
+			list_add(dropped, sizeof(dropped), cgi->hdr[i].name);
+	}
+	if (why == NULL && dropped[0] != '\0')
+		X402_LOG_WARN("route %s: headers of the command dropped: %s",
+		    r->name, dropped);
+	if (why == NULL)
+		return 0;
+	X402_LOG_ERR("route %s: bad command output: %s", r->name, why);
+	if (r->c.settle == SETTLE_AFTER)
+		spend(q);
+	fail(q, 502, "the command printed output that cannot be delivered%s",
+	    r->c.settle == SETTLE_AFTER ? "; you were not charged" : "");
+	return -1;
+}
+
 /* The payment settled: mark the claim settled, then write the receipt. */
 static void
 settled(struct req *q)
@@ -930,7 +1048,8 @@ output_reply(struct req *q, struct reply *rp, const struct x402_cgi *cgi)
 	hdr(rp, "Content-Type", "%s", reply_type(q, cgi));
 	hdr(rp, "Cache-Control", "private");
 	for (i = 0; i < cgi->nhdr; i++)
-		if (!reserved_header(cgi->hdr[i].name))
+		if (x402_output_header_rule(cgi->hdr[i].name) ==
+		    X402_HEADER_PASS)
 			hdr(rp, cgi->hdr[i].name, "%s", cgi->hdr[i].value);
 	rp->ext = cgi->body;
 	rp->ext_len = cgi->body_len;
@@ -970,7 +1089,7 @@ paid(struct req *q)
 	struct x402_claim_key key;
 	struct x402_run_opts ro;
 	struct x402_run_result res;
-	struct x402_buf out, err, sh;
+	struct x402_buf out, err, sh, use;
 	struct x402_env cenv;
 	struct x402_cgi cgi;
 	struct x402_detail d;
@@ -981,6 +1100,7 @@ paid(struct req *q)
 	x402_buf_init(&out, (size_t)r->c.max_output);
 	x402_buf_init(&err, 4096);
 	x402_buf_init(&sh, 8192);
+	x402_buf_init(&use, X402_USAGE_MAX);
 	memset(&cgi, 0, sizeof(cgi));
 	x402_env_init(&cenv);
 	x402_detail_clear(&d);
@@ -1017,7 +1137,7 @@ paid(struct req *q)
 	sr.requirement = q->req_json;
 	sr.domain_separator = r->domain_sep[q->offer];
 	sr.now = (uint64_t)time(NULL);
-	if (precheck(q, sr.now) != 0)
+	if (lasts_too_long(q, sr.now) != 0 || precheck(q, sr.now) != 0)
 		goto out;
 	if ((e = x402_settler_verify(r->settler, &q->vr, &d, &sr)) != 0) {
 		fail(q, upstream_status(e), "payment verification unavailable: "
@@ -1111,6 +1231,8 @@ paid(struct req *q)
 	if (r->c.workdir[0] != '\0')
 		ro.cwd = r->c.workdir;
 	ro.sweep = r->sweep;
+	if (o->scheme == X402_SCHEME_UPTO)
+		ro.usage = &use;
 	e = x402_run(&res, &out, &err, r->argv, &ro, &d);
 	if (res.strays > 0)
 		X402_LOG_INFO("route %s: killed %u process%s the command left "
@@ -1142,19 +1264,11 @@ paid(struct req *q)
 		}
 		goto out;
 	}
-	if ((e = x402_cgi_parse(&cgi, out.p ? out.p : "", out.len, &d)) != 0) {
-		if (r->c.settle == SETTLE_AFTER)
-			release(q);
-		X402_LOG_ERR("route %s: bad command output: %s", r->name,
-		    d.msg);
-		fail(q, 502, "the command printed malformed headers%s",
-		    r->c.settle == SETTLE_AFTER ? "; you were not charged" :
-		    "");
+	if (take_output(q, &cgi, &out) != 0)
 		goto out;
-	}
 	if (cgi.status >= 400 && r->c.settle == SETTLE_AFTER) {
 		/* Like the official servers: an error is not settled. */
-		release(q);
+		spend(q);
 		reply_init(&rp, cgi.status);
 		cors(q, &rp);
 		hdr(&rp, "Content-Type", "%s", cgi.content_type ?
@@ -1166,7 +1280,8 @@ paid(struct req *q)
 	}
 
 	/* 6b. Settle after the work: no output without a settled payment. */
-	if (o->scheme == X402_SCHEME_UPTO && meter(q, &cgi) != 0) {
+	if (o->scheme == X402_SCHEME_UPTO &&
+	    meter(q, &use, res.usage_overflow) != 0) {
 		release(q);
 		fail(q, 502, "the command reported its usage in a malformed "
 		    "way; you were not charged");
@@ -1240,6 +1355,7 @@ out:
 	x402_buf_free(&out);
 	x402_buf_free(&err);
 	x402_buf_free(&sh);
+	x402_buf_free(&use);
 }
 
 void

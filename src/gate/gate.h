@@ -20,6 +20,13 @@ struct gate_io {
 	void *ctx;
 };
 
+/*
+ * The transaction a claim is committed with when the command ran for the
+ * authorization but the reply went unsettled by the command's choice: the
+ * authorization stays spent, nothing was charged, no receipt is due.
+ */
+#define GATE_CLAIM_UNSETTLED "unsettled"
+
 /* Serves one request.  Never fails: every outcome is an HTTP reply. */
 void gate_handle(struct route *r, struct gate_io *io);
 

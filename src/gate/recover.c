@@ -763,8 +763,10 @@ draft_one(struct ctx *c, const uint8_t idb[X402_CLAIM_ID_LEN])
 		    "the spool: dropped", r->name, id);
 		goto out;
 	}
-	if (strcmp(st.tx, "none") == 0) {
-		/* upto with zero usage: nothing was charged, nothing due. */
+	if (strcmp(st.tx, "none") == 0 ||
+	    strcmp(st.tx, GATE_CLAIM_UNSETTLED) == 0) {
+		/* upto with zero usage, or spent unsettled (the command's
+		   own error status): nothing was charged, nothing due. */
 		drop(c, idb);
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #endif
 
 static const char *const settle_choices[] = { "after", "before", NULL };
+static const char *const output_choices[] = { "raw", "cgi", NULL };
 static const char *const mode_choices[] = { "facilitator", "local", NULL };
 static const char *const input_choices[] = { "text", "none", "file",
     "query", NULL };
@@ -44,6 +45,8 @@ static const struct x402_cfg_key route_keys[] = {
 	K("max_output", X402_CFG_SIZE, max_output, 1, (uint64_t)1 << 30),
 	X402_CFG_ENUM_KEY("settle", 0, struct route_conf, settle,
 	    settle_choices),
+	X402_CFG_ENUM_KEY("output", 0, struct route_conf, output,
+	    output_choices),
 	K("resource_url", X402_CFG_STRING, resource_url, 0, ROUTE_URL_MAX),
 	K("workdir", X402_CFG_PATH, workdir, 1, 255),
 	K("command_user", X402_CFG_STRING, command_user, 1, ROUTE_USER_MAX),
@@ -127,6 +130,7 @@ defaults(struct route_conf *c)
 	c->max_input = 1 << 20;
 	c->max_output = 16 << 20;
 	c->settle = SETTLE_AFTER;
+	c->output = OUTPUT_RAW;
 	c->mode = MODE_FACILITATOR;
 	c->clock_skew = 0;
 	strcpy(c->cors_origin, "*");
@@ -546,10 +550,10 @@ route_meter(const struct route *r, size_t i, x402_u256 *amount,
 	*capped = 0;
 	if (charge != NULL && units != NULL)
 		return x402_fail(d, X402_ERR_SYNTAX, "the command reported "
-		    "both X402-Charge and X402-Units");
+		    "both a charge and units");
 	if (charge != NULL) {
 		if (parse_report(&a, charge) != 0)
-			return x402_fail(d, X402_ERR_SYNTAX, "X402-Charge "
+			return x402_fail(d, X402_ERR_SYNTAX, "charge "
 			    "\"%.40s\" is not a decimal amount", charge);
 	} else if (units != NULL || r->c.default_units != ROUTE_UNITS_MAX) {
 		if (!r->has_unit_price)
@@ -558,7 +562,7 @@ route_meter(const struct route *r, size_t i, x402_u256 *amount,
 		if (units != NULL) {
 			if (parse_report(&n, units) != 0)
 				return x402_fail(d, X402_ERR_SYNTAX,
-				    "X402-Units \"%.40s\" is not a decimal "
+				    "units \"%.40s\" is not a decimal "
 				    "count", units);
 		} else
 			x402_u256_set_u64(&n, r->c.default_units);

@@ -20,6 +20,8 @@
 #define ROUTE_SPAWN_ARGS 3		/* "x402-spawn USER --" before argv */
 
 enum route_settle_when { SETTLE_AFTER = 0, SETTLE_BEFORE = 1 };
+/* What the command's stdout is: the body as is, or CGI headers + body. */
+enum route_output { OUTPUT_RAW = 0, OUTPUT_CGI = 1 };
 enum route_mode { MODE_FACILITATOR = 0, MODE_LOCAL = 1 };
 /* What the browser page's form sends (page.c). */
 enum route_input { INPUT_TEXT = 0, INPUT_NONE = 1, INPUT_FILE = 2,
@@ -47,6 +49,7 @@ struct route_conf {
 	uint64_t max_input;		/* request body cap, bytes */
 	uint64_t max_output;		/* command output cap, bytes */
 	int settle;			/* enum route_settle_when */
+	int output;			/* enum route_output */
 	char resource_url[ROUTE_URL_MAX + 1];	/* public URL, or "" */
 	char workdir[256];
 	char command_user[ROUTE_USER_MAX + 1];	/* "" = the gate's user */
@@ -145,8 +148,8 @@ void route_free(struct route *r);
 
 /*
  * The amount to settle for an upto offer i once the command has run:
- * X402-Charge (atomic units) or X402-Units (times price_per_unit) from
- * the command's CGI headers, else the route's default (default_units, or
+ * charge (atomic units) or units (times price_per_unit) from the
+ * command's usage channel (x402_usage_parse, output.h), else the route's default (default_units, or
  * the maximum); capped at the maximum (*capped set).  Returns 0, or
  * X402_ERR_SYNTAX (a malformed or unusable report, in *d).
  */

@@ -9,7 +9,16 @@
  *
  *   acquire -> in flight --release--> gone (the command failed, the payer
  *                  |                        may retry the same payment)
- *                  +------commit----> settled (forever)
+ *                  +------commit----> settled (a transaction, or a marker
+ *                                     of the caller's: x402-gate commits
+ *                                     "none" for an upto charge of zero and
+ *                                     "unsettled" when the command ran and
+ *                                     its reply went unsettled)
+ *
+ * The store keeps a settled claim until someone deletes it; it is needed
+ * only while the authorization could still be presented, i.e. until its
+ * validBefore, which x402-gate bounds by maxTimeoutSeconds + clock skew
+ * (docs/SECURITY.md, "Untrusted output").
  *
  * Rules:
  *  - The store is reached only through struct x402_claim_store, which

@@ -327,17 +327,46 @@ set_limit(int res, uint64_t v)
 	return setrlimit(res, &rl);
 }
 
+/* The lowest descriptor the child may keep for itself: fd 3 is the
+   usage channel's when there is one. */
+static int
+usage_low_fd(int use_w)
+{
+	return use_w >= 0 ? X402_RUN_USAGE_FD + 1 : 3;
+}
+
+/*
+ * In the child: makes the usage pipe's write end X402_RUN_USAGE_FD,
+ * without close-on-exec.  The copy goes above lo first, so dup2 never
+ * clobbers a source still needed (stdin, stdout or stderr may sit on fd 3
+ * in the parent).  Returns 0 or -1 (errno).
+ */
+static int
+usage_dup(int use_w, int lo)
+{
+	int use;
+
+	if (use_w < 0)
+		return 0;
+	if ((use = fcntl(use_w, F_DUPFD, lo)) < 0 ||
+	    dup2(use, X402_RUN_USAGE_FD) != X402_RUN_USAGE_FD)
+		return -1;
+	return 0;
+}
+
 /*
  * The child: runs between fork and execve, async-signal-safe calls only.
- * in_r, out_w, err_w, rep_w are the parent's descriptors (any number).
+ * in_r, out_w, err_w, rep_w are the parent's descriptors (any number);
+ * use_w is the usage pipe's write end, or -1 for none.
  */
 static void __attribute__((noreturn))
 child(const char *const argv[], char *const envp[],
-    const struct x402_run_opts *o, int in_r, int out_w, int err_w, int rep_w)
+    const struct x402_run_opts *o, int in_r, int out_w, int err_w, int rep_w,
+    int use_w)
 {
 	struct sigaction sa;
 	sigset_t none;
-	int sig, in, out, err, rep;
+	int sig, in, out, err, rep, lo = usage_low_fd(use_w);
 
 	/* Default dispositions first, while every signal is still blocked. */
 	memset(&sa, 0, sizeof(sa));
@@ -347,17 +376,18 @@ child(const char *const argv[], char *const envp[],
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL);
 
-	if ((rep = fcntl(rep_w, F_DUPFD_CLOEXEC, 3)) < 0)
+	if ((rep = fcntl(rep_w, F_DUPFD_CLOEXEC, lo)) < 0)
 		_exit(127);
 	if (setpgid(0, 0) != 0)
 		child_fail(rep, STEP_SETPGID, errno, 0);
 	/* Move everything above 2 first, so no dup2 clobbers a source. */
-	if ((in = fcntl(in_r, F_DUPFD, 3)) < 0 ||
-	    (out = fcntl(out_w, F_DUPFD, 3)) < 0 ||
-	    (err = fcntl(err_w, F_DUPFD, 3)) < 0 ||
+	if ((in = fcntl(in_r, F_DUPFD, lo)) < 0 ||
+	    (out = fcntl(out_w, F_DUPFD, lo)) < 0 ||
+	    (err = fcntl(err_w, F_DUPFD, lo)) < 0 ||
+	    usage_dup(use_w, lo) != 0 ||
 	    dup2(in, 0) != 0 || dup2(out, 1) != 1 || dup2(err, 2) != 2)
 		child_fail(rep, STEP_DUP, errno, 0);
-	if (close_from(3, rep - 1) != 0 || close_from(rep + 1, INT_MAX) != 0)
+	if (close_from(lo, rep - 1) != 0 || close_from(rep + 1, INT_MAX) != 0)
 		child_fail(rep, STEP_CLOSE, errno, 1);
 	(void)umask(077);
 	if (o->cwd != NULL && chdir(o->cwd) != 0)
@@ -410,6 +440,7 @@ struct run_state {
 	pid_t pid;
 	int pidfd;
 	int in_w, out_r, err_r, rep_r;
+	int use_r;		/* usage channel, or FD_CLOSED */
 	int exited;		/* reaped */
 	int term_sent, kill_sent;
 	int epipe;
@@ -765,6 +796,16 @@ feed_stdin(struct run_state *st)
 	}
 }
 
+/* Reads the usage channel into o->usage; past its cap is discarded. */
+static int
+drain_usage(struct run_state *st, const struct x402_run_opts *o,
+    struct x402_run_result *res)
+{
+	size_t n = 0;
+
+	return drain(&st->use_r, o->usage, &n, &res->usage_overflow);
+}
+
 /*
  * The parent's loop: feeds stdin, reads stdout, stderr and the setup
  * report, enforces the timeout (TERM, grace, KILL) and the output cap,
@@ -780,8 +821,8 @@ pump(struct run_state *st, const struct x402_run_opts *o,
 	int over;
 
 	for (;;) {
-		struct pollfd pf[5];
-		int np = 0, ix_in, ix_out, ix_err, ix_rep, ix_pid = -1;
+		struct pollfd pf[6];
+		int np = 0, ix_in, ix_out, ix_err, ix_rep, ix_use, ix_pid = -1;
 		uint64_t now = now_ms();
 
 		if (!st->exited && st->deadline != 0 && !st->term_sent &&
@@ -795,12 +836,13 @@ pump(struct run_state *st, const struct x402_run_opts *o,
 			st->kill_sent = 1;
 		}
 		if (st->exited && (now >= st->drain_until || (st->out_r < 0 &&
-		    st->err_r < 0 && st->rep_r < 0)))
+		    st->err_r < 0 && st->rep_r < 0 && st->use_r < 0)))
 			break;
 		ix_in = add_pfd(pf, &np, st->in_w, POLLOUT);
 		ix_out = add_pfd(pf, &np, st->out_r, POLLIN);
 		ix_err = add_pfd(pf, &np, st->err_r, POLLIN);
 		ix_rep = add_pfd(pf, &np, st->rep_r, POLLIN);
+		ix_use = add_pfd(pf, &np, st->use_r, POLLIN);
 		if (!st->exited)
 			ix_pid = add_pfd(pf, &np, st->pidfd, POLLIN);
 		if (poll(pf, (nfds_t)np, next_timeout(st, now)) < 0) {
@@ -829,6 +871,11 @@ pump(struct run_state *st, const struct x402_run_opts *o,
 			    strerror(errno));
 		if (ix_rep >= 0 && pf[ix_rep].revents != 0)
 			read_report(st);
+		if (ix_use >= 0 && pf[ix_use].revents != 0 &&
+		    drain_usage(st, o, res) != 0)
+			return x402_fail(d, errno == ENOMEM ? X402_ERR_NOMEM :
+			    X402_ERR_IO, "run: reading the usage channel: %s",
+			    strerror(errno));
 		if (!st->exited && (st->pidfd < 0 || (ix_pid >= 0 &&
 		    pf[ix_pid].revents != 0)) && try_reap(st, 0)) {
 			close_fd(&st->in_w);
@@ -850,6 +897,8 @@ pump(struct run_state *st, const struct x402_run_opts *o,
 		    &res->err_truncated);
 	if (st->rep_r >= 0)
 		read_report(st);
+	if (st->use_r >= 0)
+		(void)drain_usage(st, o, res);
 	return 0;
 }
 
@@ -861,7 +910,8 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 	struct x402_run_opts defaults;
 	struct run_state st;
 	int in_p[2] = { -1, -1 }, out_p[2] = { -1, -1 },
-	    err_p[2] = { -1, -1 }, rep_p[2] = { -1, -1 };
+	    err_p[2] = { -1, -1 }, rep_p[2] = { -1, -1 },
+	    use_p[2] = { -1, -1 };
 	int null_fd = -1, child_err, r, sigpipe_pending;
 	sigset_t pipeset, allset, saved, pending;
 	size_t argc;
@@ -870,6 +920,7 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 	memset(&st, 0, sizeof(st));
 	st.pid = -1;
 	st.pidfd = st.in_w = st.out_r = st.err_r = st.rep_r = FD_CLOSED;
+	st.use_r = FD_CLOSED;
 	if (res != NULL)
 		memset(res, 0, sizeof(*res));
 	if (o == NULL) {
@@ -912,7 +963,8 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 	st.in_len = o->in_len;
 
 	if (make_pipe(in_p, 1) != 0 || make_pipe(out_p, 0) != 0 ||
-	    make_pipe(rep_p, 0) != 0) {
+	    make_pipe(rep_p, 0) != 0 ||
+	    (o->usage != NULL && make_pipe(use_p, 0) != 0)) {
 		r = x402_fail(d, X402_ERR_IO, "run: pipe: %s",
 		    strerror(errno));
 		goto out;
@@ -942,7 +994,7 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 	st.pid = fork();
 	if (st.pid == 0)
 		child(argv, o->envp != NULL ? o->envp : x402_env_envp(NULL),
-		    o, in_p[0], out_p[1], child_err, rep_p[1]);
+		    o, in_p[0], out_p[1], child_err, rep_p[1], use_p[1]);
 	r = errno;
 	{
 		sigset_t keep = saved;
@@ -967,7 +1019,10 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 	close_fd(&out_p[1]);
 	close_fd(&err_p[1]);
 	close_fd(&rep_p[1]);
+	close_fd(&use_p[1]);
 	close_fd(&null_fd);
+	st.use_r = use_p[0];
+	use_p[0] = FD_CLOSED;
 	st.in_w = in_p[1];
 	st.out_r = out_p[0];
 	st.err_r = err_p[0];
@@ -1018,6 +1073,9 @@ out:
 	close_fd(&err_p[1]);
 	close_fd(&rep_p[0]);
 	close_fd(&rep_p[1]);
+	close_fd(&st.use_r);
+	close_fd(&use_p[0]);
+	close_fd(&use_p[1]);
 	close_fd(&null_fd);
 	if (st.epipe && !sigpipe_pending) {
 		/* Consume the SIGPIPE our own write raised. */

@@ -9,9 +9,12 @@
  *    it with struct x402_env); nothing of the parent's environment leaks.
  *  - The child gets: stdin = a pipe fed from the caller's buffer, stdout =
  *    a pipe captured with a cap, stderr = a pipe captured with its own cap,
- *    a caller fd, or /dev/null.  Every other descriptor is closed.  Signal
- *    dispositions are default, the signal mask is empty, umask is 077, and
- *    the child leads its own process group (setpgid(0, 0)).
+ *    a caller fd, or /dev/null, and, when the caller asks for it, fd 3
+ *    (X402_RUN_USAGE_FD) = the usage channel, a pipe captured with its
+ *    own small cap apart from the output.  Every other descriptor is
+ *    closed.  Signal dispositions are default, the signal mask is empty,
+ *    umask is 077, and the child leads its own process group
+ *    (setpgid(0, 0)).
  *  - Any setup step that fails in the child (chdir, rlimit, nice, dropping
  *    privileges, exec) fails closed: the child writes one line to its
  *    stderr and exits 127 without running the command; the result says
@@ -117,6 +120,7 @@ void x402_env_free(struct x402_env *env);
 #define X402_RUN_DEFAULT_GRACE_MS	2000
 #define X402_RUN_SWEEP_MS	2000		/* the sweep's time bound */
 #define X402_RUN_SWEEP_BATCH	1024		/* children killed per round */
+#define X402_RUN_USAGE_FD	3		/* the usage channel in the child */
 
 /*
  * Options.  Initialise with x402_run_opts_init, then set what you need.
@@ -146,6 +150,11 @@ struct x402_run_opts {
 	int sweep;		/* non-zero: kill and reap every descendant
 				   left when the command ends (see the
 				   rules; needs x402_run_subreaper) */
+	/* Non-NULL: the child's X402_RUN_USAGE_FD is a pipe read into this
+	   buffer up to usage->max (the caller's x402_buf_init sets it);
+	   beyond it is discarded and usage_overflow set, the command is not
+	   killed.  NULL: that descriptor is closed in the child. */
+	struct x402_buf *usage;
 };
 
 /* What happened.  Filled by x402_run whenever it returns 0. */
@@ -157,6 +166,7 @@ struct x402_run_result {
 	int output_overflow;	/* stdout over out->max, group killed */
 	int err_truncated;	/* stderr over err->max (discarded, no kill) */
 	int exec_failed;	/* a setup step or execve failed (exit 127) */
+	int usage_overflow;	/* usage channel over o->usage->max */
 	uint64_t wall_ms;	/* fork to reap, milliseconds */
 	size_t bytes_in;	/* stdin bytes the child accepted */
 	size_t bytes_out;	/* stdout bytes read (including discarded) */

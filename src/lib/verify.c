@@ -14,6 +14,23 @@ invalid(struct x402_verify_result *res, const char *reason)
 	return 0;
 }
 
+/*
+ * Whether t (validBefore, or the Permit2 deadline) lies beyond
+ * now + maxTimeoutSeconds + skew: the official clients sign exactly
+ * now + maxTimeoutSeconds, and a bounded window bounds how long a spent
+ * authorization must be remembered.  Returns 1 when too far.
+ */
+static int
+too_far(const x402_u256 *t, const struct x402_offer *o, uint64_t now,
+    unsigned skew)
+{
+	x402_u256 limit;
+
+	x402_u256_set_u64(&limit, now + (uint64_t)o->max_timeout_seconds +
+	    skew);
+	return x402_u256_cmp(t, &limit) > 0;
+}
+
 int
 x402_verify_exact(struct x402_verify_result *res,
     const struct x402_sig_ctx *ctx, const struct x402_payment *p,
@@ -78,6 +95,12 @@ x402_verify_exact(struct x402_verify_result *res,
 	if (x402_u256_cmp(&e->auth.value, &o->amount) != 0)
 		return invalid(res, p->version == 1 ? X402_R_VALUE_V1 :
 		    X402_R_VALUE);
+	if (too_far(&e->auth.valid_before, o, now, skew)) {
+		invalid(res, X402_R_VALID_BEFORE);
+		snprintf(res->message, sizeof(res->message), "%s",
+		    X402_M_TOO_FAR);
+		return 0;
+	}
 	res->valid = 1;
 	return 0;
 }
@@ -116,6 +139,12 @@ x402_verify_upto(struct x402_verify_result *res,
 	if (x402_u256_add(&limit, &limit, &margin) != 0 ||
 	    x402_u256_cmp(&u->permit.deadline, &limit) < 0)
 		return invalid(res, X402_R_PERMIT2_DEADLINE);
+	if (too_far(&u->permit.deadline, o, now, skew)) {
+		invalid(res, X402_R_PERMIT2_DEADLINE);
+		snprintf(res->message, sizeof(res->message), "%s",
+		    X402_M_TOO_FAR);
+		return 0;
+	}
 	/* validAfter <= now (plus the allowed skew). */
 	x402_u256_set_u64(&limit, now);
 	x402_u256_set_u64(&margin, skew);

@@ -3,7 +3,9 @@
  * against the offer it claims to pay, in the order and with the reason
  * codes of the official v2 facilitator (notes §6.2):
  *   scheme, EIP-712 domain present, network, signature, recipient,
- *   validBefore >= now + 6, validAfter <= now, value == amount.
+ *   validBefore >= now + 6, validAfter <= now, value == amount; then one
+ *   check of ours: validBefore <= now + maxTimeoutSeconds + skew (reason
+ *   valid_before, message X402_M_TOO_FAR), what the official clients sign.
  * On-chain checks (balance, nonce state) are the settlement engine's.
  *
  * Rules: the result is a verdict, not an error: x402_verify_exact returns
@@ -49,6 +51,14 @@
 #define X402_R_PERMIT2_NONCE "permit2_invalid_nonce"
 #define X402_R_UPTO_EXCEEDS "invalid_upto_evm_payload_settlement_exceeds_amount"
 
+/*
+ * The message beside X402_R_VALID_BEFORE / X402_R_PERMIT2_DEADLINE when
+ * the authorization lasts longer than the offer allows: validBefore (the
+ * Permit2 deadline) > now + maxTimeoutSeconds + skew.
+ */
+#define X402_M_TOO_FAR "the authorization is valid for longer than the " \
+	"offer's maxTimeoutSeconds"
+
 /* Seconds validBefore must lie beyond now (facilitators use 6). */
 #define X402_VALID_BEFORE_MARGIN 6
 
@@ -77,7 +87,8 @@ int x402_verify_exact(struct x402_verify_result *res,
  * seconds of allowed clock difference, in the official facilitator's
  * order (notes §8.1): scheme, network, spender == the upto proxy,
  * witness.to == payTo, witness.facilitator == o->facilitator (when
- * o->has_facilitator), deadline >= now + 6, validAfter <= now,
+ * o->has_facilitator), deadline >= now + 6, deadline <= now +
+ * maxTimeoutSeconds + skew (message X402_M_TOO_FAR), validAfter <= now,
  * permitted.amount == o->amount, token == asset, then the Permit2 EIP-712
  * signature (domain {"Permit2", chain id, Permit2 address}; a signature
  * that is not 65 bytes is refused: contract wallets cannot be checked

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "claim.h"
 #include "run.h"
+#include "output.h"
 #include "rpc.h"
 #include "cdp.h"
 #include "facilitator.h"

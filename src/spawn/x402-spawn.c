@@ -128,6 +128,22 @@ env_unsafe(const char *v)
 	return 0;
 }
 
+/*
+ * The usage channel of an upto route (x402.conf(5) USAGE): the gate
+ * announces X402_USAGE_FD=3 and hands the command fd 3, a pipe of its own.
+ * It is passed on to the command, nothing else above 2.  Returns the
+ * descriptor to keep, or -1.
+ */
+static int
+usage_fd(void)
+{
+	const char *v = getenv("X402_USAGE_FD");
+
+	if (v == NULL || strcmp(v, "3") != 0 || fcntl(3, F_GETFD) == -1)
+		return -1;
+	return 3;
+}
+
 static void
 on_signal(int sig)
 {
@@ -262,7 +278,7 @@ main(int argc, char **argv)
 	gid_t rgid = getgid();
 	size_t i, n = 0;
 	pid_t pid, self = getpid();
-	int fd;
+	int fd, use = usage_fd();
 
 	/* --help and --version, alone: print, touch nothing, exit 0. */
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
@@ -312,13 +328,16 @@ main(int argc, char **argv)
 	}
 	envp[n] = NULL;
 	for (fd = 3; fd < 1024; fd++)	/* run.c closed them already */
-		(void)close(fd);
+		if (fd != use)
+			(void)close(fd);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		refuse("prctl: %s", strerror(errno));
 	if ((pid = fork()) == -1)
 		refuse("fork: %s", strerror(errno));
 	if (pid == 0)
 		child(pw, self, argv + 3, envp);
+	if (use >= 0)
+		(void)close(use);	/* the command's alone: EOF when it ends */
 	(void)setpgid(pid, pid);	/* before any signal is forwarded */
 	/* Keep the caller's real ids; take the command user's effective. */
 	if (setgroups(0, NULL) != 0 ||

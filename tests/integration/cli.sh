@@ -211,7 +211,7 @@ rc_is 1 "decode: not base64" "$X" decode 'PAYMENT-SIGNATURE: %%%'
 rc_is 0 "verify the §10.3 v2 payment at its time" "$X" verify -c route.conf \
     --now 1740672094 "PAYMENT-SIGNATURE: $PS"
 check "verify: every check ok, in order" sh -c "awk '{print \$1, \$2}' out.txt |
-    tr '\n' ' ' | grep -q '^decode ok match ok scheme ok eip712-domain ok network ok signature ok recipient ok valid-before ok valid-after ok value ok valid: payer '"
+    tr '\n' ' ' | grep -q '^decode ok match ok scheme ok eip712-domain ok network ok signature ok recipient ok valid-before ok valid-after ok value ok max-timeout ok valid: payer '"
 check "verify: payer" has "^valid: payer $ANVIL0"
 rc_is 0 "verify the §10.3 v1 payment" "$X" verify -c route.conf --now 1740672094 "$XP"
 rc_is 65 "verify the same payment now (expired)" "$X" verify -c route.conf "$PS"

@@ -11,7 +11,10 @@
 # Each: unpaid 402, the official v2 and v1 clients pay, the payee gets
 # exactly the price, receipts land in the spool, a replay is refused, the
 # POST body reaches the command.  Apache's workers run as www-data, as an
-# operator's would: the test's directories are made theirs.
+# operator's would: the test's directories are made theirs.  Under fcgid
+# and cgi also /stt, an output = cgi route whose command echoes the
+# request body: a Location (an internal redirect in Apache) and the other
+# steering headers reach neither Apache nor the client (steer_checks).
 . "$(dirname "$0")/lib.sh"
 CONTRIB=$X402_TOP/contrib
 MODDIR=/usr/lib/apache2/modules
@@ -35,11 +38,13 @@ check "the build is reachable by $RUNAS" su -s /bin/sh $RUNAS -c "test -x '$GATE
 check "the test fixture is reachable by $RUNAS" \
     su -s /bin/sh $RUNAS -c "test -x '$X402_TOP/tests/integration/fixtures/counter'"
 
-# route NAME MODE PRICE: $D/etc/NAME.conf selling the counter fixture.
+# route NAME MODE PRICE [COMMAND [LINES]]: $D/etc/NAME.conf selling
+# COMMAND (default the counter fixture).
 route() {
 	cat >"$D/etc/$1.conf" <<CONF
 [route]
-command = $X402_TOP/tests/integration/fixtures/counter
+command = ${4:-$X402_TOP/tests/integration/fixtures/counter}
+${5:-}
 description = Counts its runs and shouts
 mime_type = text/plain
 price = $3
@@ -79,7 +84,10 @@ fallback = $D/fallback
 CONF
 	route ocr "$MODE" 1000
 	route tts "$MODE" 2000
+	route stt "$MODE" 1000 "$X402_TOP/tests/integration/fixtures/echo" \
+	    "output = cgi"
 	ln -s "$GATE" "$D/cgi-bin/ocr.fcgi"
+	ln -s "$GATE" "$D/cgi-bin/stt.fcgi"
 	# The workers write these; the relayer key is theirs alone.
 	chown -R $RUNAS:$RUNAS "$D/work" "$D/spool" "$D/claims" \
 	    "$D/fallback" "$D/run" "$D/etc/relayer.key"
@@ -256,6 +264,7 @@ FcgidIPCDir $D/run/fcgid
 FcgidProcessTableFile $D/apache-run/fcgid-shm
 CONF
 from_contrib x402-fcgid.conf
+echo "Alias /stt $D/cgi-bin/stt.fcgi" >>"$D/httpd.conf"
 start_apache || exit 1
 paid_checks "$BASE/ocr" 1000
 check "fcgid: workers run as $RUNAS" sh -c \
@@ -280,6 +289,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" \
 check "fcgid: body over FcgidMaxRequestLen refused ($code)" \
     sh -c "[ $code -ge 400 ] && [ $code -ne 200 ]"
 eq "fcgid: oversize body ran nothing" "$(runs)" 5
+steer_checks "Apache fcgid" "$BASE/stt" 1000 "$D/work/echo.log"
 stop_apache
 check "fcgid: no worker left" no_process fcgi
 fi
@@ -335,6 +345,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/cgi-bin/ocr.fcgi?-t")
 eq "cgi: query word -t is no option" "$code" 402
 code=$(curl -s -D "$D/hq2" -o /dev/null -w '%{http_code}' "$BASE/cgi-bin/ocr.fcgi?a=-c&b=x")
 eq "cgi: an ordinary query string is served" "$code" 402
+steer_checks "Apache cgi" "$BASE/cgi-bin/stt.fcgi" 1000 "$D/work/echo.log"
 stop_apache
 check "cgi: no process left" no_process "$D/"
 fi

@@ -28,6 +28,8 @@ mime_type = text/plain
 price = 1000
 pay_to = $PAYTO
 accept = base-sepolia
+; the payments are signed up front: valid for an hour, no longer
+max_timeout = 3600
 command_timeout = 10s
 workdir = $X402_OUT/work
 
@@ -103,7 +105,7 @@ const types = { TransferWithAuthorization: [
 const out = [];
 for (let i = 0; i < Number(n); i++) {
 	const auth = { from: account.address, to: acc.payTo, value: acc.amount,
-	    validAfter: "0", validBefore: String(Math.floor(Date.now() / 1000) + 3600),
+	    validAfter: "0", validBefore: String(Math.floor(Date.now() / 1000) + acc.maxTimeoutSeconds),
 	    nonce: "0x" + randomBytes(32).toString("hex") };
 	const signature = await account.signTypedData({
 	    domain: { name: acc.extra.name, version: acc.extra.version,

@@ -3,7 +3,10 @@
 # x402-gate workers started by spawn-fcgi on a Unix socket, a real chain,
 # the official facilitator and the official v2 client: 402, a paid
 # request with the request body reaching the command, the receipt, a
-# replay refused.
+# replay refused.  Then /stt, an output = cgi route whose command echoes
+# the request body: X-Accel-Redirect (which nginx honours from FastCGI;
+# an internal location serves /etc/ here) and the other steering headers
+# reach neither nginx nor the client (steer_checks in lib.sh).
 . "$(dirname "$0")/lib.sh"
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -40,6 +43,27 @@ workdir = $X402_OUT/work
 CONF
 check "x402-gate -t accepts the route" \
     "$GATE" -t -g "$X402_OUT/etc/x402.conf" -c "$X402_OUT/etc/ocr.conf"
+cat >"$X402_OUT/etc/stt.conf" <<CONF
+[route]
+command = $X402_TOP/tests/integration/fixtures/echo
+output = cgi
+mime_type = text/plain
+price = 1000
+pay_to = $PAYTO
+accept = base-sepolia
+command_timeout = 10s
+workdir = $X402_OUT/work
+CONF
+spawn-fcgi -s "$X402_OUT/run/stt.sock" -M 0666 -F 1 \
+    -P "$X402_OUT/spawn-stt.pid" -- "$GATE" -g "$X402_OUT/etc/x402.conf" \
+    -c "$X402_OUT/etc/stt.conf" >"$X402_OUT/spawn-stt.log" 2>&1
+eq "spawn-fcgi started the cgi route's worker" "$?" 0
+for p in $(cat "$X402_OUT/spawn-stt.pid" 2>/dev/null); do
+	case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) in
+	*"x402-gate -g $X402_OUT/etc/x402.conf -c $X402_OUT/etc/stt.conf"*)
+		STT_PID=$p ;;
+	esac
+done
 
 # The worker pool, as contrib/nginx/x402.conf says (2 processes).
 spawn-fcgi -s "$X402_OUT/run/ocr.sock" -M 0666 -F 2 \
@@ -54,10 +78,12 @@ for p in $(cat "$X402_OUT/spawn.pid" 2>/dev/null); do
 	esac
 done
 check "two workers running" test "$(echo $PIDS | wc -w)" -ge 3
+PIDS="$PIDS ${STT_PID:-}"
 check "the socket exists" test -S "$X402_OUT/run/ocr.sock"
 
 # The server block of contrib/nginx/x402.conf with our port and paths.
 sed -e "s|listen 127.0.0.1:80;|listen 127.0.0.1:$PORT;|" \
+    -e "s|client_max_body_size 10m;|&\\n\\tlocation /etc/ { internal; alias /etc/; }|" \
     -e "s|/run/x402|$X402_OUT/run|g" "$X402_TOP/contrib/nginx/x402.conf" \
     >"$X402_OUT/site.conf"
 check "the site uses our port" grep -q "listen 127.0.0.1:$PORT;" "$X402_OUT/site.conf"
@@ -114,5 +140,9 @@ eq "hand-signed payment accepted" "$code" 200
 code=$(curl -s -o "$X402_OUT/b2" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" "$BASE/ocr")
 eq "replay refused" "$code" 402
 eq "two paid runs in all" "$(wc -l <"$X402_OUT/work/runs.log")" 2
+
+# 4. A cgi route: nothing the command prints steers nginx.
+check "an internal location could serve /etc/passwd" grep -q "location /etc/ { internal" "$X402_OUT/site.conf"
+steer_checks nginx "$BASE/stt" 1000 "$X402_OUT/work/echo.log"
 
 finish

@@ -106,6 +106,12 @@ CONF
 route try 10s "$S/x402-spawn" try "$X402_OUT" >"$X402_OUT/try.conf"
 route hang 2s "$S/x402-spawn" hang "$X402_OUT/work" >"$X402_OUT/hang.conf"
 route plain 10s "$S/x402-spawn-plain" try >"$X402_OUT/plain.conf"
+# An upto route as the command user: its usage channel (fd 3) passes
+# through the spawner (fixtures/meter: "charge N" on fd 3).
+sed -e "s|^command = .*|command = $X402_TOP/tests/integration/fixtures/meter|" \
+    -e "s|^price = 1000\$|max_price = 50000|" \
+    -e "s|^accept = base-sepolia\$|accept_upto = base-sepolia|" \
+    "$X402_OUT/try.conf" >"$X402_OUT/meter.conf"
 chmod 0644 "$X402_OUT"/*.conf
 
 # command_user is a plain user name, never root.
@@ -136,7 +142,7 @@ check "the start-up error names the spawner" \
     grep -q "x402-spawn-plain is not installed setuid root" "$X402_OUT/plain.out"
 
 LIGHTTPD_AS="setpriv --reuid=$GU --regid=$GGID --init-groups --" \
-    lighttpd_gates try hang || exit 1
+    lighttpd_gates try hang meter || exit 1
 
 # 1. The paid command, as the command user, tries everything: all denied.
 before=$(balance "$PAYTO")
@@ -184,6 +190,15 @@ after=$(balance "$PAYTO")
 eq "the payment moved exactly the price" "$((after - before))" 1000
 eq "and its receipt is in the spool" \
     "$(ls "$SPOOL/new" | grep -vc '^probe$')" 1
+
+# 1b. upto as the command user: the charge on fd 3 is what is settled.
+before=$(balance "$PAYTO")
+node "$CHAIN/pay-v2.mjs" "$BASE/meter" --upto --data "charge 1234" \
+    >"$X402_OUT/pay-meter.json" 2>"$X402_OUT/pay-meter.err"
+eq "upto with command_user: paid (exit status)" "$?" 0
+eq "upto with command_user: the usage channel passed the spawner" \
+    "$(( $(balance "$PAYTO") - before ))" 1234
+after=$(balance "$PAYTO")
 
 # 2. A command that ignores SIGTERM and leaves a helper: its timeout ends
 # both (the gate cannot signal the command user: the spawner does).

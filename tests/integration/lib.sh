@@ -132,9 +132,11 @@ start_facilitator() {
 # lighttpd_gates NAME...: lighttpd on 127.0.0.1:$PORT serving each /NAME
 # with x402-gate $GATE_ARGS -c $X402_OUT/NAME.conf (FastCGI, $GATE_PROCS
 # workers each, default 1); $LIGHTTPD_EXTRA is added to the server's
-# settings; $LIGHTTPD_AS (words, e.g. "setpriv --reuid=U ... --") is
-# put before lighttpd to run it as another user; waits until /FIRST
-# answers.  lighttpd -D sends the gates' stderr to $X402_OUT/lighttpd.out.
+# settings, $LIGHTTPD_FCGI_EXTRA (e.g. ', "x-sendfile" => "enable"') to
+# each FastCGI backend's; $LIGHTTPD_AS (words, e.g. "setpriv --reuid=U
+# ... --") is put before lighttpd to run it as another user; waits until
+# /FIRST answers.  lighttpd -D sends the gates' stderr to
+# $X402_OUT/lighttpd.out.
 lighttpd_gates() {
 	{
 		cat <<CONF
@@ -148,9 +150,9 @@ ${LIGHTTPD_EXTRA:-}
 fastcgi.server = (
 CONF
 		for n in "$@"; do
-			printf '\t"/%s" => (( "socket" => "%s/%s.sock", "bin-path" => "%s %s-c %s/%s.conf", "max-procs" => %s, "check-local" => "disable" )),\n' \
+			printf '\t"/%s" => (( "socket" => "%s/%s.sock", "bin-path" => "%s %s-c %s/%s.conf", "max-procs" => %s, "check-local" => "disable"%s )),\n' \
 			    "$n" "$X402_OUT" "$n" "$GATE" "${GATE_ARGS:+$GATE_ARGS }" \
-			    "$X402_OUT" "$n" "${GATE_PROCS:-1}"
+			    "$X402_OUT" "$n" "${GATE_PROCS:-1}" "${LIGHTTPD_FCGI_EXTRA:-}"
 		done
 		echo ")"
 	} >"$X402_OUT/lighttpd.conf"
@@ -195,6 +197,54 @@ spool = $X402_OUT/spool-$2
 claims = $X402_OUT/claims
 fallback = $X402_OUT/fallback
 CONF
+}
+
+# steer_checks WHO URL PRICE LOG: a route with output = cgi selling
+# tests/integration/fixtures/echo (it logs each run to LOG and prints the
+# request body, so the client writes the headers) must not let the output
+# steer the web server or the client: X-Sendfile, X-LIGHTTPD-send-file,
+# X-Accel-Redirect, X-Payment-*, Payment-* never reach either, the paid
+# body is the command's; a Location refuses the output (502, not charged);
+# a Status of 404 is not charged; both keep the authorization spent: the
+# same payment again is refused and runs nothing.
+steer_checks() {
+	who=$1 url=$2 price=$3 log=$4
+	S=$X402_OUT/steer
+	curl -s -D "$S.h402" -o /dev/null "$url"
+	spr=$(header PAYMENT-REQUIRED "$S.h402")
+	printf 'X-Sendfile: /etc/passwd\r\nX-LIGHTTPD-send-file: /etc/passwd\r\nX-Accel-Redirect: /etc/passwd\r\nX-Payment-Foo: forged\r\nPayment-Response: forged\r\nX-Words: two\r\nContent-Type: text/plain\r\n\r\nechoed body\n' >"$S.in1"
+	printf 'Location: /etc/passwd\r\n\r\n' >"$S.in2"
+	printf 'Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnot found\n' >"$S.in3"
+	r0=$(cat "$log" 2>/dev/null | wc -l); b0=$(balance "$PAYTO")
+	H=$(node "$CHAIN/payment-header.mjs" "$spr")
+	code=$(curl -s -D "$S.h1" -o "$S.b1" -w '%{http_code}' \
+	    -H "PAYMENT-SIGNATURE: $H" --data-binary @"$S.in1" "$url")
+	eq "$who: cgi output naming files to send: 200" "$code" 200
+	eq "$who: the paid body is the command's, no file" "$(cat "$S.b1")" "echoed body"
+	for h in X-Sendfile X-LIGHTTPD-send-file X-Accel-Redirect X-Payment-Foo; do
+		eq "$who: $h does not reach the client" "$(header $h "$S.h1")" ""
+	done
+	check "$who: no forged payment header" sh -c "! grep -qi forged '$S.h1'"
+	check "$who: PAYMENT-RESPONSE is the gate's" sh -c \
+	    "grep -i '^payment-response:' '$S.h1' | grep -q '[A-Za-z0-9+/=]\{40\}'"
+	eq "$who: an allowed X- header passes" "$(header X-Words "$S.h1")" two
+	eq "$who: settled once" "$(( $(balance "$PAYTO") - b0 ))" "$price"
+	for c in 2:502:Location 3:404:Status-404; do
+		n=${c%%:*}; want=${c#*:}; want=${want%%:*}; what=${c##*:}
+		b0=$(balance "$PAYTO"); r0=$(cat "$log" | wc -l)
+		H=$(node "$CHAIN/payment-header.mjs" "$spr")
+		code=$(curl -s -o "$S.b$n" -w '%{http_code}' \
+		    -H "PAYMENT-SIGNATURE: $H" --data-binary @"$S.in$n" "$url")
+		eq "$who: $what: status" "$code" "$want"
+		check "$who: $what: no file sent" sh -c "! grep -q root: '$S.b$n'"
+		eq "$who: $what: not charged" "$(balance "$PAYTO")" "$b0"
+		code=$(curl -s -o "$S.r$n" -w '%{http_code}' \
+		    -H "PAYMENT-SIGNATURE: $H" --data-binary @"$S.in$n" "$url")
+		eq "$who: $what: the same payment again refused" "$code" 402
+		check "$who: $what: ... as already used" grep -q nonce_already_used "$S.r$n"
+		eq "$who: $what: the command ran once" "$(cat "$log" | wc -l)" "$((r0 + 1))"
+		eq "$who: $what: still nothing charged" "$(balance "$PAYTO")" "$b0"
+	done
 }
 
 balance() {

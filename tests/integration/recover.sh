@@ -49,8 +49,6 @@ wait_for "$X402_OUT/rproxy.log" listening || exit 1
 
 cat >"$C/ok" <<'SH'
 #!/bin/sh
-echo "Content-Type: text/plain"
-echo
 echo "paid content"
 SH
 cat >"$C/slow" <<SH
@@ -59,15 +57,11 @@ if [ -e "$W/hold" ]; then
 	touch "$W/started.\$X402_PAYER"
 	sleep 4
 fi
-echo "Content-Type: text/plain"
-echo
 echo "slow content"
 SH
 cat >"$C/meter" <<'SH'
 #!/bin/sh
-echo "X402-Charge: 1234"
-echo "Content-Type: text/plain"
-echo
+echo "charge 1234" >&3
 echo "metered content"
 SH
 chmod 755 "$C/ok" "$C/slow" "$C/meter"

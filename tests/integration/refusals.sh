@@ -4,7 +4,11 @@
 # for local settlement).  For each case of the table below: the status,
 # the reason (a substring of the v1 body's `error`, which the decoded
 # PAYMENT-REQUIRED `error` must equal), the command did not run, the payee
-# was not paid, no receipt was written.
+# was not paid, no receipt was written.  Then what the command's output
+# may decide (lighttpd with x-sendfile enabled, as an operator serving
+# downloads has it): a raw route echoing the client's text that reads like
+# headers sends it as the paid body; a cgi route's steering headers reach
+# neither lighttpd nor the client (steer_checks in lib.sh).
 . "$(dirname "$0")/lib.sh"
 MODE=${MODE:-facilitator}
 
@@ -16,10 +20,12 @@ PORT=$(freeport)
 BASE=http://127.0.0.1:$PORT
 mkdir -p "$X402_OUT/work"
 
+# route NAME [COMMAND [LINES]]: a route file (default: the counter fixture).
 route() {
 	cat >"$X402_OUT/$1.conf" <<CONF
 [route]
-command = $X402_TOP/tests/integration/fixtures/counter
+command = ${2:-$X402_TOP/tests/integration/fixtures/counter}
+${3:-}
 description = Refusal matrix
 mime_type = text/plain
 price = 1000
@@ -47,8 +53,11 @@ CONF
 }
 route counter
 route other
+route raw "$X402_TOP/tests/integration/fixtures/echo"
+route steer "$X402_TOP/tests/integration/fixtures/echo" "output = cgi"
 
-LIGHTTPD_EXTRA="server.max-request-field-size = 65535" lighttpd_gates counter other || exit 1
+LIGHTTPD_FCGI_EXTRA=', "x-sendfile" => "enable"' \
+LIGHTTPD_EXTRA="server.max-request-field-size = 65535" lighttpd_gates counter other raw steer || exit 1
 
 curl -s -D "$X402_OUT/h402" -o /dev/null "$BASE/counter"
 PR=$(header PAYMENT-REQUIRED "$X402_OUT/h402")
@@ -173,5 +182,38 @@ code=$(curl -s -o "$X402_OUT/b" -w '%{http_code}' -H "X-PAYMENT: $GOOD1" "$BASE/
 eq "v1 replay refused" "$code" 402
 check "v1 replay names the reason" grep -q nonce_already_used "$X402_OUT/b"
 eq "v1 replay ran nothing" "$(runs)" "$r0"
+
+# The command's output is the client's: on a raw route (the default) text
+# that reads like CGI headers is the paid body, settled once, never a
+# status, a file for lighttpd to send, or a charge.
+curl -s -D "$X402_OUT/h402raw" -o /dev/null "$BASE/raw"
+PRR=$(header PAYMENT-REQUIRED "$X402_OUT/h402raw")
+i=0
+for t in 'Status: 404\r\n\r\nnot found\n' 'X-Sendfile: /etc/passwd\r\n\r\n' \
+    'X-LIGHTTPD-send-file: /etc/passwd\r\nLocation: /counter\r\n\r\n' \
+    'X402-Charge: 0\n\nfree?\n'; do
+	i=$((i + 1))
+	printf "$t" >"$X402_OUT/raw$i.in"
+	c0=$(receipts); b0=$(balance "$PAYTO")
+	H=$(node "$CHAIN/payment-header.mjs" "$PRR")
+	code=$(curl -s -D "$X402_OUT/raw$i.h" -o "$X402_OUT/raw$i.out" -w '%{http_code}' \
+	    -H "PAYMENT-SIGNATURE: $H" --data-binary @"$X402_OUT/raw$i.in" "$BASE/raw")
+	first=$(head -1 "$X402_OUT/raw$i.in" | tr -d '\r')
+	eq "raw output '$first': 200" "$code" 200
+	check "raw output '$first': the paid body is the text as sent" \
+	    cmp -s "$X402_OUT/raw$i.in" "$X402_OUT/raw$i.out"
+	eq "raw output '$first': the route's Content-Type" \
+	    "$(header Content-Type "$X402_OUT/raw$i.h")" text/plain
+	eq "raw output '$first': settled once" "$(( $(balance "$PAYTO") - b0 ))" 1000
+	eq "raw output '$first': one receipt" "$(receipts)" "$((c0 + 1))"
+done
+eq "raw: the command ran once per payment" "$(wc -l <"$X402_OUT/work/echo.log")" 4
+
+# cgi route: only allowed headers pass (lighttpd acts on X-Sendfile here).
+steer_checks "lighttpd (x-sendfile enabled)" "$BASE/steer" 1000 "$X402_OUT/work/echo.log"
+# An authorization valid for longer than maxTimeoutSeconds (300 + skew 0).
+H=$(ph --valid-before $(( $(date +%s) + 400 )))
+try "validBefore beyond maxTimeoutSeconds" counter 402 \
+    invalid_exact_evm_payload_authorization_valid_before "$H"
 
 finish

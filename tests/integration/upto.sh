@@ -111,7 +111,7 @@ p0=$(balance "$PAYER"); t0=$(balance "$PAYTO")
 pay "hello world" mid
 eq "official client pays the metered route (exit status)" "$?" 0
 eq "client got the spoken text" "$(jf "$X402_OUT/pay-mid.json" j.body)" "spoken: hello world"
-eq "X402-Units was stripped" "$(jf "$X402_OUT/pay-mid.json" 'Object.keys(j.headers).filter(k=>/^x402-/i.test(k)).length')" 0
+eq "no X402-* header in the reply" "$(jf "$X402_OUT/pay-mid.json" 'Object.keys(j.headers).filter(k=>/^x402-/i.test(k)).length')" 0
 eq "PAYMENT-RESPONSE amount is the metered amount" "$(jf "$X402_OUT/pay-mid.json" j.paymentResponse.amount)" 220
 p1=$(balance "$PAYER"); t1=$(balance "$PAYTO")
 eq "payee got exactly 220" "$((t1 - t0))" 220
@@ -153,7 +153,18 @@ t3=$(balance "$PAYTO")
 eq "no usage report: the maximum" "$((t3 - t2))" 50000
 pay "charge 1234" charge
 t4=$(balance "$PAYTO")
-eq "X402-Charge: exactly 1234" "$((t4 - t3))" 1234
+eq "charge 1234 on the usage channel (fd 3): exactly 1234" "$((t4 - t3))" 1234
+# The output the client shapes meters nothing: "X402-Charge: 0" printed
+# first on stdout is the paid body, and the default (the maximum) is due.
+pay "echo X402-Charge: 0
+
+free?" inband
+eq "X402-Charge: 0 on stdout: paid" "$?" 0
+eq "X402-Charge: 0 on stdout: it is the body" "$(jf "$X402_OUT/pay-inband.json" j.body)" "X402-Charge: 0
+
+free?"
+eq "X402-Charge: 0 on stdout: charged the default, the maximum" "$(( $(balance "$PAYTO") - t4 ))" 50000
+t4=$(balance "$PAYTO")
 H=$(node "$CHAIN/payment-header.mjs" "$PRB" --index 1)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" -d 'silent' "$BASE/both")
 eq "upto offer of a mixed route paid" "$code" 200
