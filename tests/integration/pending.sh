@@ -39,8 +39,6 @@ SP=http://127.0.0.1:$SP_PORT
 cat >"$C/ok" <<SH
 #!/bin/sh
 echo "\$X402_ROUTE" >>"$W/runs.log"
-echo "Content-Type: text/plain"
-echo
 echo "paid content"
 SH
 # 20 headers of 810 bytes: they fit the reply, the settlement header not.
@@ -70,6 +68,7 @@ route() {
 		echo "accept = base-sepolia"
 		echo "max_timeout = 300"
 		echo "command_timeout = 10s"
+		[ -z "${OUTPUT:-}" ] || echo "output = $OUTPUT"
 		echo "[gate]"
 		echo "log_level = info"
 		echo "settlement = ${MODE:-facilitator}"
@@ -87,17 +86,17 @@ done
 route orphan "$C/ok" "[facilitator]" "url = $SP/cut" "timeout = 2s" \
     "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
 route plain "$C/ok" "[facilitator]" "url = $SP/pass"
-route big "$C/big" "[facilitator]" "url = $SP/pass"
+OUTPUT=cgi route big "$C/big" "[facilitator]" "url = $SP/pass"
 route spent "$C/ok" "[facilitator]" "url = $SP/pass" \
     "[recover]" "rpc_url = $RPC_URL"
 MODE=local route loc "$C/ok" "[local]" "rpc_url = $RPC_URL" \
     "relayer_key = $X402_OUT/relayer.key"
 for r in delay cut bad orphan plain big spent loc; do
-	"$GATE" -t -c "$X402_OUT/$r.conf" >/dev/null 2>"$X402_OUT/t-$r.log" ||
+	"$GATE" -t -c "$X402_OUT/$r.conf" >"$X402_OUT/t-$r.log" 2>&1 ||
 	    { echo "bad route $r"; cat "$X402_OUT/t-$r.log"; exit 1; }
 done
 check "x402-gate -t warns about a facilitator route without [recover] rpc_url" \
-    grep -q "without \[recover\] rpc_url" "$X402_OUT/t-plain.log"
+    grep -q "^WARNING .*without \[recover\] rpc_url" "$X402_OUT/t-plain.log"
 check "x402-gate -t is quiet when it has one" \
     sh -c "! grep -q 'rpc_url' '$X402_OUT/t-delay.log'"
 # Two workers per route: two retries of one payment can race.
