@@ -14,7 +14,7 @@ build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check
 libinih-dev"
 test_pkgs="valgrind clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-curl procps wrk nginx-light man-db groff-base chromium strace"
+curl procps wrk nginx-light man-db groff-base chromium strace prometheus"
 demo_pkgs="lighttpd curl procps tesseract-ocr tesseract-ocr-eng espeak-ng
 pocketsphinx pocketsphinx-en-us sox imagemagick fonts-dejavu-core"
 
@@ -47,9 +47,9 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# Web servers are started by the tests on 127.0.0.1 only: keep the
-# packaged services from holding port 80.
-for svc in apache2 lighttpd; do
+# Web servers and prometheus are started by the tests on 127.0.0.1 only:
+# keep the packaged services from holding ports 80 and 9090.
+for svc in apache2 lighttpd prometheus; do
 	if command -v systemctl >/dev/null 2>&1; then
 		systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	fi

@@ -1325,10 +1325,8 @@ gate_handle(struct route *r, struct gate_io *io)
 	x402_buf_init(&q.body, 0);
 
 	if (is_metrics(&q)) {
-		/* Not a sale: logged, never counted. */
+		/* Not a sale: neither counted nor access-logged. */
 		serve_metrics(&q);
-		access_line(&q, &(struct gm_request){ .status = q.status,
-		    .settle_us = -1, .command_us = -1 });
 		goto out;
 	}
 	if (strcmp(q.method, "OPTIONS") == 0) {
