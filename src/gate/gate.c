@@ -21,7 +21,7 @@
 #include "ext.h"
 #include "gate.h"
 #include "log.h"
-#include "metrics.h"
+#include "counters.h"
 #include "page.h"
 
 #define URL_MAX 2048

@@ -21,7 +21,7 @@
 
 #include "gate.h"
 #include "log.h"
-#include "metrics.h"
+#include "counters.h"
 #include "sanitizer.h"
 
 #define CONFDIR SYSCONFDIR "/x402"

@@ -1,5 +1,5 @@
 /*
- * metrics.h - x402-gate's counters (one memory-mapped file per route,
+ * counters.h - x402-gate's counters (one memory-mapped file per route,
  * [paths] metrics/ROUTE.metrics, shared by every worker of the route
  * without a lock; lib metrics.h) and their Prometheus text exposition.
  *
@@ -13,8 +13,8 @@
  *  - The exposition reads every *.metrics file of one directory, so one
  *    URL or one `x402-gate --metrics` covers all routes.
  */
-#ifndef GATE_METRICS_H
-#define GATE_METRICS_H
+#ifndef GATE_COUNTERS_H
+#define GATE_COUNTERS_H
 
 #include <stdint.h>
 
@@ -58,4 +58,4 @@ const char *gm_reason(const char *text);
  */
 int gm_expose(struct x402_buf *b, struct x402_detail *d, const char *dir);
 
-#endif /* GATE_METRICS_H */
+#endif /* GATE_COUNTERS_H */

@@ -1,4 +1,4 @@
-/* metrics.c - x402-gate's shared counters and their exposition. */
+/* counters.c - x402-gate's shared counters and their exposition. */
 #include "autoconfig.h"
 
 #include <dirent.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "counters.h"
 
 /*
  * The slots of a route file.  Change GM_LAYOUT whenever this layout or
