@@ -52,6 +52,7 @@ server.bind = "127.0.0.1"
 server.port = $PORT
 server.document-root = "$X402_OUT"
 server.errorlog = "$X402_OUT/lighttpd-error.log"
+server.breakagelog = "$X402_OUT/gate.log"
 server.pid-file = "$X402_OUT/lighttpd.pid"
 server.modules = ( "mod_fastcgi" )
 fastcgi.server = (
@@ -98,9 +99,11 @@ eq "garbage refused" "$code" 402
 # The payer: anvil #0 (chain.env PAYER), as the access line spells it.
 PAYER=$(node -e 'console.log(require(process.argv[1]).getAddress(process.argv[2]))' "$CHAIN/node_modules/viem" "$PAYER")
 
-# 2. The access lines: one per request, key=value, no function names.
-wait_for "$X402_OUT/lighttpd.out" "access: .*reason=invalid_payment" || true
-grep 'access: ' "$X402_OUT/lighttpd.out" >"$X402_OUT/access"
+# 2. The access lines: one per request, key=value, no function names, in
+# lighttpd's server.breakagelog (the workers' stderr; without it, lighttpd's
+# own stderr, never server.errorlog).
+wait_for "$X402_OUT/gate.log" "access: .*reason=invalid_payment" || true
+grep 'access: ' "$X402_OUT/gate.log" >"$X402_OUT/access"
 # (the start-up probe is one of the 402s)
 eq "one access line per request, none for scrapes" "$(grep -c 'route=counter' "$X402_OUT/access")" 5
 check "paid line: status, scheme, amount, token, network, payer, tx, client, id" \
@@ -110,7 +113,8 @@ check "replay line names its reason" \
 check "unpaid line has no payment" \
     grep -Eq "method=GET status=402 scheme=- amount=- token=- network=- payer=- tx=- reason=- " "$X402_OUT/access"
 check "no function names in the gate's lines" sh -c \
-    "! grep -E 'x402-gate\[[0-9]+\]: (info|warning|error): [a-z_]+: ' '$X402_OUT/lighttpd.out'"
+    "! grep -E 'x402-gate\[[0-9]+\]: (info|warning|error): [a-z_]+: ' '$X402_OUT/gate.log'"
+check "nothing of the gate in server.errorlog" sh -c "! grep -q 'x402-gate' '$X402_OUT/lighttpd-error.log'"
 
 # 3. Prometheus scrapes the metrics URL; its API gives exact values.
 q() {	# q PROMQL: the value of the first sample, or "none"
