@@ -37,7 +37,9 @@ struct x402_metrics {
 	uint64_t *slot;
 	uint32_t nslots;
 	int writable;
-	const struct mhdr *h;
+	uint32_t layout;
+	/* A copy: another process may rewrite the mapped header. */
+	char labels[X402_METRICS_LABELS_MAX];
 };
 
 static size_t
@@ -88,8 +90,10 @@ map_fd(struct x402_metrics *m, struct x402_detail *d, int fd,
 	}
 	m->map = p;
 	m->size = (size_t)st.st_size;
-	m->h = h;
+	m->layout = h->layout;
 	m->nslots = h->nslots;
+	memcpy(m->labels, h->labels, sizeof(m->labels));
+	m->labels[sizeof(m->labels) - 1] = '\0';
 	m->slot = (uint64_t *)(void *)((char *)p + X402_METRICS_HEADER);
 	m->writable = writable;
 	return 0;
@@ -222,7 +226,7 @@ x402_metrics_close(struct x402_metrics *m)
 uint32_t
 x402_metrics_layout(const struct x402_metrics *m)
 {
-	return m->h->layout;
+	return m->layout;
 }
 
 uint32_t
@@ -234,7 +238,7 @@ x402_metrics_nslots(const struct x402_metrics *m)
 const char *
 x402_metrics_labels(const struct x402_metrics *m)
 {
-	return m->h->labels;
+	return m->labels;
 }
 
 void

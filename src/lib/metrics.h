@@ -24,7 +24,10 @@
  *    open again.  The file is created mode 0644 (counters are not secret;
  *    the label text must not hold secrets).
  *  - Never read a file others may write as trusted input: the reader
- *    checks magic, layout, size and the label text's terminator.
+ *    checks magic, layout, size and the label text's terminator, and
+ *    keeps its own copy of the header.  A process that can write the file
+ *    can still make the counters lie, or truncate it under a reader
+ *    (SIGBUS): give the directory to the writers' user only.
  *  - Not thread-safe to open or close concurrently on one handle.
  */
 #ifndef X402_METRICS_H
