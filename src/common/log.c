@@ -167,32 +167,46 @@ timestamp(char *ts, size_t cap)
 		ts[0] = '\0';
 }
 
+/*
+ * Writes one finished line: to syslog at prio (with "TAG: " first when
+ * syslog_tag), or to stderr as "[TIME ]PROG[PID]: TAG: FNMSG".
+ */
+static void
+emit(int prio, const char *tag, int syslog_tag, const char *fn,
+    const char *msg)
+{
+	char ts[32], line[X402_LOG_MSG_MAX + 3 * X402_LOG_NAME_MAX + 128];
+	int n;
+
+	if (log_dest == X402_LOG_SYSLOG) {
+		syslog(prio, "%s%s%s%s", syslog_tag ? tag : "", syslog_tag ?
+		    ": " : "", fn, msg);
+		return;
+	}
+	timestamp(ts, sizeof(ts));
+	n = snprintf(line, sizeof(line), "%s%s[%ld]: %s: %s%s\n", ts,
+	    log_prog, (long)getpid(), tag, fn, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		/* Cannot happen with the caps above; keep the newline. */
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	write_all(line, (size_t)n);
+}
+
 void
 x402_log_access(const char *text)
 {
-	char msg[X402_LOG_MSG_MAX + 1], ts[32];
-	char line[X402_LOG_MSG_MAX + X402_LOG_NAME_MAX + 96];
-	int saved_errno = errno, n, cut;
+	char msg[X402_LOG_MSG_MAX + 1];
+	int saved_errno = errno, cut;
 	size_t len;
 
 	len = x402_log_escape(msg, sizeof(msg) - 3, text, strlen(text), &cut);
 	if (cut)
 		memcpy(msg + len, "...", 4);
-	if (log_dest == X402_LOG_SYSLOG) {
-		syslog(LOG_INFO, "access: %s", msg);
-		goto out;
-	}
-	timestamp(ts, sizeof(ts));
-	n = snprintf(line, sizeof(line), "%s%s[%ld]: access: %s\n", ts,
-	    log_prog, (long)getpid(), msg);
-	if (n < 0)
-		goto out;
-	if ((size_t)n >= sizeof(line)) {
-		n = (int)sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	write_all(line, (size_t)n);
-out:
+	emit(LOG_INFO, "access", 1, "", msg);
 	errno = saved_errno;
 }
 
@@ -201,8 +215,7 @@ x402_vlog(enum x402_log_level level, const char *func, const char *fmt,
     va_list ap)
 {
 	char raw[X402_LOG_MSG_MAX + 1], msg[X402_LOG_MSG_MAX + 1];
-	char fn[X402_LOG_NAME_MAX + 3], ts[32] = "";
-	char line[X402_LOG_MSG_MAX + 3 * X402_LOG_NAME_MAX + 128];
+	char fn[X402_LOG_NAME_MAX + 3];
 	int saved_errno = errno, n, cut, cut2;
 	size_t len;
 
@@ -226,21 +239,7 @@ x402_vlog(enum x402_log_level level, const char *func, const char *fmt,
 	else if (strlen(fn) + 2 < sizeof(fn))
 		strcat(fn, ": ");
 
-	if (log_dest == X402_LOG_SYSLOG) {
-		syslog(level_prio[level], "%s%s", fn, msg);
-		goto out;
-	}
-	timestamp(ts, sizeof(ts));
-	n = snprintf(line, sizeof(line), "%s%s[%ld]: %s: %s%s\n", ts,
-	    log_prog, (long)getpid(), level_names[level], fn, msg);
-	if (n < 0)
-		goto out;
-	if ((size_t)n >= sizeof(line)) {
-		/* Cannot happen with the caps above; keep the newline. */
-		n = (int)sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	write_all(line, (size_t)n);
+	emit(level_prio[level], level_names[level], 0, fn, msg);
 out:
 	errno = saved_errno;
 }

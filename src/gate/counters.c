@@ -248,6 +248,15 @@ static int
 expose_files(struct x402_buf *b, struct gm_file *f, size_t n,
     unsigned unreadable)
 {
+	static const struct {
+		const char *name, *help;
+		uint32_t first;
+	} hist[2] = {
+		{ "x402_gate_settlement_seconds", "Time to settle a payment "
+		    "(the settler's answer).", S_SETTLE },
+		{ "x402_gate_command_seconds", "Time the sold command ran.",
+		    S_COMMAND },
+	};
 	struct x402_buf lb;
 	char amt[X402_U256_DECLEN + 1];
 	x402_u256 a;
@@ -317,22 +326,14 @@ expose_files(struct x402_buf *b, struct gm_file *f, size_t n,
 				    "{%s,reason=\"%s\"} %llu\n", lb.p,
 				    reasons[j], (unsigned long long)v);
 		}
-	if (e == 0)
-		e = family(b, "x402_gate_settlement_seconds", "histogram",
-		    "Time to settle a payment (the settler's answer).");
-	for (i = 0; i < n && e == 0; i++)
-		if ((e = route_label(&lb, f[i].route)) == 0)
-			e = x402_metrics_histogram(b,
-			    "x402_gate_settlement_seconds", lb.p, f[i].m,
-			    S_SETTLE, bounds, NBOUNDS);
-	if (e == 0)
-		e = family(b, "x402_gate_command_seconds", "histogram",
-		    "Time the sold command ran.");
-	for (i = 0; i < n && e == 0; i++)
-		if ((e = route_label(&lb, f[i].route)) == 0)
-			e = x402_metrics_histogram(b,
-			    "x402_gate_command_seconds", lb.p, f[i].m,
-			    S_COMMAND, bounds, NBOUNDS);
+	for (k = 0; k < 2 && e == 0; k++) {
+		e = family(b, hist[k].name, "histogram", hist[k].help);
+		for (i = 0; i < n && e == 0; i++)
+			if ((e = route_label(&lb, f[i].route)) == 0)
+				e = x402_metrics_histogram(b, hist[k].name,
+				    lb.p, f[i].m, hist[k].first, bounds,
+				    NBOUNDS);
+	}
 	if (e == 0)
 		e = family(b, "x402_gate_settlements_pending_total", "counter",
 		    "Settlements left pending (no verdict): claim and draft "

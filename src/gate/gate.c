@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "ext.h"
 #include "gate.h"
 #include "log.h"
-#include "counters.h"
 #include "page.h"
 
 #define URL_MAX 2048

@@ -402,28 +402,18 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if (exposing) {
-		if (getenv("GATEWAY_INTERFACE") != NULL) {
-			X402_LOG_ERR("--metrics is not for a web request");
-			return 2;
-		}
-		if (global == NULL) {
-			snprintf(gfile, sizeof(gfile), "%s/x402.conf",
-			    confdir());
-			global = gfile;
-		}
-		return metrics(opt_c, global);
+	if ((recovering || exposing) && getenv("GATEWAY_INTERFACE") != NULL) {
+		X402_LOG_ERR("--%s is not for a web request", recovering ?
+		    "recover" : "metrics");
+		return 2;
 	}
+	if ((recovering || exposing) && global == NULL) {
+		snprintf(gfile, sizeof(gfile), "%s/x402.conf", confdir());
+		global = gfile;
+	}
+	if (exposing && !recovering)
+		return metrics(opt_c, global);
 	if (recovering) {
-		if (getenv("GATEWAY_INTERFACE") != NULL) {
-			X402_LOG_ERR("--recover is not for a web request");
-			return 2;
-		}
-		if (global == NULL) {
-			snprintf(gfile, sizeof(gfile), "%s/x402.conf",
-			    confdir());
-			global = gfile;
-		}
 		if (x402_http_global_init() != 0) {
 			X402_LOG_ERR("libcurl initialisation failed");
 			return 1;
