@@ -110,6 +110,7 @@ take_lock(struct po_ctx *c)
 		    buf[0] ? buf : "?");
 		return PO_EXIT_TEMPFAIL;
 	}
+	c->locked = 1;
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(c->lockfd, 0) != 0 || pwrite(c->lockfd, buf,
 	    (size_t)n, 0) != n)
@@ -242,7 +243,10 @@ setup_state(struct po_ctx *c, int create)
 #define LAST_RUN "last-run"	/* STATE/last-run: "TIME STATUS\n" */
 #define WAITING_LIST_MAX (8u << 20)	/* bytes of new/ names counted */
 
-/* Records the end of a run (time, exit status) for `metrics`. */
+/*
+ * Records the end of a run that held the lock (time, exit status) for
+ * `metrics`; a run refused by the lock or a dry run leaves it alone.
+ */
 static int
 run_done(struct po_ctx *c, int rc)
 {
@@ -250,7 +254,7 @@ run_done(struct po_ctx *c, int rc)
 	char line[64];
 	int n;
 
-	if (c->dry_run || c->statefd < 0)
+	if (c->dry_run || !c->locked || c->statefd < 0)
 		return rc;
 	n = snprintf(line, sizeof(line), "%lld %d\n", (long long)time(NULL),
 	    rc);

@@ -191,6 +191,7 @@ check "garbage: reason logged" grep -q "quarantined" "$A/garbage.out"
 "$po" -c "$A/payout.conf" status >"$A/status2.out" 2>&1
 check "status counts what a run that counted nothing quarantined" \
     grep -q "receipts counted 1000, quarantined 2;" "$A/status2.out"
+"$po" -c "$A/payout.conf" metrics >"$A/m2.prom" 2>&1
 flock "$A/state/lock" sleep 3 &
 fpid=$!
 sleep 0.3
@@ -198,6 +199,9 @@ sleep 0.3
 rc=$?
 wait $fpid
 check "overlapping run exits 75" test $rc -eq 75
+"$po" -c "$A/payout.conf" metrics >"$A/m3.prom" 2>&1
+check "metrics: a run refused by the lock is not the last run" sh -c \
+    "grep -q '^x402_payout_last_run_status 0$' '$A/m3.prom' && cmp -s '$A/m2.prom' '$A/m3.prom'"
 check "overlapping run says why" grep -q "another x402-payout run is active" "$A/lock.out"
 
 # ---- 3. config errors ---------------------------------------------------------
