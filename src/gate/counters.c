@@ -356,6 +356,35 @@ expose_files(struct x402_buf *b, struct gm_file *f, size_t n,
 }
 
 static int
+count_one(void *arg, const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	(void)id;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/*
+ * The receipt drafts on disk: payments being served, settlements left
+ * pending, and what waits for x402-gate --recover.
+ */
+static int
+expose_drafts(struct x402_buf *b, struct x402_drafts *drafts)
+{
+	struct x402_detail d;
+	uint64_t n = 0;
+	int e;
+
+	if (drafts == NULL || x402_draft_each(drafts, &d, count_one, &n) != 0)
+		return 0;
+	if ((e = family(b, "x402_gate_receipt_drafts", "gauge",
+	    "Receipt drafts on disk: payments in flight, settlements left "
+	    "pending, and what waits for x402-gate --recover.")) != 0)
+		return e;
+	return x402_buf_printf(b, "x402_gate_receipt_drafts %llu\n",
+	    (unsigned long long)n);
+}
+
+static int
 name_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct gm_file *)a)->route,
@@ -363,7 +392,8 @@ name_cmp(const void *a, const void *b)
 }
 
 int
-gm_expose(struct x402_buf *b, struct x402_detail *d, const char *dir)
+gm_expose(struct x402_buf *b, struct x402_detail *d, const char *dir,
+    struct x402_drafts *drafts)
 {
 	struct gm_file *f = NULL;
 	struct dirent *de;
@@ -398,7 +428,8 @@ gm_expose(struct x402_buf *b, struct x402_detail *d, const char *dir)
 		n++;
 	}
 	qsort(f, n, sizeof(*f), name_cmp);
-	if ((e = expose_files(b, f, n, unreadable)) != 0)
+	if ((e = expose_files(b, f, n, unreadable)) != 0 ||
+	    (e = expose_drafts(b, drafts)) != 0)
 		(void)x402_fail(d, e, "metrics: the exposition is over %zu "
 		    "bytes", b->max);
 out:

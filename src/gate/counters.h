@@ -52,10 +52,12 @@ const char *gm_reason(const char *text);
 
 /*
  * Appends the text exposition of every route file in dir to b (version
- * 0.0.4).  A file that cannot be read is skipped and counted in
+ * 0.0.4), and the number of receipt drafts in drafts (borrowed; NULL:
+ * not shown).  A file that cannot be read is skipped and counted in
  * x402_gate_metrics_unreadable.  Returns 0 or X402_ERR_LIMIT /
  * X402_ERR_IO (the directory cannot be listed; detail in *d).
  */
-int gm_expose(struct x402_buf *b, struct x402_detail *d, const char *dir);
+int gm_expose(struct x402_buf *b, struct x402_detail *d, const char *dir,
+    struct x402_drafts *drafts);
 
 #endif /* GATE_COUNTERS_H */

@@ -1285,7 +1285,7 @@ serve_metrics(struct req *q)
 	x402_buf_free(&rp.body);
 	x402_buf_init(&rp.body, EXPOSITION_MAX);
 	x402_detail_clear(&d);
-	if (gm_expose(&rp.body, &d, q->r->c.metrics) != 0) {
+	if (gm_expose(&rp.body, &d, q->r->c.metrics, q->r->drafts) != 0) {
 		x402_buf_free(&rp.head);
 		x402_buf_free(&rp.body);
 		X402_LOG_ERR("route %s: %s", q->r->name, d.msg);

@@ -156,6 +156,7 @@ metrics(const char *opt, const char *global)
 	struct x402_buf b;
 	struct x402_detail d;
 	struct route *r = NULL;
+	struct stat st;
 	size_t ndirs = 0, k;
 	int n = 0, i, ret = 0;
 
@@ -199,7 +200,14 @@ metrics(const char *opt, const char *global)
 		if (k == ndirs && ndirs < METRICS_DIRS_MAX) {
 			snprintf(dirs[ndirs++], sizeof(dirs[0]), "%s",
 			    r->c.metrics);
-			if (gm_expose(&b, &d, r->c.metrics) != 0) {
+			/*
+			 * The drafts, when their directory exists (never
+			 * made here: it belongs to the gate's user).
+			 */
+			if (stat(r->c.drafts, &st) != 0 || !S_ISDIR(st.st_mode) ||
+			    x402_drafts_open(&r->drafts, NULL, r->c.drafts) != 0)
+				r->drafts = NULL;
+			if (gm_expose(&b, &d, r->c.metrics, r->drafts) != 0) {
 				X402_LOG_ERR("--metrics: %s", d.msg);
 				ret = 1;
 			}

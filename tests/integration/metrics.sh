@@ -146,6 +146,7 @@ eq "--metrics exit status" "$?" 0
 check "--metrics: the settled count" grep -q '^x402_gate_payments_settled_total{route="counter",network="eip155:84532",asset="0x[0-9a-fA-F]*",symbol="USDC",scheme="exact"} 1$' "$X402_OUT/metrics.prom"
 check "--metrics: the amount" grep -q '^x402_gate_settled_amount_total{route="counter",.*} 1000$' "$X402_OUT/metrics.prom"
 check "--metrics: a histogram" grep -q '^x402_gate_command_seconds_bucket{route="counter",le="+Inf"} 1$' "$X402_OUT/metrics.prom"
+check "--metrics: no receipt draft left" grep -q '^x402_gate_receipt_drafts 0$' "$X402_OUT/metrics.prom"
 cgi() {	# cgi CONF REMOTE_ADDR URI [PAYMENT]: the gate as a CGI program
 	env -i PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
 	    REMOTE_ADDR="$2" REQUEST_URI="$3" SCRIPT_NAME="$3" HTTP_HOST=127.0.0.1 \
@@ -168,5 +169,26 @@ check "logged at error level" grep -q ': error: route broken: 502: the command c
 check "its path and strerror at warning level" \
     grep -q ": warning: route broken: command stderr: cannot run $X402_OUT/noexec: execve: Permission denied (errno 13)" "$X402_OUT/broken.err"
 check "JSON access line" grep -Eq '^x402-gate\[[0-9]+\]: access: \{"route":"broken","method":"GET","status":502,"scheme":"exact","amount":"-",.*"reason":"-","duration_ms":[0-9]+,"client":"127.0.0.1","id":"[0-9a-f]{16}"\}$' "$X402_OUT/broken.err"
+
+# 6. A worker killed while its command runs leaves its receipt draft (for
+# x402-gate --recover): the drafts gauge shows it.
+printf '#!/bin/sh\necho $$ >slow.pid\nexec sleep 3\n' >"$X402_OUT/slow"
+chmod 755 "$X402_OUT/slow"
+route slow "$X402_OUT/slow" >"$X402_OUT/slow.conf"
+H=$(node "$CHAIN/payment-header.mjs" "$PR")
+# (env execs the gate: SPID is the gate itself)
+env -i PATH=/usr/bin:/bin GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+    REMOTE_ADDR=127.0.0.1 REQUEST_URI=/slow HTTP_HOST=127.0.0.1 \
+    HTTP_PAYMENT_SIGNATURE="$H" "$GATE" -c "$X402_OUT/slow.conf" \
+    </dev/null >/dev/null 2>"$X402_OUT/slow.err" &
+SPID=$!
+PIDS="$PIDS $SPID"
+wait_for "$X402_OUT/work/slow.pid" . 10 >/dev/null
+kill -9 "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+PIDS="$PIDS $(cat "$X402_OUT/work/slow.pid" 2>/dev/null)"
+check "the slow route's worker is gone" sh -c "! kill -0 $SPID 2>/dev/null"
+"$GATE" --metrics -c "$X402_OUT/counter.conf" >"$X402_OUT/metrics2.prom" 2>&1
+check "--metrics: the killed worker's draft" grep -q '^x402_gate_receipt_drafts 1$' "$X402_OUT/metrics2.prom"
 
 finish
