@@ -55,6 +55,39 @@ START_TEST(table)
 }
 END_TEST
 
+/* The detail says what is wrong, not just where. */
+static const struct {
+	const char *text;
+	const char *detail;
+} details[] = {
+	{ "\xef\xbb\xbf{\"a\":1}",
+	  "JSON: a UTF-8 byte order mark at offset 0 is not allowed" },
+	{ "\xef\xbb\xbf", "byte order mark at offset 0" },
+	{ "{\"a\":\"\xef\xbb\xbf\"}", NULL },	/* U+FEFF inside: fine */
+	{ "{\"a\":\"\xff\"}", "invalid utf-8" },
+};
+
+START_TEST(detail_names_the_problem)
+{
+	struct json_object *o = NULL;
+	struct x402_detail d = { "" };
+	int r;
+
+	r = x402_json_parse(&o, &d, details[_i].text, strlen(details[_i].text),
+	    X402_JSON_MAX_DEPTH);
+	if (details[_i].detail == NULL) {
+		ck_assert_msg(r == 0, "case %d: %s", _i, d.msg);
+		json_object_put(o);
+		return;
+	}
+	ck_assert_int_eq(r, X402_ERR_JSON);
+	ck_assert_ptr_null(o);
+	ck_assert_msg(strstr(d.msg, details[_i].detail) != NULL,
+	    "case %d: got \"%s\", want \"%s\"", _i, d.msg,
+	    details[_i].detail);
+}
+END_TEST
+
 START_TEST(depth_and_size)
 {
 	struct json_object *o = NULL;
@@ -235,6 +268,8 @@ json_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, detail_names_the_problem, 0,
+	    sizeof(details) / sizeof(details[0]));
 	tcase_add_test(tc, depth_and_size);
 	tcase_add_test(tc, many_keys);
 	tcase_add_test(tc, typed_getters);

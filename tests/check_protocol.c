@@ -1,5 +1,6 @@
 /* check_protocol.c - 402 replies and payment headers, byte for byte. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,25 +299,31 @@ static const struct {
 	const char *json;	/* NULL: use raw */
 	const char *raw;
 	int err;
+	const char *detail;	/* substring of the detail, or NULL */
 } bad[] = {
-	{ "version 0", "{\"x402Version\":0,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{}}", NULL, X402_ERR_PROTOCOL },
-	{ "version 3", "{\"x402Version\":3,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{}}", NULL, X402_ERR_PROTOCOL },
-	{ "version as string", "{\"x402Version\":\"1\",\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{}}", NULL, X402_ERR_PROTOCOL },
-	{ "not an object", "[1]", NULL, X402_ERR_PROTOCOL },
-	{ "v2 without accepted", "{\"x402Version\":2,\"payload\":{}}", NULL, X402_ERR_PROTOCOL },
-	{ "no authorization", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x00\"}}", NULL, X402_ERR_PROTOCOL },
-	{ "value as number", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":10000,\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL },
-	{ "nonce of 31 bytes", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"10000\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f134\"}}}", NULL, X402_ERR_PROTOCOL },
-	{ "nonce of 33 bytes", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"10000\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f1348000\"}}}", NULL, X402_ERR_PROTOCOL },
-	{ "negative value", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"-1\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL },
-	{ "short signature", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"1\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL },
-	{ "bad checksum", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"1\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL },
-	{ "duplicate keys", "{\"x402Version\":1,\"x402Version\":2}", NULL, X402_ERR_JSON },
-	{ "truncated JSON", "{\"x402Version\":1,\"scheme\":\"ex", NULL, X402_ERR_JSON },
-	{ "url-safe base64", NULL, "eyJ4NDAyVmVyc2lvbiI6MX0_-w==", X402_ERR_SYNTAX },
-	{ "whitespace in base64", NULL, "eyJ4NDAy VmVyc2lvbiI6MX0=", X402_ERR_SYNTAX },
-	{ "truncated base64", NULL, "eyJ4NDAyVmVyc2lvbiI6MX0=e", X402_ERR_SYNTAX },
-	{ "empty", NULL, "", X402_ERR_PROTOCOL },
+	{ "version 0", "{\"x402Version\":0,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "version 3", "{\"x402Version\":3,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "version as string", "{\"x402Version\":\"1\",\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "not an object", "[1]", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "v2 without accepted", "{\"x402Version\":2,\"payload\":{}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "no authorization", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x00\"}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "value as number", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":10000,\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "nonce of 31 bytes", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"10000\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f134\"}}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "nonce of 33 bytes", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"10000\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f1348000\"}}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "negative value", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"-1\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL,
+	  "authorization.value is not a decimal integer string" },
+	{ "value of 2^256", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"115792089237316195423570985008687907853269984665640564039457584007913129639936\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL,
+	  "authorization.value: number out of range (more than 2^256-1)" },
+	{ "short signature", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x1b\",\"authorization\":{\"from\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"1\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "bad checksum", "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x" "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" "1b\",\"authorization\":{\"from\":\"0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"to\":\"0x209693Bc6afc0C5328bA36FaF03C514EF312287C\",\"value\":\"1\",\"validAfter\":\"0\",\"validBefore\":\"1\",\"nonce\":\"0xf3746613c2d920b5fdabc0856f2aeb2d4f88ee6037b8cc5d04a71a4462f13480\"}}}", NULL, X402_ERR_PROTOCOL, NULL },
+	{ "duplicate keys", "{\"x402Version\":1,\"x402Version\":2}", NULL, X402_ERR_JSON, NULL },
+	{ "byte order mark", "\xef\xbb\xbf{\"x402Version\":1}", NULL, X402_ERR_JSON,
+	  "a UTF-8 byte order mark at offset 0 is not allowed" },
+	{ "truncated JSON", "{\"x402Version\":1,\"scheme\":\"ex", NULL, X402_ERR_JSON, NULL },
+	{ "url-safe base64", NULL, "eyJ4NDAyVmVyc2lvbiI6MX0_-w==", X402_ERR_SYNTAX, NULL },
+	{ "whitespace in base64", NULL, "eyJ4NDAy VmVyc2lvbiI6MX0=", X402_ERR_SYNTAX, NULL },
+	{ "truncated base64", NULL, "eyJ4NDAyVmVyc2lvbiI6MX0=e", X402_ERR_SYNTAX, NULL },
+	{ "empty", NULL, "", X402_ERR_PROTOCOL, NULL },
 };
 
 START_TEST(refusals)
@@ -336,6 +343,10 @@ START_TEST(refusals)
 	r = x402_payment_decode(&p, &d, h, strlen(h));
 	ck_assert_msg(r == bad[_i].err, "%s: got %d (%s) want %d",
 	    bad[_i].name, r, r ? d.msg : "", bad[_i].err);
+	if (bad[_i].detail != NULL)
+		ck_assert_msg(strstr(d.msg, bad[_i].detail) != NULL,
+		    "%s: got \"%s\", want \"%s\"", bad[_i].name, d.msg,
+		    bad[_i].detail);
 	x402_payment_free(&p);
 }
 END_TEST
@@ -427,6 +438,38 @@ START_TEST(upto_sign_reproduces_kat4)
 }
 END_TEST
 
+/* The upto header in root with its nonce above 2^256-1: named so. */
+static void
+upto_nonce_out_of_range(struct json_object *root)
+{
+	static const char *const big[] = {
+	    "115792089237316195423570985008687907853269984665640564039457584007913129639936",
+	    "0x1" "0000000000000000000000000000000000000000000000000000000000000000",
+	};
+	struct x402_payment p;
+	struct x402_detail d;
+	struct x402_buf js;
+	char txt[4096], b64[6000], *at;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		x402_buf_init(&js, 8192);
+		ck_assert_int_eq(x402_json_append(&js, root), 0);
+		ck_assert_ptr_nonnull(at = strstr(js.p, K4_NONCE));
+		snprintf(txt, sizeof(txt), "%.*s%s%s", (int)(at - js.p), js.p,
+		    big[i], at + strlen(K4_NONCE));
+		ck_assert_int_eq(x402_base64_encode(b64, sizeof(b64), &n,
+		    (const uint8_t *)txt, strlen(txt)), 0);
+		ck_assert_int_eq(x402_payment_decode(&p, &d, b64, n),
+		    X402_ERR_PROTOCOL);
+		ck_assert_msg(strstr(d.msg, "permit2Authorization.nonce: "
+		    "number out of range (more than 2^256-1)") != NULL, "%s",
+		    d.msg);
+		x402_payment_free(&p);
+		x402_buf_free(&js);
+	}
+}
+
 /* The official client's payload, byte for byte; then decoded back. */
 START_TEST(upto_payload_round_trip)
 {
@@ -475,6 +518,7 @@ START_TEST(upto_payload_round_trip)
 	ck_assert_mem_eq(p.upto.sig, u.sig, X402_SIG_LEN);
 	ck_assert_mem_eq(&p.upto.permit, &u.permit, sizeof(u.permit));
 	x402_payment_free(&p);
+	upto_nonce_out_of_range(root);
 	json_object_put(root);
 	x402_buf_free(&b64);
 	x402_buf_free(&js);

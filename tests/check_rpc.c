@@ -50,6 +50,8 @@ static const struct {
 	{ "/rpc/wrongid", X402_ERR_BADREPLY, "id does not match" },
 	{ "/rpc/newline", 0, "" },
 	{ "/rpc/trailing", X402_ERR_BADREPLY, "not JSON" },
+	{ "/rpc/bom", X402_ERR_BADREPLY,
+	  "a UTF-8 byte order mark at offset 0 is not allowed" },
 	{ "/rpc/deep", X402_ERR_BADREPLY, "not JSON" },
 	{ "/rpc/big", X402_ERR_BADREPLY, "over 10485760 bytes" },
 	{ "/ok", X402_ERR_BADREPLY, "not a JSON-RPC 2.0" },

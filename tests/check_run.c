@@ -4,6 +4,7 @@
  * /bin/sh appears here only as the command a test chooses to simulate a
  * behaviour; the runner itself never uses a shell.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -234,7 +235,43 @@ START_TEST(grandchild_holding_stdout_is_killed)
 }
 END_TEST
 
-START_TEST(escaped_grandchild_waits_only_the_grace)
+/*
+ * Sweep tests: this process becomes a child subreaper for the test and
+ * stops being one after it (CK_FORK=no runs every test in one process).
+ */
+static void
+subreaper_on(void)
+{
+	ck_assert_int_eq(x402_run_subreaper(NULL), 0);
+}
+
+static void
+subreaper_off(void)
+{
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), 0);
+}
+
+/* Asserts pid is gone, not even a zombie, within a bounded wait. */
+static void
+assert_gone(pid_t pid, const char *what)
+{
+	int i;
+
+	for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	ck_assert_msg(kill(pid, 0) != 0 && errno == ESRCH,
+	    "%s %ld still exists", what, (long)pid);
+}
+
+/*
+ * The command starts a child that calls setsid() (leaving the process
+ * group the runner kills), holds stdout and sleeps, then the command
+ * exits (hang = 0) or hangs past the timeout (hang = 1).  Without the
+ * sweep the child escapes and holds stdout for the grace period; with
+ * it, it is killed and reaped before x402_run returns.
+ */
+static void
+escaped_case(int sweep, int hang)
 {
 	char tmpl[] = "/tmp/check_run_XXXXXX", script[512];
 	const char *argv[] = { "/bin/sh", "-c", script, NULL };
@@ -246,21 +283,126 @@ START_TEST(escaped_grandchild_waits_only_the_grace)
 
 	ck_assert_int_ge(fd = mkstemp(tmpl), 0);
 	close(fd);
-	/* setsid leaves the process group, so the group kill misses it. */
 	snprintf(script, sizeof(script),
 	    "setsid /bin/sh -c 'echo $$ > %s; exec sleep 30' & "
-	    "while [ ! -s %s ]; do sleep 0.01; done; echo hi", tmpl, tmpl);
+	    "while [ ! -s %s ]; do sleep 0.01; done; echo hi%s", tmpl, tmpl,
+	    hang ? "; sleep 30" : "");
+	if (sweep)
+		subreaper_on();
 	x402_run_opts_init(&o);
-	o.grace_ms = 400;
+	o.sweep = sweep;
+	/* With the sweep a prompt return must not be the grace. */
+	o.grace_ms = sweep ? 5000 : 400;
+	if (hang)
+		o.timeout_ms = 500 * tu_scale();
+	x402_buf_init(&out, 64);
+	ck_assert_int_eq(run(&res, &out, NULL, argv, &o, NULL), 0);
+	ck_assert_int_eq(res.timed_out, hang);
+	ck_assert_int_eq(x402_run_ok(&res), !hang);
+	ck_assert_str_eq(out.p, "hi\n");
+	gc = read_pid(tmpl);
+	if (sweep) {
+		ck_assert_uint_lt(res.wall_ms, (hang ? 4000 : 2000) *
+		    tu_scale());
+		ck_assert_uint_ge(res.strays, 1);
+		ck_assert_uint_eq(res.strays_left, 0);
+		assert_gone(gc, "escaped grandchild");
+		subreaper_off();
+	} else {
+		ck_assert_uint_ge(res.wall_ms, 350);
+		ck_assert_uint_lt(res.wall_ms, 3000 * tu_scale());
+		ck_assert_uint_eq(res.strays, 0);
+		(void)kill(gc, SIGKILL);
+	}
+	unlink(tmpl);
+	x402_buf_free(&out);
+}
+
+START_TEST(escaped_grandchild_waits_only_the_grace)
+{
+	escaped_case(0, 0);
+}
+END_TEST
+
+START_TEST(sweep_kills_escaped_grandchild_on_exit)
+{
+	escaped_case(1, 0);
+}
+END_TEST
+
+START_TEST(sweep_kills_escaped_grandchild_on_timeout)
+{
+	escaped_case(1, 1);
+}
+END_TEST
+
+/*
+ * A double fork that keeps its middle alive: the middle process (its own
+ * session, ignores TERM, waits) and its child (another setsid, ignores
+ * TERM, holds stdout) must both be killed: the child only after the
+ * middle died and it was reparented to us.
+ */
+START_TEST(sweep_kills_double_fork_in_rounds)
+{
+	char t1[] = "/tmp/check_run_XXXXXX", t2[] = "/tmp/check_run_XXXXXX";
+	char script[1024];
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct x402_run_opts o;
+	struct x402_run_result res;
+	struct x402_buf out;
+	pid_t mid, gc;
+	int fd;
+
+	ck_assert_int_ge(fd = mkstemp(t1), 0);
+	close(fd);
+	ck_assert_int_ge(fd = mkstemp(t2), 0);
+	close(fd);
+	snprintf(script, sizeof(script),
+	    "setsid /bin/sh -c 'trap \"\" TERM; "
+	    "setsid /bin/sh -c \"trap \\\"\\\" TERM; echo \\$\\$ > %s; "
+	    "exec sleep 30\" & echo $$ > %s; wait' & "
+	    "while [ ! -s %s ] || [ ! -s %s ]; do sleep 0.01; done; echo hi",
+	    t2, t1, t1, t2);
+	subreaper_on();
+	x402_run_opts_init(&o);
+	o.sweep = 1;
+	o.grace_ms = 5000;
 	x402_buf_init(&out, 64);
 	ck_assert_int_eq(run(&res, &out, NULL, argv, &o, NULL), 0);
 	ck_assert(x402_run_ok(&res));
 	ck_assert_str_eq(out.p, "hi\n");
-	ck_assert_uint_ge(res.wall_ms, 350);
-	ck_assert_uint_lt(res.wall_ms, 3000 * tu_scale());
-	gc = read_pid(tmpl);
-	(void)kill(gc, SIGKILL);
-	unlink(tmpl);
+	ck_assert_uint_lt(res.wall_ms, 2000 * tu_scale());
+	ck_assert_uint_ge(res.strays, 2);
+	mid = read_pid(t1);
+	gc = read_pid(t2);
+	ck_assert_int_ne(mid, gc);
+	assert_gone(mid, "middle process");
+	assert_gone(gc, "its child");
+	unlink(t1);
+	unlink(t2);
+	x402_buf_free(&out);
+	subreaper_off();
+}
+END_TEST
+
+START_TEST(sweep_needs_a_subreaper)
+{
+	const char *const argv[] = { "/bin/true", NULL };
+	struct x402_run_opts o;
+	struct x402_run_result res;
+	struct x402_buf out;
+	struct x402_detail d;
+
+	x402_run_opts_init(&o);
+	o.sweep = 1;
+	x402_buf_init(&out, 16);
+	ck_assert_int_eq(run(&res, &out, NULL, argv, &o, &d), X402_ERR_INVAL);
+	ck_assert_ptr_nonnull(strstr(d.msg, "subreaper"));
+	subreaper_on();
+	ck_assert_int_eq(run(&res, &out, NULL, argv, &o, &d), 0);
+	ck_assert(x402_run_ok(&res));
+	ck_assert_uint_eq(res.strays, 0);
+	subreaper_off();
 	x402_buf_free(&out);
 }
 END_TEST
@@ -807,6 +949,10 @@ run_suite(void)
 	tcase_add_test(tc, timeout_trapped_term_gets_kill);
 	tcase_add_test(tc, grandchild_holding_stdout_is_killed);
 	tcase_add_test(tc, escaped_grandchild_waits_only_the_grace);
+	tcase_add_test(tc, sweep_kills_escaped_grandchild_on_exit);
+	tcase_add_test(tc, sweep_kills_escaped_grandchild_on_timeout);
+	tcase_add_test(tc, sweep_kills_double_fork_in_rounds);
+	tcase_add_test(tc, sweep_needs_a_subreaper);
 	tcase_add_test(tc, output_over_cap);
 	tcase_add_test(tc, stdin_closed_early_no_sigpipe);
 	tcase_add_test(tc, exec_failures_fail_closed);

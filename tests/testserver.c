@@ -143,6 +143,9 @@ serve_rpc(int fd, const char *what, const char *body)
 		return;
 	} else if (strcmp(what, "trailing") == 0) {
 		RPC("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":\"0x1\"} junk");
+	} else if (strcmp(what, "bom") == 0) {
+		RPC("\xef\xbb\xbf{\"jsonrpc\":\"2.0\",\"id\":%s,"
+		    "\"result\":\"0x14a34\"}");
 	} else if (strcmp(what, "newline") == 0) {
 		RPC("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":\"0x14a34\"}\r\n");
 	} else if (strcmp(what, "deep") == 0) {

@@ -201,25 +201,19 @@ out:
 	x402_buf_free(&rp->body);
 }
 
-/* A plain error reply with a JSON body {"error": ...}. */
+/* An error reply with a JSON body {"error": msg}; Retry-After if set. */
 static void
-fail(struct req *q, int status, const char *fmt, ...) X402_PRINTF(3, 4);
-
-static void
-fail(struct req *q, int status, const char *fmt, ...)
+error_reply(struct req *q, int status, unsigned retry_after, const char *msg)
 {
 	struct reply rp;
 	struct json_object *o;
-	char msg[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	reply_init(&rp, status);
 	cors(q, &rp);
 	hdr(&rp, "Content-Type", "application/json");
 	hdr(&rp, "Cache-Control", "no-store");
+	if (retry_after > 0)
+		hdr(&rp, "Retry-After", "%u", retry_after);
 	o = json_object_new_object();
 	if (o == NULL || x402_json_add_string(o, "error", msg) != 0 ||
 	    x402_json_append(&rp.body, o) != 0)
@@ -232,6 +226,22 @@ fail(struct req *q, int status, const char *fmt, ...)
 	if (status >= 400 && status < 500 && q->hdr != NULL)
 		q->refusal = "bad_request";
 	reply_send(q, &rp);
+}
+
+/* A plain error reply with a JSON body {"error": ...}. */
+static void
+fail(struct req *q, int status, const char *fmt, ...) X402_PRINTF(3, 4);
+
+static void
+fail(struct req *q, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_reply(q, status, 0, msg);
 }
 
 /*
@@ -964,7 +974,16 @@ paid(struct req *q)
 	ro.timeout_ms = (unsigned)(r->c.command_timeout * 1000);
 	if (r->c.workdir[0] != '\0')
 		ro.cwd = r->c.workdir;
+	ro.sweep = r->sweep;
 	e = x402_run(&res, &out, &err, r->argv, &ro, &d);
+	if (res.strays > 0)
+		X402_LOG_INFO("route %s: killed %u process%s the command left "
+		    "behind", r->name, res.strays, res.strays == 1 ? "" :
+		    "es");
+	if (res.strays_left > 0)
+		X402_LOG_ERR("route %s: %u process%s the command left behind "
+		    "could not be reaped yet", r->name, res.strays_left,
+		    res.strays_left == 1 ? "" : "es");
 	if (err.len > 0)
 		X402_LOG_WARN("route %s: command stderr: %.*s", r->name,
 		    (int)(err.len > 1024 ? 1024 : err.len), err.p);
@@ -1304,6 +1323,7 @@ gate_handle(struct route *r, struct gate_io *io)
 {
 	struct req q;
 	const char *accept, *ua;
+	unsigned wait;
 
 	memset(&q, 0, sizeof(q));
 	q.r = r;
@@ -1340,7 +1360,14 @@ gate_handle(struct route *r, struct gate_io *io)
 	}
 	if (q.hdr != NULL && q.hdr[0] == '\0')
 		q.hdr = NULL;
-	if (q.hdr == NULL)
+	/* The facilitator was away at start-up (settler.c). */
+	if ((wait = route_settler_wait(r, q.hdr != NULL)) > 0)
+		error_reply(&q, 503, wait, q.hdr != NULL ? "payment "
+		    "verification unavailable: the facilitator does not "
+		    "answer; try again later" : "payment requirements "
+		    "unavailable: the facilitator does not answer; try again "
+		    "later");
+	else if (q.hdr == NULL)
 		payment_required(&q, "X-PAYMENT header is required",
 		    "Payment required", NULL, NULL);
 	else

@@ -22,6 +22,7 @@
 #include "gate.h"
 #include "log.h"
 #include "counters.h"
+#include "preflight.h"
 #include "sanitizer.h"
 
 #define CONFDIR SYSCONFDIR "/x402"
@@ -48,8 +49,9 @@ on_term(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: x402-gate [-t] [-c route.conf] [-g x402.conf] "
+	fprintf(stderr, "usage: x402-gate [-c route.conf] [-g x402.conf] "
 	    "[-n max-requests]\n"
+	    "       x402-gate -t [-c route.conf] [-g x402.conf] [-u user]\n"
 	    "       x402-gate --recover [-c route.conf] [-g x402.conf]\n"
 	    "       x402-gate --metrics [-c route.conf] [-g x402.conf]\n"
 	    "  -c FILE  the route to serve (else $X402_CONFIG, else the "
@@ -57,7 +59,11 @@ usage(void)
 	    "           ocr.fcgi serves $X402_CONFDIR/ocr.conf, by default\n"
 	    "           " CONFDIR "/ocr.conf)\n"
 	    "  -g FILE  shared settings (default $X402_CONFDIR/x402.conf)\n"
-	    "  -t       check the configuration and exit\n"
+	    "  -t       check everything that can be checked before a request\n"
+	    "           arrives, one line each, and exit: 0 ok, 78 a failed\n"
+	    "           check, 69 a facilitator or node that does not answer\n"
+	    "  -u USER  with -t as root: check the rights of USER (the\n"
+	    "           gate's user), else those of the current user\n"
 	    "  -n N     exit after N requests (the web server restarts us)\n"
 	    "  --recover  complete the records of payments whose worker died\n"
 	    "           between settlement and receipt, for the route of -c\n"
@@ -373,13 +379,13 @@ route_file(char *out, size_t cap, const char *opt, const char *argv0)
 int
 main(int argc, char *argv[])
 {
-	const char *opt_c = NULL, *global = NULL;
+	const char *opt_c = NULL, *global = NULL, *opt_u = NULL;
 	char file[PATH_MAX], gfile[PATH_MAX];
 	struct route r;
 	struct x402_detail d;
 	struct sigaction sa;
 	long max_requests = 0, served = 0;
-	int ch, test = 0, recovering = 0, exposing = 0, e, i, j;
+	int ch, test = 0, recovering = 0, exposing = 0, global_given, e, i, j;
 
 	x402_log_open("x402-gate", X402_LOG_STDERR, 0, 0);
 	argc -= query_words(argc, argv);
@@ -400,15 +406,24 @@ main(int argc, char *argv[])
 	}
 	argc = j;
 	argv[argc] = NULL;
-	while ((ch = getopt(argc, argv, "c:g:n:tVh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:g:n:tu:Vh")) != -1) {
 		switch (ch) {
 		case 'c': opt_c = optarg; break;
 		case 'g': global = optarg; break;
 		case 'n': max_requests = strtol(optarg, NULL, 10); break;
 		case 't': test = 1; break;
+		case 'u': opt_u = optarg; break;
 		case 'V': printf("x402-gate %s\n", VERSION); return 0;
 		default: usage();
 		}
+	}
+	if (opt_u != NULL && !test)
+		usage();
+	global_given = global != NULL;
+	/* An explicit -g names a file that must be there (-t says so too). */
+	if (global_given && !test && access(global, F_OK) != 0) {
+		X402_LOG_ERR("-g %s: %s", global, strerror(errno));
+		return 1;
 	}
 	if ((recovering || exposing) && getenv("GATEWAY_INTERFACE") != NULL) {
 		X402_LOG_ERR("--%s is not for a web request", recovering ?
@@ -449,6 +464,11 @@ main(int argc, char *argv[])
 		X402_LOG_ERR("libcurl initialisation failed");
 		return 1;
 	}
+	if (test) {
+		e = preflight_run(file, global, global_given, opt_u);
+		x402_http_global_cleanup();
+		return e;
+	}
 	/* A worker may hold a relayer key: never in a core dump. */
 	{
 		struct rlimit rl = { 0, 0 };
@@ -457,7 +477,8 @@ main(int argc, char *argv[])
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
 	x402_detail_clear(&d);
-	if ((e = route_load(&r, &d, global, file, !test)) != 0) {
+	if ((e = route_load(&r, &d, global, file, 1)) != 0 ||
+	    (e = preflight_pay_to(&r, &d)) != 0) {
 		X402_LOG_ERR("%s: %s", x402_strerror(e), d.msg);
 		route_free(&r);
 		return 1;
@@ -467,18 +488,20 @@ main(int argc, char *argv[])
 	x402_log_open("x402-gate", r.c.log == LOG_TO_SYSLOG ? X402_LOG_SYSLOG :
 	    X402_LOG_STDERR, LOG_DAEMON, r.c.log_level == X402_LEVEL_DEBUG ?
 	    X402_LOG_FUNC : 0);
-	if (test) {
-		printf("%s: ok (%zu offer%s)\n", file, r.noffers,
-		    r.noffers == 1 ? "" : "s");
-		route_free(&r);
-		return 0;
-	}
 	/* Counters are not worth a refused request: serve without them. */
 	if (mkdir(r.c.metrics, 0755) != 0 && errno != EEXIST)
 		X402_LOG_WARN("route %s: no metrics: cannot create %s: %s",
 		    r.name, r.c.metrics, strerror(errno));
 	else if ((e = gm_open(&r, &d)) != 0)
 		X402_LOG_WARN("route %s: no metrics: %s", r.name, d.msg);
+	/* Descendants of a command that leave its process group (setsid,
+	   double fork) are reparented to this worker, which kills and reaps
+	   them when the command ends.  The worker starts no other child. */
+	if (x402_run_subreaper(&d) == 0)
+		r.sweep = 1;
+	else
+		X402_LOG_WARN("%s; a command's descendants that leave its "
+		    "process group may outlive it", d.msg);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);

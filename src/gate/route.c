@@ -4,8 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "route.h"
+
+#ifndef X402_SPAWN_PATH
+#define X402_SPAWN_PATH "/usr/local/libexec/x402/x402-spawn"
+#endif
 
 static const char *const settle_choices[] = { "after", "before", NULL };
 static const char *const mode_choices[] = { "facilitator", "local", NULL };
@@ -43,6 +48,7 @@ static const struct x402_cfg_key route_keys[] = {
 	    settle_choices),
 	K("resource_url", X402_CFG_STRING, resource_url, 0, ROUTE_URL_MAX),
 	K("workdir", X402_CFG_PATH, workdir, 1, 255),
+	K("command_user", X402_CFG_STRING, command_user, 1, ROUTE_USER_MAX),
 	X402_CFG_ENUM_KEY("input", 0, struct route_conf, input,
 	    input_choices),
 	K("input_label", X402_CFG_STRING, input_label, 1, ROUTE_TEXT_MAX),
@@ -83,6 +89,7 @@ static const struct x402_cfg_key path_keys[] = {
 	K("networks", X402_CFG_PATH, networks, 1, 255),
 	K("drafts", X402_CFG_PATH, drafts, 1, 255),
 	K("metrics", X402_CFG_PATH, metrics, 1, 255),
+	K("spawn", X402_CFG_PATH, spawn, 1, 255),
 };
 
 static const struct x402_cfg_key recover_keys[] = {
@@ -136,6 +143,7 @@ defaults(struct route_conf *c)
 	strcpy(c->spool, LOCALSTATEDIR "/spool/x402");
 	strcpy(c->claims, LOCALSTATEDIR "/lib/x402/claims");
 	strcpy(c->fallback, LOCALSTATEDIR "/lib/x402/fallback");
+	strcpy(c->spawn, X402_SPAWN_PATH);
 	c->facilitator_timeout = 10;
 	c->rpc_timeout = 10;
 	c->receipt_timeout = 60;
@@ -360,6 +368,40 @@ upto_relayer_address(struct route *r, struct x402_detail *d)
 	return 0;
 }
 
+/*
+ * r->argv: the command, or with command_user set the command behind
+ * x402-spawn (no shell either way).  With `deep` (the gate itself) the
+ * spawner must be installed: setuid root and not writable by others.
+ */
+static int
+command_argv(struct route *r, struct x402_detail *d, char **vec, int deep)
+{
+	const char *u = r->c.command_user;
+	struct stat st;
+	size_t i, k = 0;
+
+	if (u[0] != '\0') {
+		if (strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+		    strlen(u) || u[0] == '-' || strcmp(u, "root") == 0)
+			return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+			    "command_user: \"%s\" is not a user name the "
+			    "command may run as", r->file, u);
+		if (deep && (stat(r->c.spawn, &st) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+		    (st.st_mode & S_ISUID) == 0 ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0))
+			return x402_fail(d, X402_ERR_CONFIG, "%s: [route] "
+			    "command_user: %s is not installed setuid root "
+			    "(see x402-spawn(8))", r->file, r->c.spawn);
+		r->argv[k++] = r->c.spawn;
+		r->argv[k++] = u;
+		r->argv[k++] = "--";
+	}
+	for (i = 0; i <= r->c.command.argc; i++)
+		r->argv[k++] = vec[i];
+	return 0;
+}
+
 int
 route_load(struct route *r, struct x402_detail *d, const char *global,
     const char *file, int deep)
@@ -407,12 +449,12 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 	if ((e = x402_cfg_argv_vec(vec, X402_CFG_ARGV_MAX + 1,
 	    &r->c.command)) != 0)
 		return e;
-	for (i = 0; i <= r->c.command.argc; i++)
-		r->argv[i] = vec[i];
-	if (r->argv[0][0] != '/')
+	if (vec[0][0] != '/')
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [route] command: "
 		    "\"%s\" must be an absolute path (no shell, no PATH "
-		    "search)", file, r->argv[0]);
+		    "search)", file, vec[0]);
+	if ((e = command_argv(r, d, vec, deep)) != 0)
+		return e;
 	if ((e = x402_networks_new(&r->networks)) != 0)
 		return e;
 	if (r->c.networks[0] != '\0' &&

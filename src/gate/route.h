@@ -16,6 +16,8 @@
 #define ROUTE_URL_MAX 197
 #define ROUTE_TEXT_MAX 197
 #define ROUTE_UNITS_MAX UINT64_MAX	/* default_units: charge the maximum */
+#define ROUTE_USER_MAX 32		/* command_user: a login name */
+#define ROUTE_SPAWN_ARGS 3		/* "x402-spawn USER --" before argv */
 
 enum route_settle_when { SETTLE_AFTER = 0, SETTLE_BEFORE = 1 };
 enum route_mode { MODE_FACILITATOR = 0, MODE_LOCAL = 1 };
@@ -50,6 +52,7 @@ struct route_conf {
 	int settle;			/* enum route_settle_when */
 	char resource_url[ROUTE_URL_MAX + 1];	/* public URL, or "" */
 	char workdir[256];
+	char command_user[ROUTE_USER_MAX + 1];	/* "" = the gate's user */
 	/* [route] the browser page */
 	int input;			/* enum route_input */
 	char input_label[ROUTE_TEXT_MAX + 1];
@@ -79,6 +82,7 @@ struct route_conf {
 	char networks[256];
 	char drafts[256];		/* "" = CLAIMS/drafts */
 	char metrics[256];		/* "" = CLAIMS/metrics */
+	char spawn[256];		/* x402-spawn, for command_user */
 	/* [facilitator] */
 	char facilitator_url[ROUTE_URL_MAX + 1];
 	uint64_t facilitator_timeout;	/* seconds */
@@ -104,7 +108,9 @@ struct route {
 	char name[65];			/* from the route file's name */
 	char file[512];
 	struct route_conf c;
-	const char *argv[X402_CFG_ARGV_MAX + 1];	/* into c.command.buf */
+	/* What the gate runs: c.command, or with command_user set
+	   "SPAWN USER -- " c.command (x402-spawn(8)); into c. */
+	const char *argv[ROUTE_SPAWN_ARGS + X402_CFG_ARGV_MAX + 1];
 	struct x402_networks *networks;
 	struct x402_offer offers[ROUTE_MAX_OFFERS];
 	struct json_object *v2_accepts[ROUTE_MAX_OFFERS];
@@ -120,7 +126,20 @@ struct route {
 	struct x402_metrics *metrics;	/* shared counters, or NULL */
 	/* bazaar_* values, parsed (NULL when not set) */
 	struct json_object *bz_query, *bz_body, *bz_output;
+	/* Set by main, not by route_load: this worker is a child subreaper,
+	   so x402_run may sweep every descendant of the command. */
+	int sweep;
+	/* settlement = facilitator: its client (borrowed from settler) and,
+	   while /supported could not be fetched, when to ask again */
+	struct x402_facilitator *fac;
+	int sup_pending;
+	long sup_next;			/* CLOCK_MONOTONIC seconds */
+	unsigned sup_wait;		/* seconds, doubling up to the max */
 };
+
+/* Seconds between two tries of an unreachable facilitator's /supported. */
+#define ROUTE_SUP_RETRY_MIN 2
+#define ROUTE_SUP_RETRY_MAX 60
 
 /*
  * Loads global (may be NULL or missing) then file into *r, builds the
@@ -144,7 +163,44 @@ int route_meter(const struct route *r, size_t i, x402_u256 *amount,
     int *capped, struct x402_detail *d, const char *charge,
     const char *units);
 
-/* Builds r->settler for the configured mode (settler.c). */
+/*
+ * Builds r->settler for the configured mode (settler.c; the others below
+ * are supported.c's).  A facilitator
+ * that cannot be asked for /supported (route_unreachable) does not fail
+ * it: r->sup_pending is set and route_settler_wait asks again.
+ */
 int route_settler(struct route *r, struct x402_detail *d);
+
+/*
+ * Whether the request can go on: 0, or the seconds a client should wait
+ * (Retry-After) because the facilitator's /supported is still missing
+ * and the request needs it (paid: every one; unpaid: when an upto offer
+ * lacks the facilitator's address).  Asks /supported again at most once
+ * per r->sup_wait seconds (doubling from ROUTE_SUP_RETRY_MIN to
+ * ROUTE_SUP_RETRY_MAX), on this request, within [facilitator] timeout.
+ */
+unsigned route_settler_wait(struct route *r, int paid);
+
+/*
+ * The facilitator client of the route's settings ([facilitator] url,
+ * timeout, CDP key, [gate] proxy).  Out: *f (x402_facilitator_free).
+ */
+int route_facilitator(struct route *r, struct x402_facilitator **f,
+    struct x402_detail *d);
+
+/*
+ * Offer i against the facilitator's /supported: 0, X402_ERR_CONFIG (it
+ * does not support the offer, named in *d), or the fetch's error.  Sets
+ * an upto offer's facilitator address.
+ */
+int route_offer_check(struct route *r, struct x402_facilitator *f, size_t i,
+    struct x402_detail *d);
+
+/* Every offer, as route_offer_check: 0 or the first error. */
+int route_offers_check(struct route *r, struct x402_facilitator *f,
+    struct x402_detail *d);
+
+/* e says a peer could not be asked (network, timeout, 5xx, garbage). */
+int route_unreachable(int e);
 
 #endif /* GATE_ROUTE_H */

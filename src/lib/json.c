@@ -177,6 +177,9 @@ x402_json_parse(struct json_object **out, struct x402_detail *d,
 	*out = NULL;
 	if (text == NULL || max_depth < 1 || len > INT32_MAX)
 		return X402_ERR_INVAL;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		return x402_fail(d, X402_ERR_JSON, "JSON: a UTF-8 byte order "
+		    "mark at offset 0 is not allowed");
 	if ((r = scan_keys(d, text, len, max_depth)) != 0)
 		return r;
 	/* json-c counts the outermost value as one level. */

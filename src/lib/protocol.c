@@ -286,8 +286,9 @@ get_dec(x402_u256 *v, struct x402_detail *d, struct json_object *o,
 		return r == X402_ERR_NOTFOUND || r == X402_ERR_LIMIT ?
 		    X402_ERR_PROTOCOL : r;
 	if ((r = x402_u256_parse_dec(v, s, n)) != 0)
-		return x402_fail(d, X402_ERR_PROTOCOL, "%s.%s is not a decimal "
-		    "integer string", what, key);
+		return x402_fail(d, X402_ERR_PROTOCOL, r == X402_ERR_RANGE ?
+		    "%s.%s: number out of range (more than 2^256-1)" :
+		    "%s.%s is not a decimal integer string", what, key);
 	return 0;
 }
 
@@ -373,14 +374,17 @@ get_dec_or_hex(x402_u256 *v, struct x402_detail *d, struct json_object *o,
 {
 	const char *s;
 	size_t n;
+	int r;
 
 	if (x402_json_string(&s, &n, d, o, what, key, NUM_FIELD_MAX) != 0)
 		return X402_ERR_PROTOCOL;
-	if ((n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ?
-	    x402_u256_parse_hex(v, s, n) != 0 :
-	    x402_u256_parse_dec(v, s, n) != 0)
-		return x402_fail(d, X402_ERR_PROTOCOL, "%s.%s is not a "
-		    "uint256 (decimal or 0x-hex string)", what, key);
+	r = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ?
+	    x402_u256_parse_hex(v, s, n) : x402_u256_parse_dec(v, s, n);
+	if (r != 0)
+		return x402_fail(d, X402_ERR_PROTOCOL, r == X402_ERR_RANGE ?
+		    "%s.%s: number out of range (more than 2^256-1)" :
+		    "%s.%s is not a uint256 (decimal or 0x-hex string)", what,
+		    key);
 	return 0;
 }
 

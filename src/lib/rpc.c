@@ -159,6 +159,11 @@ parse_reply(json_object **out, const char *body, size_t len,
 		x402_fail(d, r, "rpc: reply too large to parse");
 		goto out;
 	}
+	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0) {
+		x402_fail(d, r, "rpc: reply is not JSON: a UTF-8 byte order "
+		    "mark at offset 0 is not allowed");
+		goto out;
+	}
 	if ((tok = json_tokener_new_ex(X402_RPC_MAX_DEPTH)) == NULL) {
 		r = x402_fail(d, X402_ERR_NOMEM, "rpc: out of memory");
 		goto out;

@@ -8,11 +8,13 @@
  */
 #include "autoconfig.h"
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -20,6 +22,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -546,6 +549,178 @@ try_reap(struct run_state *st, int block)
 	return 1;
 }
 
+/* ---- the sweep: descendants that left the command's group ------------ */
+
+int
+x402_run_subreaper(struct x402_detail *d)
+{
+#ifdef PR_SET_CHILD_SUBREAPER
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+		return x402_fail(d, X402_ERR_IO, "run: prctl "
+		    "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	return 0;
+#else
+	return x402_fail(d, X402_ERR_UNSUPPORTED, "run: this system has no "
+	    "child subreaper");
+#endif
+}
+
+/* Returns 1 when the calling process is a child subreaper. */
+static int
+is_subreaper(void)
+{
+#ifdef PR_GET_CHILD_SUBREAPER
+	int on = 0;
+
+	return prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) == 0 && on != 0;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Appends the pids listed in the file at dirfd/path (decimal numbers
+ * separated by blanks) to kids[*n..max).  Returns 0, or -1 when the file
+ * cannot be opened.
+ */
+static int
+read_pids(int dirfd, const char *path, pid_t *kids, size_t *n, size_t max)
+{
+	char buf[512];
+	ssize_t got, i;
+	long v = 0;
+	int fd, digits = 0;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	for (;;) {
+		if ((got = read(fd, buf, sizeof(buf))) < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		for (i = 0; i < got; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				if (v <= INT_MAX / 10)
+					v = v * 10 + (buf[i] - '0');
+				digits = 1;
+				continue;
+			}
+			if (digits && v > 0 && v <= INT_MAX && *n < max)
+				kids[(*n)++] = (pid_t)v;
+			v = 0;
+			digits = 0;
+		}
+	}
+	if (digits && v > 0 && v <= INT_MAX && *n < max)
+		kids[(*n)++] = (pid_t)v;
+	(void)close(fd);
+	return 0;
+}
+
+/* Returns the parent pid in /proc/NAME/stat, or -1. */
+static long
+stat_ppid(int procfd, const char *name)
+{
+	char path[NAME_MAX + 16], buf[512], *p;
+	ssize_t got;
+	long ppid;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/stat", name);
+	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while ((got = read(fd, buf, sizeof(buf) - 1)) < 0 && errno == EINTR)
+		;
+	(void)close(fd);
+	if (got <= 0)
+		return -1;
+	buf[got] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold anything but ')'s end. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/*
+ * Lists at most max children of the calling process: from the children
+ * file of each of its threads, or, where the kernel has none
+ * (CONFIG_PROC_CHILDREN unset), from the parent field of every
+ * /proc/PID/stat.  Returns how many were found.
+ */
+static size_t
+list_children(pid_t *kids, size_t max)
+{
+	struct dirent *e;
+	char path[NAME_MAX + 16];
+	size_t n = 0;
+	long me = (long)getpid();
+	int have = 0;
+	DIR *dir;
+
+	if ((dir = opendir("/proc/self/task")) != NULL) {
+		while ((e = readdir(dir)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			(void)snprintf(path, sizeof(path), "%s/children",
+			    e->d_name);
+			if (read_pids(dirfd(dir), path, kids, &n, max) == 0)
+				have = 1;
+		}
+		(void)closedir(dir);
+	}
+	if (have || (dir = opendir("/proc")) == NULL)
+		return n;
+	while (n < max && (e = readdir(dir)) != NULL)
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+		    strspn(e->d_name, "0123456789") == strlen(e->d_name) &&
+		    stat_ppid(dirfd(dir), e->d_name) == me)
+			kids[n++] = (pid_t)atol(e->d_name);
+	(void)closedir(dir);
+	return n;
+}
+
+/*
+ * The sweep (o->sweep): the command is reaped and its group killed, so
+ * every child of the calling process left is a descendant of the command
+ * (a dying member of its group, or one that escaped the group), since
+ * the caller has no other children (run.h).  Kills each one and the
+ * group it leads, reaps what died, and goes round again, since the
+ * children of the killed are reparented to us in turn; stops when none
+ * is left, or after X402_RUN_SWEEP_MS.
+ */
+static void
+sweep(struct x402_run_result *res)
+{
+	pid_t kids[X402_RUN_SWEEP_BATCH], p;
+	uint64_t until = now_ms() + X402_RUN_SWEEP_MS;
+	struct timespec tick = { 0, 1000000 };
+	size_t i, n;
+	int status;
+
+	for (;;) {
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0 ||
+		    (p < 0 && errno == EINTR))
+			if (p > 0)
+				res->strays++;
+		if (p < 0)
+			break;		/* ECHILD: nobody left */
+		n = list_children(kids, X402_RUN_SWEEP_BATCH);
+		if (now_ms() >= until) {
+			res->strays_left = (unsigned)n;
+			break;
+		}
+		/* A listed child is unreaped, so its pid (and the group id
+		   it may lead) cannot have been reused. */
+		for (i = 0; i < n; i++) {
+			if (getpgid(kids[i]) == kids[i])
+				(void)kill(-kids[i], SIGKILL);
+			(void)kill(kids[i], SIGKILL);
+		}
+		(void)nanosleep(&tick, NULL);
+	}
+}
+
 static uint64_t
 min_deadline(uint64_t a, uint64_t b)
 {
@@ -676,6 +851,10 @@ pump(struct run_state *st, const struct x402_run_opts *o,
 		if (!st->exited && (st->pidfd < 0 || (ix_pid >= 0 &&
 		    pf[ix_pid].revents != 0)) && try_reap(st, 0)) {
 			close_fd(&st->in_w);
+			/* Escaped descendants die now, not at the drain
+			   deadline: they may hold the output pipes. */
+			if (o->sweep)
+				sweep(res);
 			st->drain_until = now_ms() + o->grace_ms;
 		}
 	}
@@ -741,6 +920,11 @@ x402_run(struct x402_run_result *res, struct x402_buf *out,
 		}
 	if (o->in == NULL && o->in_len > 0) {
 		r = x402_fail(d, X402_ERR_INVAL, "run: NULL stdin buffer");
+		goto out;
+	}
+	if (o->sweep && !is_subreaper()) {
+		r = x402_fail(d, X402_ERR_INVAL, "run: sweep needs a child "
+		    "subreaper (x402_run_subreaper)");
 		goto out;
 	}
 	st.in = o->in;
@@ -837,6 +1021,8 @@ out:
 		(void)kill(st.pid, SIGKILL);
 		while (!st.exited)
 			(void)try_reap(&st, 1);
+		if (o->sweep)
+			sweep(res);
 	}
 	close_fd(&st.pidfd);
 	close_fd(&st.in_w);

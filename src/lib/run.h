@@ -20,17 +20,38 @@
  *    then SIGKILL after the grace period.  When the command exits, its
  *    process group is SIGKILLed at once: helpers it started in the
  *    background must not outlive the paid command (they would run unpaid
- *    and hold the output pipe).  A descendant that left the group and
- *    holds a pipe open is waited for at most the grace period.
+ *    and hold the output pipe).
+ *  - A descendant can leave the group (setsid, setpgid, a double fork)
+ *    and so escape the group kill.  Without o->sweep such a descendant
+ *    outlives the call, and if it holds a pipe open it is waited for at
+ *    most the grace period.  With o->sweep (Linux) every descendant is
+ *    killed: the caller made itself a child subreaper once
+ *    (x402_run_subreaper), so orphans of the command are reparented to it
+ *    instead of to init; when the command has ended (exit, signal,
+ *    timeout, overflow or an error of ours) and its group is killed,
+ *    every remaining child of the calling process gets SIGKILL (its
+ *    process group too, when it leads one) and is reaped, round after
+ *    round as their own children are reparented in turn, until none is
+ *    left or X402_RUN_SWEEP_MS have passed.  The sweep cannot tell the
+ *    command's descendants from other children, so a caller that sets
+ *    o->sweep must have no other children and never run two x402_run
+ *    calls at once.  Escaped descendants get SIGKILL without a SIGTERM
+ *    first: they have already outlived the command.
  *  - The child is always reaped before x402_run returns: no zombies.  No
  *    descriptor is leaked, and process-wide signal dispositions are never
  *    changed: SIGPIPE is blocked in the calling thread for the duration of
  *    the call and a SIGPIPE raised by our own write is consumed.
+ *  - The subreaper flag is process-wide (prctl(2)
+ *    PR_SET_CHILD_SUBREAPER): x402_run_subreaper changes the calling
+ *    process, not one call, and a program that sets it must reap what is
+ *    reparented to it (o->sweep does exactly that).  Nothing else in the
+ *    library sets it.
  *  - The caller must not reap children behind our back (wait(-1) in a
  *    SIGCHLD handler, SIGCHLD set to SIG_IGN): the exit status would be
  *    lost (the result then shows neither exited nor signo).
- *  - Thread safety: x402_run may be called from several threads at once,
- *    but it forks, so the usual fork-in-threads caveats apply to callers.
+ *  - Thread safety: x402_run may be called from several threads at once
+ *    (never with o->sweep, see above), but it forks, so the usual
+ *    fork-in-threads caveats apply to callers.
  */
 #ifndef X402_RUN_H
 #define X402_RUN_H
@@ -94,6 +115,8 @@ void x402_env_free(struct x402_env *env);
 #define X402_RUN_MAX_ARGS	256		/* argv entries */
 #define X402_RUN_DEFAULT_TIMEOUT_MS	30000
 #define X402_RUN_DEFAULT_GRACE_MS	2000
+#define X402_RUN_SWEEP_MS	2000		/* the sweep's time bound */
+#define X402_RUN_SWEEP_BATCH	1024		/* children killed per round */
 
 /*
  * Options.  Initialise with x402_run_opts_init, then set what you need.
@@ -120,6 +143,9 @@ struct x402_run_opts {
 	int drop_priv;		/* non-zero: setgroups({gid}), setgid, setuid */
 	uid_t uid;
 	gid_t gid;
+	int sweep;		/* non-zero: kill and reap every descendant
+				   left when the command ends (see the
+				   rules; needs x402_run_subreaper) */
 };
 
 /* What happened.  Filled by x402_run whenever it returns 0. */
@@ -135,11 +161,27 @@ struct x402_run_result {
 	size_t bytes_in;	/* stdin bytes the child accepted */
 	size_t bytes_out;	/* stdout bytes read (including discarded) */
 	size_t bytes_err;	/* stderr bytes read (including discarded) */
+	unsigned strays;	/* sweep: descendants that outlived the
+				   command (in its group or escaped from it),
+				   reaped by the sweep */
+	unsigned strays_left;	/* sweep: children still not reaped when
+				   X402_RUN_SWEEP_MS passed (stuck in the
+				   kernel); the next sweep reaps them */
 };
 
 /* Sets defaults: empty env, no stdin, stderr captured, 30 s timeout,
-   2 s grace, no limits, no privilege change. */
+   2 s grace, no limits, no privilege change, no sweep. */
 void x402_run_opts_init(struct x402_run_opts *o);
+
+/*
+ * Makes the calling process a child subreaper (Linux
+ * PR_SET_CHILD_SUBREAPER), process-wide and for good, so that o->sweep
+ * can reach descendants whose parents died.  Call it once, early, in a
+ * program that runs commands with o->sweep and has no other children.
+ * Returns 0, X402_ERR_UNSUPPORTED (not Linux) or X402_ERR_IO (errno in
+ * detail).
+ */
+int x402_run_subreaper(struct x402_detail *d) X402_WARN_UNUSED;
 
 /*
  * Runs argv[0] (an absolute path) with argv as its arguments.
@@ -151,7 +193,8 @@ void x402_run_opts_init(struct x402_run_opts *o);
  * NULL for defaults.
  * Returns 0 when the command was started (or its setup failed in the
  * child) and reaped: look at *res for the outcome.  Returns X402_ERR_INVAL
- * (argv empty, not absolute, too long), X402_ERR_IO (pipe, fork, poll
+ * (argv empty, not absolute, too long; o->sweep set while the calling
+ * process is not a child subreaper), X402_ERR_IO (pipe, fork, poll
  * failed; errno in detail) or X402_ERR_NOMEM otherwise; the child, if one
  * was started, has then been killed and reaped.
  */

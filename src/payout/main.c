@@ -650,6 +650,45 @@ cmd_report(struct po_ctx *c, const char *from, const char *to, int csv)
 	return PO_EXIT_OK;
 }
 
+/*
+ * check: the configuration (parsed already), the network and asset, and
+ * the key (mode, and the wallet's), one line each on stdout, then a
+ * summary; the errors themselves go to the log.
+ */
+static int
+cmd_check(struct po_ctx *c)
+{
+	const struct po_conf *k = c->conf;
+	char a[X402_ADDR_STRLEN + 1];
+	struct stat st;
+	int rc = PO_EXIT_CONFIG;
+
+	printf("ok      %s parses (payees: %zu, splits: %zu, routes: %zu)\n",
+	    k->file, k->npayees, k->nsplits, k->nroutes);
+	if (setup_network(c) != 0) {
+		printf("FAILED  [payout] network %s, asset %s: see the error "
+		    "logged\n", k->network, k->asset[0] ? k->asset :
+		    "(default)");
+		goto out;
+	}
+	x402_addr_format(a, c->asset->address);
+	printf("ok      [payout] network %s, asset %s (%s), EIP-3009\n",
+	    c->net->caip2, c->asset->symbol, a);
+	if (setup_key(c) != 0) {
+		printf("FAILED  [payout] key %s: see the error logged\n",
+		    k->key);
+		goto out;
+	}
+	x402_addr_format(a, k->wallet);
+	printf("ok      [payout] key %s (mode %04o) is the key of the wallet "
+	    "%s\n", k->key, stat(k->key, &st) == 0 ?
+	    (unsigned)(st.st_mode & 07777) : 0u, a);
+	rc = PO_EXIT_OK;
+out:
+	printf("%s: %s\n", k->file, rc == PO_EXIT_OK ? "ok" : "failed");
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -736,7 +775,7 @@ main(int argc, char *argv[])
 	else if (strcmp(cmd, "metrics") == 0)
 		rc = cmd_metrics(&c);
 	else if (strcmp(cmd, "check") == 0)
-		rc = setup_network(&c) || setup_key(&c) ? PO_EXIT_CONFIG : 0;
+		rc = cmd_check(&c);
 	else
 		usage();
 	x402_wipe(c.seckey, sizeof(c.seckey));

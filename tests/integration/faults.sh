@@ -1,9 +1,11 @@
 #!/bin/sh
 # faults.sh - fault injection under a real lighttpd, x402-gate and chain:
 # the facilitator down, hanging or answering garbage; the command hanging,
-# crashing, flooding its output, closing stdout early or leaving a child
-# behind; the client going away mid-request; the receipt spool read-only
-# or full; the chain's RPC dying during a local settlement.  For each:
+# crashing, flooding its output, closing stdout early, leaving a child
+# behind, or leaving a descendant that quit its process group (setsid) as
+# it exits or times out; the client going away mid-request; the receipt
+# spool read-only or full; the chain's RPC dying during a local
+# settlement.  For each:
 # a clear status and log line, no output without payment, no payment
 # without a receipt, and the next request served normally.
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +68,9 @@ wait_for "$X402_OUT/hang.log" listening || exit 1
 wait_for "$X402_OUT/junk.log" listening || exit 1
 
 # The commands.  Each appends its name to work/runs.log when it starts.
+# A process that must not outlive its command writes its pid to
+# work/NAME.pid: the checks look only at those pids (never at every
+# process on the machine, where anybody may run a `sleep 30`).
 cmd() {
 	{ echo '#!/bin/sh'; echo "echo $1 >>runs.log"; cat; } >"$C/$1"
 	chmod 755 "$C/$1"
@@ -74,7 +79,7 @@ cmd ok <<'SH'
 echo "paid content"
 SH
 cmd sleeper <<'SH'
-sleep 30
+sh -c 'echo $$ >sleeper.pid; exec sleep 30'
 echo "too late"
 SH
 cmd slow <<'SH'
@@ -86,6 +91,7 @@ echo "half an answer"
 kill -SEGV $$
 SH
 cmd flood <<'SH'
+echo $$ >flood.pid
 exec yes "x402 flood"
 SH
 cmd closer <<'SH'
@@ -95,7 +101,24 @@ exit 0
 SH
 cmd forker <<'SH'
 sleep 3001 &
+echo $! >forker.pid
 echo "parent done"
+SH
+# A descendant that calls setsid() leaves the process group the gate
+# kills, holds stdout and would sleep on; the command exits (escaper) or
+# hangs past its timeout (hider).
+cmd escaper <<'SH'
+rm -f escaper.pid
+setsid sh -c 'echo $$ >escaper.pid; exec sleep 3002' &
+while [ ! -s escaper.pid ]; do sleep 0.01; done
+echo "escaper done"
+SH
+cmd hider <<'SH'
+rm -f hider.pid
+setsid sh -c 'echo $$ >hider.pid; exec sleep 3003' &
+while [ ! -s hider.pid ]; do sleep 0.01; done
+sleep 30
+echo "too late"
 SH
 
 # route NAME COMMAND [SECTION.KEY=VALUE...]: a route file and a lighttpd
@@ -150,6 +173,8 @@ route crasher "$C/crasher"
 route flood "$C/flood" "max_output = 64k" "command_timeout = 20s"
 route closer "$C/closer"
 route forker "$C/forker"
+route escaper "$C/escaper"
+route hider "$C/hider" "command_timeout = 2s"
 route slow "$C/slow"
 route rospool "$C/ok"
 route fullspool "$C/ok"
@@ -185,15 +210,16 @@ $FCGI)
 CONF
 for f in "$X402_OUT"/*.conf; do
 	case $f in */lighttpd.conf) continue ;; esac
-	"$GATE" -t -c "$f" >/dev/null || { echo "bad route file $f"; exit 1; }
+	"$GATE" -t -c "$f" | grep -q "^ok      route .* parses" ||
+	    { echo "bad route file $f"; exit 1; }
 done
 /usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
 PIDS="$PIDS $!"
 wait_http "$BASE/counter" || { cat "$LOG"; exit 1; }
-# Every gate is up (each asks its facilitator for /supported at start
-# and exits if that fails; lighttpd starts it again).
-for r in counter hang junk sleeper crasher flood closer forker slow rospool \
-    fullspool local; do
+# Every gate is up (each asks its facilitator for /supported at start;
+# one that cannot ask serves 402s and asks again later).
+for r in counter hang junk sleeper crasher flood closer forker escaper \
+    hider slow rospool fullspool local; do
 	n=0
 	while [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/$r")" != 402 ]; do
 		n=$((n + 1))
@@ -221,6 +247,23 @@ receipts() { ls "$1/new" 2>/dev/null | wc -l; }
 # logged TEXT: in lighttpd's error log or the gates' stderr (lighttpd -D
 # hands its own stderr to the FastCGI workers).
 logged() { cat "$LOG" "$X402_OUT/lighttpd.out" | grep -q "$1"; }
+# gone NAME WORD: the process whose pid the command wrote to work/NAME.pid
+# is gone (or no longer runs WORD: the pid was reused) within 2 s.  If it
+# is not, the test kills it (it is ours) and fails.
+gone() {
+	gpid=$(cat "$W/$1.pid" 2>/dev/null)
+	[ -n "$gpid" ] || { echo "# no pid in $W/$1.pid"; return 1; }
+	n=0
+	while { tr '\0' ' ' <"/proc/$gpid/cmdline"; } 2>/dev/null | grep -q -- "$2"; do
+		n=$((n + 1))
+		if [ $n -gt $((20 * X402_TEST_SCALE)) ]; then
+			echo "# $1: pid $gpid ($2) still running"
+			kill -9 "$gpid"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
 
 # ok_next NAME: the next paid request to /NAME is served and charged.
 ok_next() {
@@ -290,8 +333,7 @@ unpaid sleeper 504 "$b"
 check "hanging command: answered within $(scaled 8) s" \
     test $(( $(date +%s) - t0 )) -le "$(scaled 8)"
 check "hanging command: logged" logged "route sleeper: 504: the command timed out"
-check "hanging command: its sleep was killed" \
-    sh -c "! pgrep -f 'sleep 3[0]\$' >/dev/null"
+check "hanging command: its sleep was killed" gone sleeper "sleep 30"
 
 # 5. The command crashes: 502, not charged, partial output withheld.
 b=$(balance "$PAYTO")
@@ -308,8 +350,7 @@ check "flooding command: stopped within $(scaled 8) s" \
     test $(( $(date +%s) - t0 )) -le "$(scaled 8)"
 check "flooding command: logged" \
     logged "route flood: 502: the command printed more than the output limit"
-check "flooding command: no yes left running" \
-    sh -c "! pgrep -f 'yes x402 floo[d]' >/dev/null"
+check "flooding command: no yes left running" gone flood "yes x402 flood"
 
 # 7. The command closes stdout and exits 0 with no output: an empty
 #    answer is still an answer it was paid for, or it is refused unpaid;
@@ -335,9 +376,28 @@ check "forking command: not held by the child (within $(scaled 8) s)" \
 eq "forking command: charged once, one receipt" \
     "$(( $(balance "$PAYTO") - b ))/$(receipts "$X402_OUT/spool-forker")" \
     "1000/1"
-sleep 0.5
-check "forking command: the child did not outlive it" \
-    sh -c "! pgrep -f 'sleep 300[1]' >/dev/null"
+check "forking command: the child did not outlive it" gone forker "sleep 3001"
+
+# 8b. A descendant calls setsid(), leaving the command's process group:
+#     the gate (a child subreaper) still kills and reaps it, when the
+#     command exits and when it times out.
+b=$(balance "$PAYTO")
+pay escaper
+eq "escaped descendant: served" "$CODE" 200
+check "escaped descendant: with the command's output" \
+    grep -q "escaper done" "$BODY"
+eq "escaped descendant: charged once, one receipt" \
+    "$(( $(balance "$PAYTO") - b ))/$(receipts "$X402_OUT/spool-escaper")" \
+    "1000/1"
+check "escaped descendant: it did not outlive the command" \
+    gone escaper "sleep 3002"
+check "escaped descendant: logged" \
+    logged "route escaper: killed [1-9][0-9]* process.* the command left behind"
+b=$(balance "$PAYTO")
+pay hider
+unpaid hider 504 "$b"
+check "escaped descendant of a hanging command: it did not outlive command_timeout" \
+    gone hider "sleep 3003"
 
 # 9. The client goes away mid-request: the payment is either settled with
 #    a receipt or not settled at all; the next request is served.
@@ -438,8 +498,8 @@ check "RPC down: output withheld" sh -c "! grep -q 'slow content' '$BODY'"
 check "RPC down: logged" logged "route local: settlement after the command failed"
 
 # The gates are still alive and answer 402 to the next unpaid request.
-for r in counter hang junk sleeper crasher flood closer forker slow rospool \
-    fullspool local; do
+for r in counter hang junk sleeper crasher flood closer forker escaper \
+    hider slow rospool fullspool local; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/$r")
 	[ "$code" = 402 ] || not_ok "/$r after its fault: $code, want 402"
 done

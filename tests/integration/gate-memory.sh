@@ -77,7 +77,8 @@ fastcgi.server = (
 )
 CONF
 /usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" >"$X402_OUT/lighttpd.out" 2>&1 &
-PIDS="$PIDS $!"
+LPID=$!
+PIDS="$PIDS $LPID"
 wait_http "$BASE/mem" || { cat "$X402_OUT/lighttpd-error.log"; exit 1; }
 
 code=$(curl -s -D "$X402_OUT/h402" -o /dev/null -w '%{http_code}' "$BASE/mem")
@@ -202,8 +203,9 @@ fi
 HEADERS=$X402_OUT/vg.headers
 rm -f "$X402_OUT/work/runs.log"
 # The worker that serves them (by pid: once it exits, lighttpd may spawn
-# a successor with the same command line).
-vgpid=$(pgrep -o -f -- "-n 200 -c $X402_OUT/vg.conf")
+# a successor with the same command line), among our lighttpd's children
+# only.
+vgpid=$(pgrep -o -P "$LPID" -f -- "-n 200 -c $X402_OUT/vg.conf")
 batch "$BASE/vg" 148 1 30 20 >"$X402_OUT/codes-vg"
 eq "valgrind worker: 30 paid answered 200" "$(grep -c '^200$' "$X402_OUT/codes-vg")" 30
 eq "valgrind worker: 169 refused with 402" "$(grep -c '^402$' "$X402_OUT/codes-vg")" 169

@@ -46,10 +46,12 @@ spawn-fcgi -s "$X402_OUT/run/ocr.sock" -M 0666 -F 2 \
     -P "$X402_OUT/spawn.pid" -- "$GATE" -g "$X402_OUT/etc/x402.conf" \
     -c "$X402_OUT/etc/ocr.conf" >"$X402_OUT/spawn.log" 2>&1
 eq "spawn-fcgi started the workers" "$?" 0
-# -F 2 forks two children; their pids are not in -P's file: find them.
-sleep 0.3
-for p in $(pgrep -f "x402-gate -g $X402_OUT/etc/x402.conf"); do
-	PIDS="$PIDS $p"
+# -F 2 forks two children and writes their pids to -P's file, one a line
+# (never a machine-wide pgrep: only the processes this test started).
+for p in $(cat "$X402_OUT/spawn.pid" 2>/dev/null); do
+	case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) in
+	*"x402-gate -g $X402_OUT/etc/x402.conf"*) PIDS="$PIDS $p" ;;
+	esac
 done
 check "two workers running" test "$(echo $PIDS | wc -w)" -ge 3
 check "the socket exists" test -S "$X402_OUT/run/ocr.sock"

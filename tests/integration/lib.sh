@@ -118,9 +118,9 @@ start_chain() {
 	set +a
 }
 
-# start_facilitator: sets FACILITATOR_URL.
+# start_facilitator: sets FACILITATOR_URL (on port $FAC_PORT if set).
 start_facilitator() {
-	fp=$(freeport)
+	fp=${FAC_PORT:-$(freeport)}
 	node "$CHAIN/facilitator.mjs" --port "$fp" --rpc "$RPC_URL" \
 	    --key "$FACILITATOR_KEY" --log "$X402_OUT/facilitator.jsonl" \
 	    "$@" >"$X402_OUT/facilitator.log" 2>&1 &
@@ -132,8 +132,9 @@ start_facilitator() {
 # lighttpd_gates NAME...: lighttpd on 127.0.0.1:$PORT serving each /NAME
 # with x402-gate $GATE_ARGS -c $X402_OUT/NAME.conf (FastCGI, $GATE_PROCS
 # workers each, default 1); $LIGHTTPD_EXTRA is added to the server's
-# settings; waits until /FIRST answers.  lighttpd -D sends the gates'
-# stderr to $X402_OUT/lighttpd.out.
+# settings; $LIGHTTPD_AS (words, e.g. "setpriv --reuid=U ... --") is
+# put before lighttpd to run it as another user; waits until /FIRST
+# answers.  lighttpd -D sends the gates' stderr to $X402_OUT/lighttpd.out.
 lighttpd_gates() {
 	{
 		cat <<CONF
@@ -153,7 +154,7 @@ CONF
 		done
 		echo ")"
 	} >"$X402_OUT/lighttpd.conf"
-	/usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" \
+	${LIGHTTPD_AS:-} /usr/sbin/lighttpd -D -f "$X402_OUT/lighttpd.conf" \
 	    >"$X402_OUT/lighttpd.out" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_http "http://127.0.0.1:$PORT/$1" ||

@@ -137,7 +137,7 @@ for r in echo image audio data fail tts both; do
 done
 "$GATE" -t -g "$X402_OUT/x402.conf" -c "$X402_OUT/bad.conf" \
     >"$X402_OUT/bad.out" 2>&1
-eq "input = query without input_params is refused" "$?" 1
+eq "input = query without input_params is refused (EX_CONFIG)" "$?" 78
 check "the refusal names the key" grep -q "input_params" "$X402_OUT/bad.out"
 
 fcgi() {

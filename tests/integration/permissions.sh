@@ -80,7 +80,10 @@ check "a payout wallet address was derived" test -n "$WALLET"
 # The web server's user.
 check "web user reads the route file" as_web cat "$R/etc/x402/ocr.conf" >/dev/null
 out=$(as_web "$GATE" -t -g "$R/etc/x402/x402.conf" -c "$R/etc/x402/ocr.conf" 2>&1)
-eq "web user: x402-gate -t" "$out" "$R/etc/x402/ocr.conf: ok (1 offer)"
+eq "web user: x402-gate -t: exit status" "$?" 0
+eq "web user: x402-gate -t" "$(echo "$out" | tail -1)" "$R/etc/x402/ocr.conf: ok (1 offer)"
+check "web user: x402-gate -t checks the spool's rights" sh -c \
+    "echo \"\$1\" | grep -q '^ok      \[paths\] spool $R/var/spool/x402 is writable'" - "$out"
 # A CGI request without payment, as the web server runs it: the gate
 # reads its relayer key, opens the spool and the claims, and answers 402.
 as_web env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET HTTP_HOST=h \
@@ -107,7 +110,12 @@ eq "the receipt is group x402 (setgid spool)" \
 # The payout user.
 out=$(as_po "$X402_BUILD/src/payout/x402-payout" -c "$R/etc/x402/payout.conf" check 2>&1)
 eq "payout user: x402-payout check reads the key (exit status)" "$?" 0
-[ -n "$out" ] && echo "$out"
+echo "$out" >"$X402_OUT/po-check.out"
+check "x402-payout check prints what it checked" grep -q \
+    "^ok      \[payout\] key $R/etc/x402/private/payout.key (mode 0400) is the key of the wallet $WALLET" \
+    "$X402_OUT/po-check.out"
+eq "x402-payout check: a summary line" "$(tail -1 "$X402_OUT/po-check.out")" \
+    "$R/etc/x402/payout.conf: ok"
 check "payout user reads the receipt" as_po sh -c "cat '$R/var/spool/x402/new/r1' >/dev/null"
 check "payout user claims the receipt (new -> cur)" as_po mv \
     "$R/var/spool/x402/new/r1" "$R/var/spool/x402/cur/r1"
