@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check"
 test_pkgs="valgrind clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-curl procps wrk nginx-light man-db groff-base chromium strace"
+curl procps wrk nginx-light man-db groff-base chromium strace prometheus"
 demo_pkgs="lighttpd curl procps tesseract-ocr tesseract-ocr-eng espeak-ng
 pocketsphinx pocketsphinx-en-us sox imagemagick fonts-dejavu-core"
 
@@ -48,11 +48,13 @@ fi
 
 # Test mode only: a web server package installed just now starts its
 # service on port 80, and the tests start their own servers on 127.0.0.1:
-# stop that one.  A web server that was installed before is the operator's
+# stop that one (and prometheus's, on port 9090).  A web server that was
+# installed before is the operator's
 # (step 3 of the README's guide reloads it) and is never touched; build and
 # demo modes touch no service at all.
 if [ "$what" = test ]; then
-	for p in apache2:apache2 lighttpd:lighttpd nginx-light:nginx; do
+	for p in apache2:apache2 lighttpd:lighttpd nginx-light:nginx \
+	    prometheus:prometheus; do
 		case " $missing " in *" ${p%%:*} "*) ;; *) continue ;; esac
 		svc=${p#*:}
 		if command -v systemctl >/dev/null 2>&1; then

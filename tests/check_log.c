@@ -63,7 +63,7 @@ expect(const char *prog, const char *level, const char *func,
 static void
 reset(void)
 {
-	x402_log_open("x402-test", X402_LOG_STDERR, 0, 0);
+	x402_log_open("x402-test", X402_LOG_STDERR, 0, X402_LOG_FUNC);
 	x402_log_set_level(X402_LEVEL_INFO);
 }
 
@@ -241,6 +241,31 @@ START_TEST(escape_function_and_options)
 }
 END_TEST
 
+/* Without X402_LOG_FUNC no function name; access lines ignore the level. */
+START_TEST(operator_lines_and_access)
+{
+	struct capture c;
+	char *got, *want;
+
+	x402_log_open("x402-test", X402_LOG_STDERR, 0, 0);
+	x402_log_set_level(X402_LEVEL_ERR);
+	capture_start(&c);
+	X402_LOG_ERR("cannot run %s: %s", "/bin/x", "Permission denied");
+	x402_log_access("route=a status=200 client=1.2.3.4\nforged");
+	got = capture_end(&c);
+	want = malloc(256);
+	ck_assert_ptr_nonnull(want);
+	snprintf(want, 256, "x402-test[%ld]: error: cannot run /bin/x: "
+	    "Permission denied\nx402-test[%ld]: access: route=a status=200 "
+	    "client=1.2.3.4\\nforged\n", (long)getpid(), (long)getpid());
+	ck_assert_str_eq(got, want);
+	ck_assert_ptr_null(strstr(got, "operator_lines_and_access"));
+	free(got);
+	free(want);
+	x402_log_set_level(X402_LEVEL_INFO);
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -252,6 +277,7 @@ log_suite(void)
 	tcase_add_test(tc, level_filter);
 	tcase_add_test(tc, truncation);
 	tcase_add_test(tc, escape_function_and_options);
+	tcase_add_test(tc, operator_lines_and_access);
 	suite_add_tcase(s, tc);
 	return s;
 }

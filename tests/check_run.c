@@ -483,7 +483,9 @@ START_TEST(exec_failures_fail_closed)
 	ck_assert(!x402_run_ok(&res));
 	ck_assert_ptr_nonnull(strstr(d.msg, "execve"));
 	ck_assert_ptr_nonnull(strstr(d.msg, "No such file"));
-	ck_assert_str_eq(err.p, "x402_run: execve failed: errno 2\n");
+	/* The command's stderr names the path and the error, no function. */
+	ck_assert_str_eq(err.p, "cannot run /nonexistent/program: execve: "
+	    "No such file or directory (errno 2)\n");
 
 	/* A file without execute permission. */
 	ck_assert_int_ge(fd = mkstemp(tmpl), 0);
@@ -493,6 +495,9 @@ START_TEST(exec_failures_fail_closed)
 	ck_assert_int_eq(run(&res, &out, &err, notexec, NULL, &d), 0);
 	ck_assert_int_eq(res.exec_failed, 1);
 	ck_assert_ptr_nonnull(strstr(d.msg, "Permission denied"));
+	ck_assert_ptr_nonnull(strstr(err.p, ": execve: Permission denied "
+	    "(errno 13)\n"));
+	ck_assert_ptr_nonnull(strstr(err.p, tmpl));
 	unlink(tmpl);
 
 	x402_run_opts_init(&o);

@@ -151,13 +151,71 @@ write_all(const char *p, size_t n)
 	}
 }
 
+/* The stderr time prefix when X402_LOG_TIMESTAMP is set, else "". */
+static void
+timestamp(char *ts, size_t cap)
+{
+	struct timespec now;
+	struct tm tm;
+
+	ts[0] = '\0';
+	if (!(log_flags & X402_LOG_TIMESTAMP))
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (gmtime_r(&now.tv_sec, &tm) == NULL ||
+	    strftime(ts, cap, "%Y-%m-%dT%H:%M:%SZ ", &tm) == 0)
+		ts[0] = '\0';
+}
+
+/*
+ * Writes one finished line: to syslog at prio (with "TAG: " first when
+ * syslog_tag), or to stderr as "[TIME ]PROG[PID]: TAG: FNMSG".
+ */
+static void
+emit(int prio, const char *tag, int syslog_tag, const char *fn,
+    const char *msg)
+{
+	char ts[32], line[X402_LOG_MSG_MAX + 3 * X402_LOG_NAME_MAX + 128];
+	int n;
+
+	if (log_dest == X402_LOG_SYSLOG) {
+		syslog(prio, "%s%s%s%s", syslog_tag ? tag : "", syslog_tag ?
+		    ": " : "", fn, msg);
+		return;
+	}
+	timestamp(ts, sizeof(ts));
+	n = snprintf(line, sizeof(line), "%s%s[%ld]: %s: %s%s\n", ts,
+	    log_prog, (long)getpid(), tag, fn, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		/* Cannot happen with the caps above; keep the newline. */
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	write_all(line, (size_t)n);
+}
+
+void
+x402_log_access(const char *text)
+{
+	char msg[X402_LOG_MSG_MAX + 1];
+	int saved_errno = errno, cut;
+	size_t len;
+
+	len = x402_log_escape(msg, sizeof(msg) - 3, text, strlen(text), &cut);
+	if (cut)
+		memcpy(msg + len, "...", 4);
+	emit(LOG_INFO, "access", 1, "", msg);
+	errno = saved_errno;
+}
+
 void
 x402_vlog(enum x402_log_level level, const char *func, const char *fmt,
     va_list ap)
 {
 	char raw[X402_LOG_MSG_MAX + 1], msg[X402_LOG_MSG_MAX + 1];
-	char fn[X402_LOG_NAME_MAX + 1], ts[32] = "";
-	char line[X402_LOG_MSG_MAX + 3 * X402_LOG_NAME_MAX + 128];
+	char fn[X402_LOG_NAME_MAX + 3];
 	int saved_errno = errno, n, cut, cut2;
 	size_t len;
 
@@ -175,31 +233,13 @@ x402_vlog(enum x402_log_level level, const char *func, const char *fmt,
 		memcpy(msg + len, "...", 4);
 	if (func == NULL)
 		func = "?";
-	(void)x402_log_escape(fn, sizeof(fn), func, strlen(func), &cut2);
+	(void)x402_log_escape(fn, sizeof(fn) - 2, func, strlen(func), &cut2);
+	if (!(log_flags & X402_LOG_FUNC))
+		fn[0] = '\0';
+	else if (strlen(fn) + 2 < sizeof(fn))
+		strcat(fn, ": ");
 
-	if (log_dest == X402_LOG_SYSLOG) {
-		syslog(level_prio[level], "%s: %s", fn, msg);
-		goto out;
-	}
-	if (log_flags & X402_LOG_TIMESTAMP) {
-		struct timespec now;
-		struct tm tm;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		if (gmtime_r(&now.tv_sec, &tm) == NULL ||
-		    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ ", &tm) == 0)
-			ts[0] = '\0';
-	}
-	n = snprintf(line, sizeof(line), "%s%s[%ld]: %s: %s: %s\n", ts,
-	    log_prog, (long)getpid(), level_names[level], fn, msg);
-	if (n < 0)
-		goto out;
-	if ((size_t)n >= sizeof(line)) {
-		/* Cannot happen with the caps above; keep the newline. */
-		n = (int)sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	write_all(line, (size_t)n);
+	emit(level_prio[level], level_names[level], 0, fn, msg);
 out:
 	errno = saved_errno;
 }

@@ -5,7 +5,13 @@
  *
  * Rules:
  *  - Log through the macros: they are printf-format-checked and carry the
- *    calling function's name.  One call is one line.
+ *    calling function's name, which the line shows only with the flag
+ *    X402_LOG_FUNC (programs set it at log level debug: an operator's
+ *    lines name no internal function).  One call is one line.
+ *  - Line format: "PROG[PID]: LEVEL: [FUNCTION: ]MESSAGE" on stderr;
+ *    syslog adds its own program and pid.  An access line (one per
+ *    request, x402_log_access) is "PROG[PID]: access: TEXT", logged
+ *    whatever the level (syslog: LOG_INFO).
  *  - Destination: stderr (the default; the web server collects it and adds
  *    its own timestamps, so ours are off unless X402_LOG_TIMESTAMP) or
  *    syslog (openlog with the program name and LOG_PID).
@@ -42,6 +48,7 @@ enum x402_log_dest {
 };
 
 #define X402_LOG_TIMESTAMP	0x01	/* stderr: prefix a UTC ISO 8601 time */
+#define X402_LOG_FUNC		0x02	/* name the calling function */
 
 #define X402_LOG_MSG_MAX	2048	/* message bytes after escaping */
 #define X402_LOG_NAME_MAX	64	/* program and function name bytes */
@@ -75,6 +82,12 @@ void x402_log(enum x402_log_level level, const char *func,
     const char *fmt, ...) X402_PRINTF(3, 4);
 void x402_vlog(enum x402_log_level level, const char *func,
     const char *fmt, va_list ap) X402_PRINTF(3, 0);
+
+/*
+ * Logs one access line (text: key=value pairs or a JSON object; escaped
+ * like a message), whatever the minimum level.
+ */
+void x402_log_access(const char *text);
 
 /*
  * Escapes src[0..srclen) into dst (dstsz bytes, always NUL-terminated

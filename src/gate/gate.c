@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "ext.h"
 #include "gate.h"
 #include "log.h"
@@ -31,6 +33,8 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define USAGE_FD_TEXT STR(X402_RUN_USAGE_FD)
+#define EXPOSITION_MAX (4 << 20)	/* bytes of a metrics reply */
+#define REQUEST_ID_MAX 64
 
 struct reply {
 	int status;
@@ -62,6 +66,19 @@ struct req {
 	struct ext_payid pid;		/* payment-identifier reservation */
 	struct timespec t0;
 	x402_u256 charge;		/* upto: the metered amount */
+	/*
+	 * What the access line and the counters need, set where the reply
+	 * is sent, a refusal made, the command started and the payment
+	 * settled; read once at the end (note()).
+	 */
+	char id[REQUEST_ID_MAX + 1];	/* the request id */
+	int status;			/* the reply sent, 0 none */
+	const char *refusal;		/* reason label (static), or NULL */
+	int settle_e;			/* settle(): the settler's error */
+	int64_t settle_us;		/* -1: not asked */
+	struct timespec cmd_t0;		/* the command's start */
+	int cmd_running;
+	int64_t command_us;		/* -1: it did not run */
 };
 
 static const char *
@@ -72,6 +89,7 @@ reason_phrase(int status)
 	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 402: return "Payment Required";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
@@ -133,6 +151,30 @@ cors(struct req *q, struct reply *rp)
 	    "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE");
 }
 
+/* Microseconds since t. */
+static int64_t
+since_us(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - t->tv_sec) * 1000000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000;
+}
+
+/*
+ * The command's time ends at the first reply or settlement after it
+ * started (what follows x402_run is parsing only).
+ */
+static void
+command_done(struct req *q)
+{
+	if (!q->cmd_running)
+		return;
+	q->cmd_running = 0;
+	q->command_us = since_us(&q->cmd_t0);
+}
+
 static void
 reply_send(struct req *q, struct reply *rp)
 {
@@ -140,6 +182,8 @@ reply_send(struct req *q, struct reply *rp)
 	const char *b = rp->ext ? rp->ext : rp->body.p;
 	size_t bl = rp->ext ? rp->ext_len : rp->body.len;
 
+	q->status = rp->status;
+	command_done(q);
 	x402_buf_init(&out, HEADERS_MAX + 256);
 	if (rp->bad || x402_buf_printf(&out, "Status: %d %s\r\n", rp->status,
 	    reason_phrase(rp->status)) != 0 ||
@@ -149,6 +193,7 @@ reply_send(struct req *q, struct reply *rp)
 		    "Error\r\nContent-Length: 0\r\n\r\n";
 
 		X402_LOG_ERR("reply headers over %d bytes", HEADERS_MAX);
+		q->status = 500;
 		if (q->io->write(q->io->ctx, err500, sizeof(err500) - 1) != 0)
 			X402_LOG_WARN("client went away while we replied");
 		goto out;
@@ -180,7 +225,12 @@ error_reply(struct req *q, int status, unsigned retry_after, const char *msg)
 	    x402_json_append(&rp.body, o) != 0)
 		x402_buf_reset(&rp.body);
 	json_object_put(o);
-	X402_LOG_INFO("route %s: %d: %s", q->r->name, status, msg);
+	if (status >= 500)
+		X402_LOG_ERR("route %s: %d: %s", q->r->name, status, msg);
+	else
+		X402_LOG_INFO("route %s: %d: %s", q->r->name, status, msg);
+	if (status >= 400 && status < 500 && q->hdr != NULL)
+		q->refusal = "bad_request";
 	reply_send(q, &rp);
 }
 
@@ -256,8 +306,10 @@ payment_required(struct req *q, const char *error_v1, const char *error_v2,
 	} else
 		hdr(&rp, "Content-Type", "application/json");
 	x402_buf_free(&v2);
-	if (error_v1 != NULL && q->hdr != NULL)
+	if (error_v1 != NULL && q->hdr != NULL) {
 		X402_LOG_INFO("route %s: 402: %s", q->r->name, error_v1);
+		q->refusal = gm_reason(error_v1);
+	}
 	reply_send(q, &rp);
 }
 
@@ -416,6 +468,9 @@ build_env(struct req *q, struct x402_env *e)
 	size_t i;
 	int r = 0;
 
+	/* The command starts right after its environment is built. */
+	clock_gettime(CLOCK_MONOTONIC, &q->cmd_t0);
+	q->cmd_running = 1;
 	x402_env_init(e);
 	for (i = 0; pass[i] != NULL && r == 0; i++) {
 		const char *v = q->io->getenv(q->io->ctx, pass[i]);
@@ -433,6 +488,7 @@ build_env(struct req *q, struct x402_env *e)
 	    (r = x402_env_set(e, "PATH", "/usr/local/bin:/usr/bin:/bin", NULL)) ||
 	    (r = x402_env_set(e, "LANG", "C.UTF-8", NULL)) ||
 	    (r = x402_env_set(e, "X402_ROUTE", q->r->name, NULL)) ||
+	    (r = x402_env_set(e, "X402_REQUEST_ID", q->id, NULL)) ||
 	    (r = x402_env_set(e, "X402_PAYER", addr, NULL)) ||
 	    (r = x402_env_set(e, "X402_AMOUNT", amount, NULL)) ||
 	    (r = x402_env_set(e, "X402_NETWORK", o->net->caip2, NULL)) ||
@@ -564,6 +620,7 @@ settle(struct req *q, const char *when)
 {
 	struct x402_settle_request sr;
 	struct x402_detail d;
+	struct timespec t;
 	int e;
 
 	memset(&sr, 0, sizeof(sr));
@@ -577,7 +634,11 @@ settle(struct req *q, const char *when)
 		sr.amount = q->charge;
 	}
 	x402_detail_clear(&d);
+	command_done(q);
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	e = x402_settler_settle(q->r->settler, &q->st, &d, &sr);
+	q->settle_us = since_us(&t);
+	q->settle_e = e;
 	if (e != 0) {
 		X402_LOG_ERR("route %s: settlement %s the command failed: "
 		    "%s: %s", q->r->name, when, x402_strerror(e), d.msg);
@@ -1358,6 +1419,219 @@ out:
 	x402_buf_free(&use);
 }
 
+/*
+ * The request id: Apache's mod_unique_id UNIQUE_ID when it is set and
+ * plain, else 16 random hex digits.  Never a client header.
+ */
+static void
+request_id(struct req *q)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *u = env(q, "UNIQUE_ID");
+	uint8_t rnd[8];
+	size_t i, n = strlen(u);
+
+	if (n > 0 && n <= REQUEST_ID_MAX &&
+	    strspn(u, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789@-_") == n) {
+		memcpy(q->id, u, n + 1);
+		return;
+	}
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		memset(rnd, 0, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++) {
+		q->id[2 * i] = hex[rnd[i] >> 4];
+		q->id[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	q->id[2 * sizeof(rnd)] = '\0';
+}
+
+/* v with every byte outside [!-~], '"' and '=' replaced, cut at cap. */
+static void
+token(char *out, size_t cap, const char *v)
+{
+	size_t i;
+
+	snprintf(out, cap, "%s", v[0] ? v : "-");
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x21 ||
+		    (unsigned char)out[i] > 0x7e || out[i] == '"' ||
+		    out[i] == '=' || out[i] == '\\')
+			out[i] = '_';
+}
+
+/*
+ * The access line: route, method, status, scheme, amount (atomic units)
+ * and token, network, payer, transaction, refusal reason, duration,
+ * client address and request id, as key=value pairs or a JSON object
+ * ([gate] access_log).  Values are bounded tokens ("-" when none).
+ */
+static void
+access_line(struct req *q, const struct gm_request *g)
+{
+	const struct x402_offer *o = q->req_json != NULL ?
+	    &q->r->offers[q->offer] : NULL;
+	char method[17], client[65], payer[X402_ADDR_STRLEN + 1] = "-";
+	char amount[X402_U256_DECLEN + 1] = "-", tx[80], ms[24];
+	char line[1024];
+	uint8_t pa[X402_ADDR_LEN], nonce[32];
+	const char *k[13], *v[13];
+	size_t i, n = 0;
+
+	if (q->r->c.access_log == ACCESS_OFF)
+		return;
+	token(method, sizeof(method), q->method);
+	token(client, sizeof(client), env(q, "REMOTE_ADDR"));
+	token(tx, sizeof(tx), q->st.transaction);
+	if (!g->settled)
+		snprintf(tx, sizeof(tx), "-");
+	if (o != NULL) {
+		pay_ids(q, pa, nonce);
+		x402_addr_format(payer, pa);
+	}
+	if (g->settled &&
+	    x402_u256_format_dec(amount, sizeof(amount), &g->amount) < 0)
+		snprintf(amount, sizeof(amount), "-");
+	snprintf(ms, sizeof(ms), "%lld", (long long)(since_us(&q->t0) / 1000));
+#define KV(key, val) do { k[n] = (key); v[n] = (val); n++; } while (0)
+	KV("route", q->r->name);
+	KV("method", method);
+	KV("status", NULL);
+	KV("scheme", o != NULL ? x402_scheme_name(o->scheme) : "-");
+	KV("amount", amount);
+	KV("token", o != NULL ? o->asset->symbol : "-");
+	KV("network", o != NULL ? o->net->caip2 : "-");
+	KV("payer", payer);
+	KV("tx", tx);
+	KV("reason", g->refusal != NULL ? g->refusal : "-");
+	KV("duration_ms", ms);
+	KV("client", client);
+	KV("id", q->id);
+#undef KV
+	if (q->r->c.access_log == ACCESS_JSON) {
+		struct json_object *j = json_object_new_object();
+
+		for (i = 0; j != NULL && i < n; i++)
+			if (v[i] == NULL)
+				json_object_object_add(j, k[i],
+				    json_object_new_int(g->status));
+			else if (strcmp(k[i], "duration_ms") == 0)
+				json_object_object_add(j, k[i],
+				    json_object_new_int64(since_us(&q->t0) /
+				    1000));
+			else
+				json_object_object_add(j, k[i],
+				    json_object_new_string(v[i]));
+		if (j != NULL)
+			x402_log_access(json_object_to_json_string_ext(j,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+		return;
+	}
+	line[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(line);
+
+		if (v[i] == NULL)
+			snprintf(line + len, sizeof(line) - len, "%s%s=%d",
+			    i ? " " : "", k[i], g->status);
+		else
+			snprintf(line + len, sizeof(line) - len, "%s%s=%s",
+			    i ? " " : "", k[i], v[i]);
+	}
+	x402_log_access(line);
+}
+
+/*
+ * The end of every request, in one place: the counters and the access
+ * line, from what the reply, the refusal, the command and the
+ * settlement recorded in q.
+ */
+static void
+note(struct req *q)
+{
+	const struct x402_offer *o = &q->r->offers[q->offer];
+	struct gm_request g;
+
+	command_done(q);
+	memset(&g, 0, sizeof(g));
+	g.status = q->status;
+	g.refusal = q->refusal;
+	g.settled = q->settle_us >= 0 && q->settle_e == 0 && q->st.success;
+	g.offer = q->offer;
+	if (g.settled)
+		g.amount = q->st.has_amount ? q->st.amount : o->amount;
+	g.pending = q->settle_e == X402_ERR_PENDING;
+	g.settle_us = q->settle_us;
+	g.command_us = q->command_us;
+	gm_count(q->r, &g);
+	access_line(q, &g);
+}
+
+/* REMOTE_ADDR may read the metrics ([gate] metrics_allow). */
+static int
+metrics_allowed(struct req *q)
+{
+	struct x402_cfg_argv a = q->r->c.metrics_allow;
+	const char *addr = env(q, "REMOTE_ADDR");
+	char *vec[ROUTE_ALLOW_MAX + 1];
+	size_t i;
+
+	if (a.argc == 0)
+		return strcmp(addr, "127.0.0.1") == 0 || strcmp(addr, "::1") == 0;
+	if (x402_cfg_argv_vec(vec, ROUTE_ALLOW_MAX + 1, &a) != 0)
+		return 0;
+	for (i = 0; i < a.argc; i++)
+		if (strcmp(vec[i], "*") == 0 || strcmp(vec[i], addr) == 0)
+			return 1;
+	return 0;
+}
+
+/* The request's path is [gate] metrics_path: GET only. */
+static int
+is_metrics(struct req *q)
+{
+	const char *uri = env(q, "REQUEST_URI");
+	size_t n = strcspn(uri, "?");
+
+	return q->r->c.metrics_path[0] != '\0' &&
+	    strlen(q->r->c.metrics_path) == n &&
+	    strncmp(uri, q->r->c.metrics_path, n) == 0;
+}
+
+/* The Prometheus text exposition of every route of the metrics dir. */
+static void
+serve_metrics(struct req *q)
+{
+	struct reply rp;
+	struct x402_detail d;
+
+	if (!metrics_allowed(q)) {
+		fail(q, 403, "metrics are not served to this address");
+		return;
+	}
+	if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0) {
+		fail(q, 405, "metrics: GET only");
+		return;
+	}
+	reply_init(&rp, 200);
+	x402_buf_free(&rp.body);
+	x402_buf_init(&rp.body, EXPOSITION_MAX);
+	x402_detail_clear(&d);
+	if (gm_expose(&rp.body, &d, q->r->c.metrics, q->r->drafts) != 0) {
+		x402_buf_free(&rp.head);
+		x402_buf_free(&rp.body);
+		X402_LOG_ERR("route %s: %s", q->r->name, d.msg);
+		fail(q, 500, "metrics unavailable");
+		return;
+	}
+	hdr(&rp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	hdr(&rp, "Cache-Control", "no-store");
+	if (strcmp(q->method, "HEAD") == 0)
+		x402_buf_reset(&rp.body);
+	reply_send(q, &rp);
+}
+
 void
 gate_handle(struct route *r, struct gate_io *io)
 {
@@ -1369,7 +1643,10 @@ gate_handle(struct route *r, struct gate_io *io)
 	q.r = r;
 	q.io = io;
 	clock_gettime(CLOCK_MONOTONIC, &q.t0);
+	q.settle_us = -1;
+	q.command_us = -1;
 	q.method = env(&q, "REQUEST_METHOD");
+	request_id(&q);
 	build_url(&q);
 	q.res.url = q.url;
 	q.res.description = r->c.description;
@@ -1381,9 +1658,14 @@ gate_handle(struct route *r, struct gate_io *io)
 	    strstr(ua, "Mozilla") != NULL;
 	x402_buf_init(&q.body, 0);
 
+	if (is_metrics(&q)) {
+		/* Not a sale: neither counted nor access-logged. */
+		serve_metrics(&q);
+		goto out;
+	}
 	if (strcmp(q.method, "OPTIONS") == 0) {
 		preflight(&q);
-		return;
+		goto done;
 	}
 	q.hdr = io->getenv(io->ctx, "HTTP_PAYMENT_SIGNATURE");
 	if (q.hdr == NULL || q.hdr[0] == '\0') {
@@ -1406,6 +1688,9 @@ gate_handle(struct route *r, struct gate_io *io)
 		head_paid(&q);
 	else
 		paid(&q);
+done:
+	note(&q);
+out:
 	x402_payment_free(&q.pay);
 	json_object_put(q.req_json);
 	x402_buf_free(&q.body);

@@ -12,14 +12,17 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "gate.h"
 #include "log.h"
+#include "counters.h"
 #include "preflight.h"
 #include "sanitizer.h"
 
@@ -51,6 +54,7 @@ usage_to(FILE *f)
 	    "[-n max-requests]\n"
 	    "       x402-gate -t [-c route.conf] [-g x402.conf] [-u user]\n"
 	    "       x402-gate --recover [-c route.conf] [-g x402.conf]\n"
+	    "       x402-gate --metrics [-c route.conf] [-g x402.conf]\n"
 	    "  -c FILE  the route to serve (else $X402_CONFIG, else the "
 	    "program's name:\n"
 	    "           ocr.fcgi serves $X402_CONFDIR/ocr.conf, by default\n"
@@ -65,6 +69,9 @@ usage_to(FILE *f)
 	    "  --recover  complete the records of payments whose worker died\n"
 	    "           between settlement and receipt, for the route of -c\n"
 	    "           or $X402_CONFIG, else every route in $X402_CONFDIR\n"
+	    "  --metrics  print the counters of every route in the metrics\n"
+	    "           directory of that route (or of each route) in the\n"
+	    "           Prometheus text format\n"
 	    "  --help, --version\n"
 	    "exit status: 0 done, 1 failed, 64 usage, 78 configuration; see "
 	    "x402-gate(8)\n");
@@ -146,6 +153,90 @@ recover_one(const char *file, const char *global)
 	}
 	ret = gate_recover(&r);
 	route_free(&r);
+	return ret;
+}
+
+#define METRICS_DIRS_MAX 16
+
+/*
+ * --metrics: the exposition of the metrics directory of the route of -c
+ * or $X402_CONFIG, else of every route of the configuration directory
+ * (each directory once).  Returns the exit status.
+ */
+static int
+metrics(const char *opt, const char *global)
+{
+	const char *e = getenv("X402_CONFIG"), *dir = confdir();
+	char dirs[METRICS_DIRS_MAX][256], path[PATH_MAX];
+	struct dirent **names = NULL;
+	struct x402_buf b;
+	struct x402_detail d;
+	struct route *r = NULL;
+	struct stat st;
+	size_t ndirs = 0, k;
+	int n = 0, i, ret = 0;
+
+	x402_buf_init(&b, 64 << 20);
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return 1;
+	if (opt == NULL && (e == NULL || e[0] == '\0') &&
+	    (n = scandir(dir, &names, NULL, alphasort)) < 0) {
+		X402_LOG_ERR("--metrics: cannot list %s: %s", dir,
+		    strerror(errno));
+		free(r);
+		return 1;
+	}
+	for (i = 0; i < (names != NULL ? n : 1); i++) {
+		const char *file = opt != NULL ? opt : e;
+
+		if (names != NULL) {
+			const char *nm = names[i]->d_name;
+			size_t len = strlen(nm);
+
+			if (nm[0] == '.' || len <= 5 ||
+			    strcmp(nm + len - 5, ".conf") != 0 ||
+			    strcmp(nm, "x402.conf") == 0 ||
+			    strcmp(nm, "networks.conf") == 0 ||
+			    strcmp(nm, "payout.conf") == 0 ||
+			    snprintf(path, sizeof(path), "%s/%s", dir, nm) >=
+			    (int)sizeof(path))
+				continue;
+			file = path;
+		}
+		x402_detail_clear(&d);
+		if (route_load(r, &d, global, file, 0) != 0) {
+			X402_LOG_ERR("--metrics: %s", d.msg);
+			route_free(r);
+			ret = 1;
+			continue;
+		}
+		for (k = 0; k < ndirs && strcmp(dirs[k], r->c.metrics) != 0;
+		    k++)
+			;
+		if (k == ndirs && ndirs < METRICS_DIRS_MAX) {
+			snprintf(dirs[ndirs++], sizeof(dirs[0]), "%s",
+			    r->c.metrics);
+			/*
+			 * The drafts, when their directory exists (never
+			 * made here: it belongs to the gate's user).
+			 */
+			if (stat(r->c.drafts, &st) != 0 || !S_ISDIR(st.st_mode) ||
+			    x402_drafts_open(&r->drafts, NULL, r->c.drafts) != 0)
+				r->drafts = NULL;
+			if (gm_expose(&b, &d, r->c.metrics, r->drafts) != 0) {
+				X402_LOG_ERR("--metrics: %s", d.msg);
+				ret = 1;
+			}
+		}
+		route_free(r);
+	}
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+	free(r);
+	if (b.len > 0 && fwrite(b.p, 1, b.len, stdout) != b.len)
+		ret = 1;
+	x402_buf_free(&b);
 	return ret;
 }
 
@@ -304,7 +395,7 @@ main(int argc, char *argv[])
 	struct x402_detail d;
 	struct sigaction sa;
 	long max_requests = 0, served = 0;
-	int ch, test = 0, recovering = 0, global_given, e, i, j;
+	int ch, test = 0, recovering = 0, exposing = 0, global_given, e, i, j;
 
 	x402_log_open("x402-gate", X402_LOG_STDERR, 0, 0);
 	argc -= query_words(argc, argv);
@@ -318,6 +409,8 @@ main(int argc, char *argv[])
 		}
 		if (strcmp(argv[i], "--recover") == 0)
 			recovering = 1;
+		else if (strcmp(argv[i], "--metrics") == 0)
+			exposing = 1;
 		else if (strcmp(argv[i], "--help") == 0) {
 			usage_to(stdout);
 			return 0;
@@ -348,16 +441,18 @@ main(int argc, char *argv[])
 		X402_LOG_ERR("-g %s: %s", global, strerror(errno));
 		return 1;
 	}
+	if ((recovering || exposing) && getenv("GATEWAY_INTERFACE") != NULL) {
+		X402_LOG_ERR("--%s is not for a web request", recovering ?
+		    "recover" : "metrics");
+		return EX_USAGE;
+	}
+	if ((recovering || exposing) && global == NULL) {
+		snprintf(gfile, sizeof(gfile), "%s/x402.conf", confdir());
+		global = gfile;
+	}
+	if (exposing && !recovering)
+		return metrics(opt_c, global);
 	if (recovering) {
-		if (getenv("GATEWAY_INTERFACE") != NULL) {
-			X402_LOG_ERR("--recover is not for a web request");
-			return EX_USAGE;
-		}
-		if (global == NULL) {
-			snprintf(gfile, sizeof(gfile), "%s/x402.conf",
-			    confdir());
-			global = gfile;
-		}
 		if (x402_http_global_init() != 0) {
 			X402_LOG_ERR("libcurl initialisation failed");
 			return 1;
@@ -408,6 +503,16 @@ main(int argc, char *argv[])
 		    EX_UNAVAILABLE : EX_CONFIG;
 	}
 	x402_log_set_level((enum x402_log_level)r.c.log_level);
+	/* Function names only for debugging; syslog when asked. */
+	x402_log_open("x402-gate", r.c.log == LOG_TO_SYSLOG ? X402_LOG_SYSLOG :
+	    X402_LOG_STDERR, LOG_DAEMON, r.c.log_level == X402_LEVEL_DEBUG ?
+	    X402_LOG_FUNC : 0);
+	/* Counters are not worth a refused request: serve without them. */
+	if (mkdir(r.c.metrics, 0755) != 0 && errno != EEXIST)
+		X402_LOG_WARN("route %s: no metrics: cannot create %s: %s",
+		    r.name, r.c.metrics, strerror(errno));
+	else if ((e = gm_open(&r, &d)) != 0)
+		X402_LOG_WARN("route %s: no metrics: %s", r.name, d.msg);
 	/* Descendants of a command that leave its process group (setsid,
 	   double fork) are reparented to this worker, which kills and reaps
 	   them when the command ends.  The worker starts no other child. */

@@ -23,6 +23,8 @@ static const char *const body_choices[] = { "none", "json", "form-data",
     "text", NULL };
 static const char *const level_choices[] = { "error", "warning", "info",
     "debug", NULL };
+static const char *const log_choices[] = { "stderr", "syslog", NULL };
+static const char *const access_choices[] = { "kv", "json", "off", NULL };
 
 #define K(n, t, f, min, max) X402_CFG_KEY(n, t, 0, struct route_conf, f, min, max)
 
@@ -76,6 +78,11 @@ static const struct x402_cfg_key gate_keys[] = {
 	X402_CFG_ENUM_KEY("log_level", 0, struct route_conf, log_level,
 	    level_choices),
 	K("proxy", X402_CFG_STRING, proxy, 0, ROUTE_URL_MAX),
+	X402_CFG_ENUM_KEY("log", 0, struct route_conf, log, log_choices),
+	X402_CFG_ENUM_KEY("access_log", 0, struct route_conf, access_log,
+	    access_choices),
+	K("metrics_path", X402_CFG_STRING, metrics_path, 0, ROUTE_URL_MAX),
+	K("metrics_allow", X402_CFG_ARGV, metrics_allow, 1, ROUTE_ALLOW_MAX),
 };
 
 static const struct x402_cfg_key path_keys[] = {
@@ -84,6 +91,7 @@ static const struct x402_cfg_key path_keys[] = {
 	K("fallback", X402_CFG_PATH, fallback, 1, 255),
 	K("networks", X402_CFG_PATH, networks, 1, 255),
 	K("drafts", X402_CFG_PATH, drafts, 1, 255),
+	K("metrics", X402_CFG_PATH, metrics, 1, 255),
 	K("spawn", X402_CFG_PATH, spawn, 1, 255),
 };
 
@@ -497,6 +505,14 @@ route_load(struct route *r, struct x402_detail *d, const char *global,
 	    (int)sizeof(r->c.drafts))
 		return x402_fail(d, X402_ERR_CONFIG, "%s: [paths] claims: too "
 		    "long to hold drafts/ (set [paths] drafts)", file);
+	if (r->c.metrics[0] == '\0' && snprintf(r->c.metrics,
+	    sizeof(r->c.metrics), "%s/metrics", r->c.claims) >=
+	    (int)sizeof(r->c.metrics))
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [paths] claims: too "
+		    "long to hold metrics/ (set [paths] metrics)", file);
+	if (r->c.metrics_path[0] != '\0' && r->c.metrics_path[0] != '/')
+		return x402_fail(d, X402_ERR_CONFIG, "%s: [gate] metrics_path: "
+		    "must be a URL path starting with /", file);
 	if (!deep)
 		return 0;
 	if ((e = x402_spool_open(&r->spool, d, r->c.spool)) != 0 ||
@@ -522,6 +538,7 @@ route_free(struct route *r)
 	x402_spool_close(r->spool);
 	x402_claim_close(r->claims);
 	x402_drafts_close(r->drafts);
+	x402_metrics_close(r->metrics);
 	x402_sig_ctx_free(r->sig);
 	x402_networks_free(r->networks);
 	memset(r, 0, sizeof(*r));

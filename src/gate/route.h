@@ -29,6 +29,9 @@ enum route_input { INPUT_TEXT = 0, INPUT_NONE = 1, INPUT_FILE = 2,
 #define ROUTE_PARAMS_MAX 16
 enum route_payid { PAYID_OFF = 0, PAYID_OPTIONAL = 1, PAYID_REQUIRED = 2 };
 enum route_body_type { BODY_NONE = 0, BODY_JSON, BODY_FORM, BODY_TEXT };
+enum route_log { LOG_TO_STDERR = 0, LOG_TO_SYSLOG = 1 };
+enum route_access { ACCESS_KV = 0, ACCESS_JSON = 1, ACCESS_OFF = 2 };
+#define ROUTE_ALLOW_MAX 16	/* metrics_allow addresses */
 
 /* Everything the files say, as parsed (plain data). */
 struct route_conf {
@@ -71,12 +74,17 @@ struct route_conf {
 	char cors_origin[ROUTE_URL_MAX + 1];
 	int browser_page;
 	int log_level;
+	int log;			/* enum route_log */
+	int access_log;			/* enum route_access */
+	char metrics_path[ROUTE_URL_MAX + 1];	/* URL path, or "" */
+	struct x402_cfg_argv metrics_allow;	/* addresses, or "*" */
 	/* [paths] */
 	char spool[256];
 	char claims[256];
 	char fallback[256];
 	char networks[256];
 	char drafts[256];		/* "" = CLAIMS/drafts */
+	char metrics[256];		/* "" = CLAIMS/metrics */
 	char spawn[256];		/* x402-spawn, for command_user */
 	/* [facilitator] */
 	char facilitator_url[ROUTE_URL_MAX + 1];
@@ -118,6 +126,7 @@ struct route {
 	struct x402_spool *spool;
 	struct x402_claim_store *claims;
 	struct x402_drafts *drafts;	/* receipt drafts (recover.h) */
+	struct x402_metrics *metrics;	/* shared counters, or NULL */
 	/* bazaar_* values, parsed (NULL when not set) */
 	struct json_object *bz_query, *bz_body, *bz_output;
 	/* Set by main, not by route_load: this worker is a child subreaper,

@@ -252,34 +252,53 @@ close_fd(int *fd)
 	}
 }
 
-/* Writes "x402_run: <what>: errno <n>\n" to fd 2; async-signal-safe. */
+/* Appends s to msg[*n..cap), cut to fit; async-signal-safe. */
 static void
-child_say(const char *what, int err)
+say_add(char *msg, size_t *n, size_t cap, const char *s)
 {
-	char msg[128], num[16];
-	size_t n = 0, k = 0, i;
-	const char *pre = "x402_run: ", *mid = " failed: errno ";
+	while (*s != '\0' && *n < cap)
+		msg[(*n)++] = *s++;
+}
 
-	for (i = 0; pre[i] != '\0' && n < sizeof(msg) - 20; i++)
-		msg[n++] = pre[i];
-	for (i = 0; what[i] != '\0' && n < sizeof(msg) - 40; i++)
-		msg[n++] = what[i];
-	for (i = 0; mid[i] != '\0'; i++)
-		msg[n++] = mid[i];
+/*
+ * Writes "cannot run PATH: STEP: DESCRIPTION (errno N)\n" to fd 2 (the
+ * command's stderr, which the caller captures); async-signal-safe:
+ * strerrordesc_np is a table lookup, strerror may not be.
+ */
+static void
+child_say(const char *path, const char *what, int err)
+{
+	char msg[512], num[16];
+	const char *desc = NULL;
+	size_t n = 0, k = 0, cap = sizeof(msg) - 40;
+
 	if (err < 0)
 		err = 0;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	desc = strerrordesc_np(err);
+#endif
+	say_add(msg, &n, cap - 100, "cannot run ");
+	say_add(msg, &n, cap - 100, path);
+	say_add(msg, &n, cap, ": ");
+	say_add(msg, &n, cap, what);
+	say_add(msg, &n, cap, ": ");
+	say_add(msg, &n, cap, desc != NULL ? desc : "error");
+	cap = sizeof(msg) - 1;
+	say_add(msg, &n, cap, " (errno ");
 	do {
 		num[k++] = (char)('0' + err % 10);
 		err /= 10;
 	} while (err > 0 && k < sizeof(num));
 	while (k > 0)
 		msg[n++] = num[--k];
+	msg[n++] = ')';
 	msg[n++] = '\n';
 	(void)!write(2, msg, n);
 }
 
 static void __attribute__((noreturn))
-child_fail(int rep, enum step step, int err, int stdio_ready)
+child_fail(int rep, const char *path, enum step step, int err,
+    int stdio_ready)
 {
 	struct report rec;
 
@@ -287,7 +306,7 @@ child_fail(int rep, enum step step, int err, int stdio_ready)
 	rec.err = err;
 	(void)!write(rep, &rec, sizeof(rec));
 	if (stdio_ready)
-		child_say(step_names[step], err);
+		child_say(path, step_names[step], err);
 	_exit(127);
 }
 
@@ -379,46 +398,46 @@ child(const char *const argv[], char *const envp[],
 	if ((rep = fcntl(rep_w, F_DUPFD_CLOEXEC, lo)) < 0)
 		_exit(127);
 	if (setpgid(0, 0) != 0)
-		child_fail(rep, STEP_SETPGID, errno, 0);
+		child_fail(rep, argv[0], STEP_SETPGID, errno, 0);
 	/* Move everything above 2 first, so no dup2 clobbers a source. */
 	if ((in = fcntl(in_r, F_DUPFD, lo)) < 0 ||
 	    (out = fcntl(out_w, F_DUPFD, lo)) < 0 ||
 	    (err = fcntl(err_w, F_DUPFD, lo)) < 0 ||
 	    usage_dup(use_w, lo) != 0 ||
 	    dup2(in, 0) != 0 || dup2(out, 1) != 1 || dup2(err, 2) != 2)
-		child_fail(rep, STEP_DUP, errno, 0);
+		child_fail(rep, argv[0], STEP_DUP, errno, 0);
 	if (close_from(lo, rep - 1) != 0 || close_from(rep + 1, INT_MAX) != 0)
-		child_fail(rep, STEP_CLOSE, errno, 1);
+		child_fail(rep, argv[0], STEP_CLOSE, errno, 1);
 	(void)umask(077);
 	if (o->cwd != NULL && chdir(o->cwd) != 0)
-		child_fail(rep, STEP_CHDIR, errno, 1);
+		child_fail(rep, argv[0], STEP_CHDIR, errno, 1);
 	if (set_limit(RLIMIT_CPU, o->rlimit_cpu) != 0 ||
 	    set_limit(RLIMIT_AS, o->rlimit_as) != 0 ||
 	    set_limit(RLIMIT_FSIZE, o->rlimit_fsize) != 0 ||
 	    set_limit(RLIMIT_NPROC, o->rlimit_nproc) != 0)
-		child_fail(rep, STEP_RLIMIT, errno, 1);
+		child_fail(rep, argv[0], STEP_RLIMIT, errno, 1);
 	if (o->set_nice && setpriority(PRIO_PROCESS, 0, o->nice) != 0)
-		child_fail(rep, STEP_NICE, errno, 1);
+		child_fail(rep, argv[0], STEP_NICE, errno, 1);
 	if (o->drop_priv) {
 		gid_t g = o->gid;
 
 		if (setgroups(1, &g) != 0)
-			child_fail(rep, STEP_SETGROUPS, errno, 1);
+			child_fail(rep, argv[0], STEP_SETGROUPS, errno, 1);
 		if (setgid(o->gid) != 0 || getgid() != o->gid ||
 		    getegid() != o->gid)
-			child_fail(rep, STEP_SETGID, errno, 1);
+			child_fail(rep, argv[0], STEP_SETGID, errno, 1);
 		if (setuid(o->uid) != 0 || getuid() != o->uid ||
 		    geteuid() != o->uid)
-			child_fail(rep, STEP_SETUID, errno, 1);
+			child_fail(rep, argv[0], STEP_SETUID, errno, 1);
 		/* Must not be able to get root back. */
 		if (o->uid != 0 && setuid(0) == 0)
-			child_fail(rep, STEP_SETUID, EPERM, 1);
+			child_fail(rep, argv[0], STEP_SETUID, EPERM, 1);
 	}
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
-		child_fail(rep, STEP_SIGMASK, errno, 1);
+		child_fail(rep, argv[0], STEP_SIGMASK, errno, 1);
 	execve(argv[0], (char *const *)argv, envp);
-	child_fail(rep, STEP_EXEC, errno, 1);
+	child_fail(rep, argv[0], STEP_EXEC, errno, 1);
 }
 
 /* Creates a close-on-exec pipe; the end the parent keeps is non-blocking. */

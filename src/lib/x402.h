@@ -37,5 +37,6 @@
 #include "cdp.h"
 #include "facilitator.h"
 #include "recover.h"
+#include "metrics.h"
 
 #endif /* X402_H */

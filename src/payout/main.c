@@ -41,6 +41,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "payout.h"
 
 #define CONFDIR SYSCONFDIR "/x402"
@@ -66,6 +68,7 @@ usage_to(FILE *f)
 	    "       x402-payout [-c payout.conf] report [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD] [--csv]\n"
 	    "       x402-payout [-c payout.conf] check\n"
+	    "       x402-payout [-c payout.conf] metrics\n"
 	    "       x402-payout [-c payout.conf] requeue NAME... | --all\n"
 	    "       x402-payout --help | --version\n"
 	    "exit status: 0 done, 1 failed, 64 usage, 75 another run holds "
@@ -116,6 +119,7 @@ take_lock(struct po_ctx *c)
 		    buf[0] ? buf : "?");
 		return PO_EXIT_TEMPFAIL;
 	}
+	c->locked = 1;
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(c->lockfd, 0) != 0 || pwrite(c->lockfd, buf,
 	    (size_t)n, 0) != n)
@@ -245,8 +249,39 @@ setup_state(struct po_ctx *c, int create)
 	return r;
 }
 
+#define LAST_RUN "last-run"	/* STATE/last-run: "TIME STATUS\n" */
+#define WAITING_LIST_MAX (8u << 20)	/* bytes of new/ names counted */
+
+/*
+ * Records the end of a run that held the lock (time, exit status) for
+ * `metrics`; a run refused by the lock or a dry run leaves it alone.
+ */
+static int
+run_done(struct po_ctx *c, int rc)
+{
+	struct x402_detail d;
+	char line[64];
+	int n;
+
+	if (c->dry_run || !c->locked || c->statefd < 0)
+		return rc;
+	n = snprintf(line, sizeof(line), "%lld %d\n", (long long)time(NULL),
+	    rc);
+	if (po_atomic_write(c->statefd, &d, LAST_RUN, line, (size_t)n) != 0)
+		X402_LOG_WARN("%s", d.msg);
+	return rc;
+}
+
+static int cmd_run_inner(struct po_ctx *c);
+
 static int
 cmd_run(struct po_ctx *c)
+{
+	return run_done(c, cmd_run_inner(c));
+}
+
+static int
+cmd_run_inner(struct po_ctx *c)
 {
 	int r, rc = PO_EXIT_OK;
 
@@ -458,6 +493,110 @@ cmd_status(struct po_ctx *c, int all)
 	return PO_EXIT_OK;
 }
 
+/* One labelled payee sample (the name escaped as a label value). */
+static void
+payee_sample(const char *name, const char *payee, const uint8_t addr[20],
+    const x402_u256 *v)
+{
+	char a[X402_ADDR_STRLEN + 1], s[X402_U256_DECLEN + 1];
+	struct x402_buf lb;
+
+	x402_addr_format(a, addr);
+	u256s(s, v);
+	x402_buf_init(&lb, 4 * PO_NAME_MAX + 8);
+	if (x402_metrics_label(&lb, payee) == 0)
+		printf("%s{payee=\"%s\",address=\"%s\"} %s\n", name, lb.p,
+		    a, s);
+	x402_buf_free(&lb);
+}
+
+/*
+ * metrics: the Prometheus text format on stdout, for node_exporter's
+ * textfile collector: the last run, receipts waiting, and per payee owed,
+ * in flight, paid and earned (atomic units of the payout asset).
+ */
+static int
+cmd_metrics(struct po_ctx *c)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} per[] = {
+		{ "x402_payout_owed", "gauge", "Counted, not yet in a batch.",
+		    offsetof(struct po_bal, owed) },
+		{ "x402_payout_inflight", "gauge", "In the open batch.",
+		    offsetof(struct po_bal, inflight) },
+		{ "x402_payout_paid_total", "counter", "Paid out.",
+		    offsetof(struct po_bal, paid) },
+		{ "x402_payout_earned_total", "counter", "Shares counted.",
+		    offsetof(struct po_bal, earned) },
+	};
+	struct po_ledger *l = &c->ledger;
+	struct x402_spool *sp = NULL;
+	struct x402_detail d;
+	struct x402_buf names;
+	char buf[64], s[X402_U256_DECLEN + 1];
+	long long t = 0;
+	size_t waiting = 0, i, k;
+	int st = -1, fd, n, r, rc = PO_EXIT_OK;
+
+	if (setup_state(c, 0) != 0)
+		return PO_EXIT_FAIL;
+	if (c->statefd >= 0 &&
+	    (fd = openat(c->statefd, LAST_RUN, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		if (sscanf(buf, "%lld %d", &t, &st) != 2)
+			t = 0;
+		close(fd);
+	}
+	x402_buf_init(&names, WAITING_LIST_MAX);
+	if ((r = x402_spool_open(&sp, &d, c->conf->spool)) != 0 ||
+	    ((r = x402_spool_stale(sp, &names, &waiting, &d, X402_SPOOL_NEW,
+	    time(NULL), 0)) != 0 && r != X402_ERR_LIMIT)) {
+		X402_LOG_ERR("%s", d.msg);
+		rc = PO_EXIT_FAIL;
+	}
+	x402_buf_free(&names);
+	x402_spool_close(sp);
+	printf("# HELP x402_payout_last_run_timestamp_seconds End of the last "
+	    "run (0: none yet).\n"
+	    "# TYPE x402_payout_last_run_timestamp_seconds gauge\n"
+	    "x402_payout_last_run_timestamp_seconds %lld\n"
+	    "# HELP x402_payout_last_run_status Exit status of the last run "
+	    "(0: ok, -1: none yet).\n"
+	    "# TYPE x402_payout_last_run_status gauge\n"
+	    "x402_payout_last_run_status %d\n", t, t ? st : -1);
+	if (rc == PO_EXIT_OK)
+		printf("# HELP x402_payout_receipts_waiting Receipts in the "
+		    "spool not yet counted (a lower bound above about 200000)."
+		    "\n# TYPE x402_payout_receipts_waiting gauge\n"
+		    "x402_payout_receipts_waiting %zu\n", waiting);
+	printf("# HELP x402_payout_receipts_total Receipts counted.\n"
+	    "# TYPE x402_payout_receipts_total counter\n"
+	    "x402_payout_receipts_total %llu\n"
+	    "# HELP x402_payout_quarantined_total Receipts quarantined.\n"
+	    "# TYPE x402_payout_quarantined_total counter\n"
+	    "x402_payout_quarantined_total %llu\n",
+	    (unsigned long long)l->receipts,
+	    (unsigned long long)l->quarantined);
+	u256s(s, &l->received);
+	printf("# HELP x402_payout_received_total Amount counted, atomic "
+	    "units.\n# TYPE x402_payout_received_total counter\n"
+	    "x402_payout_received_total %s\n", s);
+	for (k = 0; k < sizeof(per) / sizeof(per[0]); k++) {
+		printf("# HELP %s %s Atomic units of the payout asset.\n"
+		    "# TYPE %s %s\n", per[k].name, per[k].help, per[k].name,
+		    per[k].type);
+		/* Row 0 is the retained share. */
+		for (i = 0; i < l->nbal; i++)
+			payee_sample(per[k].name, l->bal[i].name,
+			    l->bal[i].addr, (const x402_u256 *)(const void *)
+			    ((const char *)&l->bal[i] + per[k].off));
+	}
+	return fflush(stdout) == 0 ? rc : PO_EXIT_FAIL;
+}
+
 /* "YYYY-MM-DD" -> days since the epoch; -1 if malformed. */
 static long
 parse_day(const char *s)
@@ -652,6 +791,8 @@ main(int argc, char *argv[])
 		rc = cmd_report(&c, from, to, csv);
 	else if (strcmp(cmd, "requeue") == 0)
 		rc = cmd_requeue(&c, argv + optind, argc - optind, all);
+	else if (strcmp(cmd, "metrics") == 0)
+		rc = cmd_metrics(&c);
 	else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(&c);
 	else

@@ -30,6 +30,7 @@ struct po_ctx {
 	int statefd;				/* STATE/ */
 	int batchfd;				/* STATE/batches/ */
 	int lockfd;
+	int locked;				/* this process holds the lock */
 	struct po_ledger ledger;
 	struct x402_sig_ctx *sig;
 	uint8_t seckey[32];

@@ -282,6 +282,10 @@ code=$(curl -s -o "$D/b-tts" -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" \
 eq "fcgid: FcgidWrapper route paid" "$code" 200
 check "fcgid: FcgidWrapper route ran the command" grep -q WRAPPED "$D/b-tts"
 eq "fcgid: FcgidWrapper payment moved 2000" "$(( $(balance "$PAYTO") - before ))" 2000
+# The workers' lines (one access line per request) land in the ErrorLog.
+wait_for "$D/apache-error.log" "access: route=tts .*status=200 scheme=exact amount=2000 " 5
+check "fcgid: the gate's access lines are in Apache's ErrorLog" \
+    grep -q "access: route=tts .*status=200 scheme=exact amount=2000 " "$D/apache-error.log"
 # A body over FcgidMaxRequestLen (1 MiB) never reaches the gate.
 head -c 1100000 /dev/zero >"$D/big"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "PAYMENT-SIGNATURE: $H" \

@@ -154,12 +154,22 @@ receipts "$A" "$PAYTO" 1000 1
 check "dry run shows the batch" grep -q "would pay batch 1: 4 payees" "$A/dry.out"
 check "dry run moves nothing" test "$(ls "$A/spool/new" | wc -l)" -eq 1000 -a \
     "$(bal 0x1000000000000000000000000000000000000001)" = 0
+# metrics (Prometheus text, for node_exporter's textfile collector)
+"$po" -c "$A/payout.conf" metrics >"$A/m0.prom" 2>&1
+check "metrics before any run: no run yet" grep -q '^x402_payout_last_run_status -1$' "$A/m0.prom"
+check "metrics: 1000 receipts waiting" grep -q '^x402_payout_receipts_waiting 1000$' "$A/m0.prom"
 start=$(date +%s)
 "$po" -c "$A/payout.conf" run >"$A/run.out" 2>&1
 rc=$?
 check "1000 receipts: run exits 0 ($(($(date +%s) - start)) s)" test $rc -eq 0
 check "1000 receipts: chain == ledger == expected split" verify "$A" 10
 check "1000 receipts: spool drained" test -z "$(find "$A/spool/new" "$A/spool/cur" -type f)"
+"$po" -c "$A/payout.conf" metrics >"$A/m1.prom" 2>&1
+check "metrics after the run: its status and time" sh -c \
+    "grep -q '^x402_payout_last_run_status 0$' '$A/m1.prom' && grep -q '^x402_payout_last_run_timestamp_seconds [1-9][0-9]*$' '$A/m1.prom'"
+check "metrics: nothing waiting" grep -q '^x402_payout_receipts_waiting 0$' "$A/m1.prom"
+check "metrics: paid per payee, exactly" grep -q "^x402_payout_paid_total{payee=\"p1\",address=\"0x1000000000000000000000000000000000000001\"} $(expected "$A" 3)$" "$A/m1.prom"
+check "metrics: nothing owed" grep -q '^x402_payout_owed{payee="p2",address="0x1000000000000000000000000000000000000002"} 0$' "$A/m1.prom"
 "$po" -c "$A/payout.conf" status >"$A/status.out" 2>&1
 check "status lists the batch" grep -q "batch 1 .*closed  4 transfers" "$A/status.out"
 "$po" -c "$A/payout.conf" report --csv >"$A/report.csv" 2>&1
@@ -181,6 +191,7 @@ check "garbage: reason logged" grep -q "quarantined" "$A/garbage.out"
 "$po" -c "$A/payout.conf" status >"$A/status2.out" 2>&1
 check "status counts what a run that counted nothing quarantined" \
     grep -q "receipts counted 1000, quarantined 2;" "$A/status2.out"
+"$po" -c "$A/payout.conf" metrics >"$A/m2.prom" 2>&1
 flock "$A/state/lock" sleep 3 &
 fpid=$!
 sleep 0.3
@@ -188,6 +199,9 @@ sleep 0.3
 rc=$?
 wait $fpid
 check "overlapping run exits 75" test $rc -eq 75
+"$po" -c "$A/payout.conf" metrics >"$A/m3.prom" 2>&1
+check "metrics: a run refused by the lock is not the last run" sh -c \
+    "grep -q '^x402_payout_last_run_status 0$' '$A/m3.prom' && cmp -s '$A/m2.prom' '$A/m3.prom'"
 check "overlapping run says why" grep -q "another x402-payout run is active" "$A/lock.out"
 
 # ---- 3. config errors ---------------------------------------------------------
