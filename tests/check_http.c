@@ -149,13 +149,17 @@ END_TEST
 
 START_TEST(network_errors)
 {
+	/* A loaded machine under valgrind may take seconds to resolve. */
 	struct x402_http_opts o = { .connect_timeout_ms = 2000,
 	    .timeout_ms = 5000 };
-	struct x402_http *h = mk(&o);
+	struct x402_http *h;
 	struct x402_http_response resp;
 	struct x402_detail d = { "" };
 	char url[128];
 
+	o.connect_timeout_ms = (long)(2000 * tu_scale());
+	o.timeout_ms = (long)(5000 * tu_scale());
+	h = mk(&o);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ok", ts_free_port());
 	ck_assert_int_eq(x402_http_request(h, &resp, "GET", url, NULL, NULL, 0,
 	    &d), X402_ERR_NET);
