@@ -13,7 +13,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs="build-essential autoconf automake pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsecp256k1-dev libjson-c-dev check"
 test_pkgs="valgrind clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-curl procps wrk nginx-light man-db groff-base chromium strace prometheus"
+curl procps wrk nginx-light man-db groff-base chromium strace prometheus
+debhelper dh-autoreconf dpkg-dev lintian fakeroot"
 demo_pkgs="lighttpd curl procps tesseract-ocr tesseract-ocr-eng espeak-ng
 pocketsphinx pocketsphinx-en-us sox imagemagick fonts-dejavu-core"
 
