@@ -28,7 +28,7 @@ for p in $PKGS; do
 		exit 1
 	fi
 done
-for d in /etc/x402 /var/lib/x402 /var/spool/x402 /var/log/x402 /usr/libexec/x402; do
+for d in /etc/x402 /var/lib/x402 /var/spool/x402 /var/log/x402 /run/x402; do
 	[ -e $d ] && { not_ok "$d exists already: not touching it"; finish; exit 1; }
 done
 
@@ -51,8 +51,10 @@ purge() {
 	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q $PKGS \
 	    >"$X402_OUT/purge.log" 2>&1
 }
-# /etc/x402 was not there before: what the test put in it goes too
-trap 'cleanup; purge; rm -rf /etc/x402' EXIT INT TERM
+# None of these was there before (checked above): on any exit, after the
+# purge, what is left of them goes too (the checks below come first).
+LAYOUT="/etc/x402 /var/lib/x402 /var/spool/x402 /var/log/x402 /run/x402"
+trap 'cleanup; purge; rm -rf $LAYOUT' EXIT INT TERM
 
 # -- build ---------------------------------------------------------------
 B=$X402_OUT/pkg
