@@ -122,6 +122,7 @@ done <<TABLE
 /var/log/x402 root:adm 755
 /var/log/x402/payout.log x402:adm 640
 /var/log/x402/recover.log www-data:adm 640
+/run/x402 www-data:www-data 750
 /usr/libexec/x402/x402-spawn root:www-data 4750
 TABLE
 check "the cgi-bin links name the installed gate" \
