@@ -19,6 +19,7 @@ CU=x402test-cmd
 for u in $GU $CU; do
 	id -u $u >/dev/null 2>&1 ||
 	    useradd -r -U -M -d /nonexistent -s /usr/sbin/nologin $u ||
+	    id -u $u >/dev/null 2>&1 ||	# made meanwhile by the other lane
 	    { not_ok "useradd $u"; finish; exit 1; }
 done
 GUID=$(id -u $GU) GGID=$(id -g $GU) CUID=$(id -u $CU) CGID=$(id -g $CU)
@@ -26,6 +27,7 @@ GUID=$(id -u $GU) GGID=$(id -g $GU) CUID=$(id -u $CU) CGID=$(id -g $CU)
 PU=x402test-peer
 id -u $PU >/dev/null 2>&1 ||
     useradd -r -g "$GGID" -M -d /nonexistent -s /usr/sbin/nologin $PU ||
+    id -u $PU >/dev/null 2>&1 ||
     { not_ok "useradd $PU"; finish; exit 1; }
 as_gate() { setpriv --reuid=$GU --regid=$GGID --init-groups -- "$@"; }
 
