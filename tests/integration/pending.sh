@@ -244,6 +244,22 @@ check "before race: with the output" grep -q "paid content" "$BODY"
 eq "before race: the command ran once more, one receipt more" \
     "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
     "2/2/1000"
+# Landed by --recover: the mark stays for the payer's retry, which runs it.
+pay before
+b=$(balance "$PAYTO")
+send before
+eq "before recovered: pending" "$CODE" 503
+check "before recovered: the transfer happened on chain" paid_by "$b"
+"$GATE" --recover -c "$X402_OUT/before.conf" >"$X402_OUT/recover-b.log" 2>&1
+eq "before recovered: --recover succeeds" "$?" 0
+eq "before recovered: one receipt, the command not run" \
+    "$(receipts before)/$(runs before)" "3/2"
+send before
+eq "before recovered: the retry is served" "$CODE" 200
+check "before recovered: with the output" grep -q "paid content" "$BODY"
+eq "before recovered: it ran once, charged once" \
+    "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
+    "3/3/1000"
 
 # ---- 2. a pending record nobody retries: --recover ------------------------
 pay orphan
