@@ -62,6 +62,7 @@ cat >"$C/slow" <<SH
 #!/bin/sh
 echo "\$X402_ROUTE" >>"$W/runs.log"
 sleep 1
+[ ! -f "$W/fail" ] || exit 3
 echo "paid content"
 SH
 chmod 755 "$C/ok" "$C/big" "$C/slow"
@@ -260,6 +261,26 @@ check "before recovered: with the output" grep -q "paid content" "$BODY"
 eq "before recovered: it ran once, charged once" \
     "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
     "3/3/1000"
+# The command fails after the payment landed: the error names the
+# transaction, is kept, and a later retry gets it again; never a rerun.
+pay before
+b=$(balance "$PAYTO")
+send before
+eq "before failing: pending" "$CODE" 503
+check "before failing: the transfer happened on chain" paid_by "$b"
+: >"$W/fail"
+send before
+rm -f "$W/fail"
+eq "before failing: the retry gets the command's failure" "$CODE" 502
+check "before failing: saying the payment settled" \
+    grep -q "after the payment settled (tx 0x" "$BODY"
+cp "$BODY" "$X402_OUT/failed-body"
+send before
+eq "before failing: a later retry gets the same verdict" "$CODE" 502
+check "before failing: the same body" cmp -s "$BODY" "$X402_OUT/failed-body"
+eq "before failing: it ran once, one receipt, charged once" \
+    "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
+    "4/4/1000"
 
 # ---- 2. a pending record nobody retries: --recover ------------------------
 pay orphan
