@@ -1458,14 +1458,14 @@ paid(struct req *q)
 	if (q->before) {
 		if ((e = settle(q, "before")) != 0) {
 			if (e == X402_ERR_PENDING) {
-				/* No response yet: "paid, not run" (pending.h). */
+				/* No output yet: a mark, "paid, not run". */
 				keep_for_recovery(q);
 				(void)pending_keep(r, &q->tok, q->hdr,
 				    usable_until(q), 0, "none", NULL, 0);
-				X402_LOG_ERR("route %s: settlement PENDING before "
-				    "the command; claim and receipt draft kept "
-				    "for the payer's retry and x402-gate "
-				    "--recover", r->name);
+				X402_LOG_ERR("route %s: settlement PENDING "
+				    "before the command; claim and receipt "
+				    "draft kept for the payer's retry and "
+				    "x402-gate --recover", r->name);
 				pending_answer(q);
 				goto out;
 			}
