@@ -252,6 +252,50 @@ START_TEST(kept_put_get_drop)
 }
 END_TEST
 
+/*
+ * The "paid, not run yet" mark (status 0): one taker of the run, the mark
+ * of the taken run outlives the response put over it and goes with it.
+ */
+START_TEST(kept_marker_take)
+{
+	struct x402_drafts *ds = open_ok();
+	struct x402_kept k, got;
+	struct x402_buf body;
+	struct x402_detail d;
+	uint8_t id[X402_CLAIM_ID_LEN];
+
+	x402_buf_init(&body, 1024);
+	id_make(id, 9);
+	memset(&k, 0, sizeof(k));
+	k.status = 0;
+	k.until = 1800000000;
+	snprintf(k.type, sizeof(k.type), "none");
+	ck_assert_int_eq(x402_kept_put(ds, &d, id, &k, "x", 1),
+	    X402_ERR_INVAL);		/* a mark has no body */
+	ck_assert_msg(x402_kept_put(ds, &d, id, &k, NULL, 0) == 0, "%s",
+	    d.msg);
+	ck_assert_msg(x402_kept_get(ds, &got, &body, &d, id) == 0, "%s",
+	    d.msg);
+	ck_assert_int_eq(got.status, 0);
+	ck_assert_uint_eq(body.len, 0);
+	ck_assert_msg(x402_kept_take(ds, &d, id) == 0, "%s", d.msg);
+	ck_assert_int_eq(x402_kept_take(ds, &d, id), X402_ERR_DUPLICATE);
+	k.status = 200;
+	ck_assert_int_eq(x402_kept_put(ds, &d, id, &k, "out", 3), 0);
+	ck_assert_int_eq(x402_kept_take(ds, &d, id), X402_ERR_DUPLICATE);
+	ck_assert_int_eq(x402_kept_get(ds, &got, &body, &d, id), 0);
+	ck_assert_int_eq(got.status, 200);
+	ck_assert_int_eq(x402_kept_drop(ds, &d, id), 0);
+	/* Dropped with its response, the run can be taken again. */
+	ck_assert_int_eq(x402_kept_take(ds, &d, id), 0);
+	ck_assert_int_eq(x402_kept_put(ds, &d, id, &k, "out", 3), 0);
+	ck_assert_int_eq(x402_kept_drop(ds, &d, id), 0);
+	ck_assert_int_eq(x402_kept_drop(ds, &d, id), X402_ERR_NOTFOUND);
+	x402_buf_free(&body);
+	x402_drafts_close(ds);
+}
+END_TEST
+
 START_TEST(unreadable_and_refused)
 {
 	struct x402_drafts *ds = open_ok();
@@ -340,6 +384,7 @@ recover_suite(void)
 	tcase_add_test(tc, put_get_drop);
 	tcase_add_test(tc, each_lists_only_drafts);
 	tcase_add_test(tc, kept_put_get_drop);
+	tcase_add_test(tc, kept_marker_take);
 	tcase_add_test(tc, unreadable_and_refused);
 	tcase_add_test(tc, open_refusals);
 	suite_add_tcase(s, tc);

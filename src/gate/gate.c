@@ -43,6 +43,7 @@ struct reply {
 	struct x402_buf body;		/* owned body, or */
 	const char *ext;		/* borrowed body */
 	size_t ext_len;
+	char type[X402_KEPT_TYPE_MAX + 1];	/* its Content-Type */
 };
 
 struct req {
@@ -63,6 +64,9 @@ struct req {
 	struct x402_claim_token tok;
 	int claimed;
 	int drafted;			/* a receipt draft is on disk */
+	int before;			/* the payment settled before the run */
+	int keep;			/* keep the reply for retries */
+	int64_t keep_until;		/* ... until then */
 	struct ext_payid pid;		/* payment-identifier reservation */
 	struct timespec t0;
 	x402_u256 charge;		/* upto: the metered amount */
@@ -120,6 +124,11 @@ hdr(struct reply *rp, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (strcmp(name, "Content-Type") == 0) {
+		va_start(ap, fmt);
+		vsnprintf(rp->type, sizeof(rp->type), fmt, ap);
+		va_end(ap);
+	}
 	if (x402_buf_printf(&rp->head, "%s: ", name) != 0) {
 		rp->bad = 1;
 		return;
@@ -184,6 +193,13 @@ reply_send(struct req *q, struct reply *rp)
 
 	q->status = rp->status;
 	command_done(q);
+	if (q->keep) {
+		/* The retry that ran the command: later ones get this. */
+		q->keep = 0;
+		(void)pending_keep(q->r, &q->tok, q->hdr, q->keep_until,
+		    rp->status, rp->type[0] ? rp->type :
+		    "application/octet-stream", b, bl);
+	}
 	x402_buf_init(&out, HEADERS_MAX + 256);
 	if (rp->bad || x402_buf_printf(&out, "Status: %d %s\r\n", rp->status,
 	    reason_phrase(rp->status)) != 0 ||
@@ -922,10 +938,10 @@ take_output(struct req *q, struct x402_cgi *cgi, const struct x402_buf *out)
 	if (why == NULL)
 		return 0;
 	X402_LOG_ERR("route %s: bad command output: %s", r->name, why);
-	if (r->c.settle == SETTLE_AFTER)
+	if (!q->before)
 		spend(q);
 	fail(q, 502, "the command printed output that cannot be delivered%s",
-	    r->c.settle == SETTLE_AFTER ? "; you were not charged" : "");
+	    !q->before ? "; you were not charged" : "");
 	return -1;
 }
 
@@ -1007,17 +1023,22 @@ pending_answer(struct req *q)
 /*
  * The retry of a payment whose settlement was left pending: the kept
  * response once the chain shows the transfer, else "still pending".
- * Returns 0 to go on (not such a retry), -1 when answered.
+ * settle = before kept no response but a mark (status 0): the first
+ * retry after the transfer runs the command (once: x402_kept_take) and
+ * keeps what it answers.  Returns 0 to go on (not such a retry), -1 when
+ * answered.
  */
+static void run(struct req *);
+
 static int
 retried(struct req *q)
 {
 	struct x402_claim_key key;
-	struct x402_settlement st;
 	struct pending_hit h;
+	struct x402_detail d;
 	struct x402_buf sh;
 	struct reply rp;
-	int v, ret = -1;
+	int v, e, ret = -1;
 
 	memset(&h, 0, sizeof(h));
 	x402_buf_init(&h.body, (size_t)q->r->c.max_output);
@@ -1033,13 +1054,34 @@ retried(struct req *q)
 		pending_answer(q);
 		goto out;
 	}
-	memset(&st, 0, sizeof(st));
-	st.success = 1;
-	if (strlen(h.tx) < sizeof(st.transaction))
-		memcpy(st.transaction, h.tx, strlen(h.tx) + 1);
-	snprintf(st.network, sizeof(st.network), "%s", q->pay.network);
-	x402_addr_format(st.payer, key.payer);
-	if (x402_settlement_header(&sh, &st) != 0) {
+	memset(&q->st, 0, sizeof(q->st));
+	q->st.success = 1;
+	if (strlen(h.tx) < sizeof(q->st.transaction))
+		memcpy(q->st.transaction, h.tx, strlen(h.tx) + 1);
+	snprintf(q->st.network, sizeof(q->st.network), "%s", q->pay.network);
+	x402_addr_format(q->st.payer, key.payer);
+	if (h.k.status == 0) {
+		if (read_body(q) != 0)
+			goto out;
+		if ((e = x402_kept_take(q->r->drafts, &d, h.id)) != 0) {
+			/* Another retry runs it: its response comes. */
+			if (e != X402_ERR_DUPLICATE)
+				X402_LOG_ERR("route %s: pending: %s",
+				    q->r->name, d.msg);
+			pending_answer(q);
+			goto out;
+		}
+		X402_LOG_INFO("route %s: the payment settled before the "
+		    "command landed (tx %s): the command runs now",
+		    q->r->name, h.tx[0] ? h.tx : "-");
+		memcpy(q->tok.id, h.id, sizeof(q->tok.id));
+		q->before = 1;
+		q->keep = 1;
+		q->keep_until = h.k.until;
+		run(q);
+		goto out;
+	}
+	if (x402_settlement_header(&sh, &q->st) != 0) {
 		fail(q, 500, "cannot encode the settlement header");
 		goto out;
 	}
@@ -1141,13 +1183,17 @@ head_paid(struct req *q)
 	reply_send(q, &rp);
 }
 
+/*
+ * 5-7. Runs the command of the paid request q (claimed and drafted; with
+ * q->before its payment settled already, q->st) and replies: the output
+ * with the settlement header, or the error.  Without q->before it settles
+ * after the run, or leaves the settlement pending.
+ */
 static void
-paid(struct req *q)
+run(struct req *q)
 {
 	struct route *r = q->r;
-	const struct x402_offer *o;
-	struct x402_settle_request sr;
-	struct x402_claim_key key;
+	const struct x402_offer *o = &r->offers[q->offer];
 	struct x402_run_opts ro;
 	struct x402_run_result res;
 	struct x402_buf out, err, sh, use;
@@ -1155,7 +1201,6 @@ paid(struct req *q)
 	struct x402_cgi cgi;
 	struct x402_detail d;
 	struct reply rp;
-	char errmsg[X402_DETAIL_MAX + 64];
 	int e;
 
 	x402_buf_init(&out, (size_t)r->c.max_output);
@@ -1165,6 +1210,159 @@ paid(struct req *q)
 	memset(&cgi, 0, sizeof(cgi));
 	x402_env_init(&cenv);
 	x402_detail_clear(&d);
+
+	/* 5. Run the command: argv, no shell, built environment. */
+	if ((e = build_env(q, &cenv)) != 0) {
+		release(q);
+		fail(q, 500, "cannot build the command environment");
+		goto out;
+	}
+	x402_run_opts_init(&ro);
+	ro.envp = cenv.vars;
+	ro.in = q->body.p;
+	ro.in_len = q->body.len;
+	ro.timeout_ms = (unsigned)(r->c.command_timeout * 1000);
+	if (r->c.workdir[0] != '\0')
+		ro.cwd = r->c.workdir;
+	ro.sweep = r->sweep;
+	if (o->scheme == X402_SCHEME_UPTO)
+		ro.usage = &use;
+	e = x402_run(&res, &out, &err, r->argv, &ro, &d);
+	if (res.strays > 0)
+		X402_LOG_INFO("route %s: killed %u process%s the command left "
+		    "behind", r->name, res.strays, res.strays == 1 ? "" :
+		    "es");
+	if (res.strays_left > 0)
+		X402_LOG_ERR("route %s: %u process%s the command left behind "
+		    "could not be reaped yet", r->name, res.strays_left,
+		    res.strays_left == 1 ? "" : "es");
+	if (err.len > 0)
+		X402_LOG_WARN("route %s: command stderr: %.*s", r->name,
+		    (int)(err.len > 1024 ? 1024 : err.len), err.p);
+	if (e != 0 || !x402_run_ok(&res)) {
+		int status = res.timed_out ? 504 : 502;
+		const char *why = e != 0 ? "could not be started" :
+		    res.timed_out ? "timed out" : res.output_overflow ?
+		    "printed more than the output limit" : res.exec_failed ?
+		    "could not be executed" : res.signo ? "was killed" :
+		    "failed";
+
+		if (q->before) {
+			fail(q, status, "the command %s (status %d) after the "
+			    "payment settled (tx %s)", why, res.status,
+			    q->st.transaction);
+		} else {
+			release(q);
+			fail(q, status, "the command %s (status %d); you were "
+			    "not charged", why, res.status);
+		}
+		goto out;
+	}
+	if (take_output(q, &cgi, &out) != 0)
+		goto out;
+	if (cgi.status >= 400 && !q->before) {
+		/* Like the official servers: an error is not settled. */
+		spend(q);
+		reply_init(&rp, cgi.status);
+		cors(q, &rp);
+		hdr(&rp, "Content-Type", "%s", cgi.content_type ?
+		    cgi.content_type : "text/plain");
+		rp.ext = cgi.body;
+		rp.ext_len = cgi.body_len;
+		reply_send(q, &rp);
+		goto out;
+	}
+
+	/* 6b. Settle after the work: no output without a settled payment. */
+	if (o->scheme == X402_SCHEME_UPTO &&
+	    meter(q, &use, res.usage_overflow) != 0) {
+		release(q);
+		fail(q, 502, "the command reported its usage in a malformed "
+		    "way; you were not charged");
+		goto out;
+	}
+	/* 7a. Everything that can make the reply fail, before the money. */
+	if (output_reply(q, &rp, &cgi) != 0) {
+		if (!q->before)
+			release(q);
+		fail(q, 502, "the command's reply headers are too large to "
+		    "deliver%s", !q->before ? "; you were not "
+		    "charged" : "");
+		goto out;
+	}
+	if (!q->before) {
+		if ((e = settle(q, "after")) != 0) {
+			x402_buf_free(&rp.head);
+			if (e == X402_ERR_PENDING) {
+				keep_for_recovery(q);
+				(void)pending_keep(r, &q->tok, q->hdr,
+				    usable_until(q), rp.status,
+				    reply_type(q, &cgi), cgi.body,
+				    cgi.body_len);
+				X402_LOG_ERR("route %s: settlement PENDING; "
+				    "claim, receipt draft and response kept "
+				    "for the payer's retry and x402-gate "
+				    "--recover", r->name);
+				pending_answer(q);
+				goto out;
+			}
+			release(q);
+			fail(q, upstream_status(e), "settlement could not be "
+			    "completed (%s); the output was withheld",
+			    x402_strerror(e));
+			goto out;
+		}
+		if (!q->st.success) {
+			release(q);
+			x402_buf_free(&rp.head);
+			if (q->pay.version == 2 &&
+			    x402_settlement_header(&sh, &q->st) == 0)
+				payment_required(q, q->st.error_reason,
+				    q->st.error_reason, "PAYMENT-RESPONSE",
+				    sh.p);
+			else
+				payment_required(q, q->st.error_reason,
+				    q->st.error_reason, NULL, NULL);
+			goto out;
+		}
+		/* 7. The receipt is durable before the output leaves. */
+		settled(q);
+	}
+
+	x402_buf_reset(&sh);
+	if (x402_settlement_header(&sh, &q->st) != 0) {
+		x402_buf_free(&rp.head);
+		fail(q, 500, "cannot encode the settlement header");
+		goto out;
+	}
+	hdr(&rp, q->pay.version == 1 ? "X-PAYMENT-RESPONSE" :
+	    "PAYMENT-RESPONSE", "%s", sh.p);
+	ext_payid_store(&q->pid, rp.status, reply_type(q, &cgi),
+	    q->pay.version == 1 ? "X-PAYMENT-RESPONSE" : "PAYMENT-RESPONSE",
+	    sh.p, cgi.body, cgi.body_len);
+	reply_send(q, &rp);
+out:
+	x402_cgi_free(&cgi);
+	x402_env_free(&cenv);
+	x402_buf_free(&out);
+	x402_buf_free(&err);
+	x402_buf_free(&sh);
+	x402_buf_free(&use);
+}
+
+static void
+paid(struct req *q)
+{
+	struct route *r = q->r;
+	const struct x402_offer *o;
+	struct x402_settle_request sr;
+	struct x402_claim_key key;
+	struct x402_detail d;
+	char errmsg[X402_DETAIL_MAX + 64];
+	int e;
+
+	x402_detail_clear(&d);
+	q->before = r->c.settle == SETTLE_BEFORE;
 
 	/* 2. Decode and match. */
 	if ((e = x402_payment_decode(&q->pay, &d, q->hdr,
@@ -1257,10 +1455,17 @@ paid(struct req *q)
 	}
 
 	/* 6a. settle = before: money first, for work that must not run unpaid. */
-	if (r->c.settle == SETTLE_BEFORE) {
+	if (q->before) {
 		if ((e = settle(q, "before")) != 0) {
 			if (e == X402_ERR_PENDING) {
+				/* No output yet: a mark, "paid, not run". */
 				keep_for_recovery(q);
+				(void)pending_keep(r, &q->tok, q->hdr,
+				    usable_until(q), 0, "none", NULL, 0);
+				X402_LOG_ERR("route %s: settlement PENDING "
+				    "before the command; claim and receipt "
+				    "draft kept for the payer's retry and "
+				    "x402-gate --recover", r->name);
 				pending_answer(q);
 				goto out;
 			}
@@ -1278,145 +1483,10 @@ paid(struct req *q)
 		settled(q);
 	}
 
-	/* 5. Run the command: argv, no shell, built environment. */
-	if ((e = build_env(q, &cenv)) != 0) {
-		release(q);
-		fail(q, 500, "cannot build the command environment");
-		goto out;
-	}
-	x402_run_opts_init(&ro);
-	ro.envp = cenv.vars;
-	ro.in = q->body.p;
-	ro.in_len = q->body.len;
-	ro.timeout_ms = (unsigned)(r->c.command_timeout * 1000);
-	if (r->c.workdir[0] != '\0')
-		ro.cwd = r->c.workdir;
-	ro.sweep = r->sweep;
-	if (o->scheme == X402_SCHEME_UPTO)
-		ro.usage = &use;
-	e = x402_run(&res, &out, &err, r->argv, &ro, &d);
-	if (res.strays > 0)
-		X402_LOG_INFO("route %s: killed %u process%s the command left "
-		    "behind", r->name, res.strays, res.strays == 1 ? "" :
-		    "es");
-	if (res.strays_left > 0)
-		X402_LOG_ERR("route %s: %u process%s the command left behind "
-		    "could not be reaped yet", r->name, res.strays_left,
-		    res.strays_left == 1 ? "" : "es");
-	if (err.len > 0)
-		X402_LOG_WARN("route %s: command stderr: %.*s", r->name,
-		    (int)(err.len > 1024 ? 1024 : err.len), err.p);
-	if (e != 0 || !x402_run_ok(&res)) {
-		int status = res.timed_out ? 504 : 502;
-		const char *why = e != 0 ? "could not be started" :
-		    res.timed_out ? "timed out" : res.output_overflow ?
-		    "printed more than the output limit" : res.exec_failed ?
-		    "could not be executed" : res.signo ? "was killed" :
-		    "failed";
-
-		if (r->c.settle == SETTLE_BEFORE) {
-			fail(q, status, "the command %s (status %d) after the "
-			    "payment settled (tx %s)", why, res.status,
-			    q->st.transaction);
-		} else {
-			release(q);
-			fail(q, status, "the command %s (status %d); you were "
-			    "not charged", why, res.status);
-		}
-		goto out;
-	}
-	if (take_output(q, &cgi, &out) != 0)
-		goto out;
-	if (cgi.status >= 400 && r->c.settle == SETTLE_AFTER) {
-		/* Like the official servers: an error is not settled. */
-		spend(q);
-		reply_init(&rp, cgi.status);
-		cors(q, &rp);
-		hdr(&rp, "Content-Type", "%s", cgi.content_type ?
-		    cgi.content_type : "text/plain");
-		rp.ext = cgi.body;
-		rp.ext_len = cgi.body_len;
-		reply_send(q, &rp);
-		goto out;
-	}
-
-	/* 6b. Settle after the work: no output without a settled payment. */
-	if (o->scheme == X402_SCHEME_UPTO &&
-	    meter(q, &use, res.usage_overflow) != 0) {
-		release(q);
-		fail(q, 502, "the command reported its usage in a malformed "
-		    "way; you were not charged");
-		goto out;
-	}
-	/* 7a. Everything that can make the reply fail, before the money. */
-	if (output_reply(q, &rp, &cgi) != 0) {
-		if (r->c.settle == SETTLE_AFTER)
-			release(q);
-		fail(q, 502, "the command's reply headers are too large to "
-		    "deliver%s", r->c.settle == SETTLE_AFTER ? "; you were not "
-		    "charged" : "");
-		goto out;
-	}
-	if (r->c.settle == SETTLE_AFTER) {
-		if ((e = settle(q, "after")) != 0) {
-			x402_buf_free(&rp.head);
-			if (e == X402_ERR_PENDING) {
-				keep_for_recovery(q);
-				(void)pending_keep(r, &q->tok, q->hdr,
-				    usable_until(q), rp.status,
-				    reply_type(q, &cgi), cgi.body,
-				    cgi.body_len);
-				X402_LOG_ERR("route %s: settlement PENDING; "
-				    "claim, receipt draft and response kept "
-				    "for the payer's retry and x402-gate "
-				    "--recover", r->name);
-				pending_answer(q);
-				goto out;
-			}
-			release(q);
-			fail(q, upstream_status(e), "settlement could not be "
-			    "completed (%s); the output was withheld",
-			    x402_strerror(e));
-			goto out;
-		}
-		if (!q->st.success) {
-			release(q);
-			x402_buf_free(&rp.head);
-			if (q->pay.version == 2 &&
-			    x402_settlement_header(&sh, &q->st) == 0)
-				payment_required(q, q->st.error_reason,
-				    q->st.error_reason, "PAYMENT-RESPONSE",
-				    sh.p);
-			else
-				payment_required(q, q->st.error_reason,
-				    q->st.error_reason, NULL, NULL);
-			goto out;
-		}
-		/* 7. The receipt is durable before the output leaves. */
-		settled(q);
-	}
-
-	x402_buf_reset(&sh);
-	if (x402_settlement_header(&sh, &q->st) != 0) {
-		x402_buf_free(&rp.head);
-		fail(q, 500, "cannot encode the settlement header");
-		goto out;
-	}
-	hdr(&rp, q->pay.version == 1 ? "X-PAYMENT-RESPONSE" :
-	    "PAYMENT-RESPONSE", "%s", sh.p);
-	ext_payid_store(&q->pid, rp.status, reply_type(q, &cgi),
-	    q->pay.version == 1 ? "X-PAYMENT-RESPONSE" : "PAYMENT-RESPONSE",
-	    sh.p, cgi.body, cgi.body_len);
-	reply_send(q, &rp);
+	run(q);
 out:
 	ext_payid_end(&q->pid);
 	release(q);
-	x402_cgi_free(&cgi);
-	x402_env_free(&cenv);
-	x402_buf_free(&out);
-	x402_buf_free(&err);
-	x402_buf_free(&sh);
-	x402_buf_free(&use);
 }
 
 /*

@@ -229,6 +229,7 @@ pending_retry(struct route *r, struct pending_hit *h,
 	h->tx[0] = '\0';
 	if (x402_claim_id(id, key) != 0)
 		return PENDING_NONE;
+	memcpy(h->id, id, sizeof(h->id));
 	e = x402_kept_get(r->drafts, &h->k, &h->body, &d, id);
 	if (e != 0) {
 		if (e != X402_ERR_NOTFOUND)

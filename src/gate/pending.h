@@ -14,6 +14,10 @@
  *    past it -> released.
  *  - Without an RPC node ([recover] rpc_url, or [local] rpc_url) a
  *    pending claim stays pending until x402-gate --recover resolves it.
+ *  - settle = before: the kept response is a mark, status 0, "paid, not
+ *    run yet".  Once settled, one retry takes the run (x402_kept_take),
+ *    runs the command and keeps its response, whatever it is; the others
+ *    are told to retry, then get it.
  */
 #ifndef GATE_PENDING_H
 #define GATE_PENDING_H
@@ -40,6 +44,7 @@ struct pending_hit {
 	struct x402_kept k;
 	struct x402_buf body;
 	char tx[X402_CLAIM_TXMAX + 1];	/* PENDING_SERVE: "" or 0x... */
+	uint8_t id[X402_CLAIM_ID_LEN];	/* the claim's id */
 };
 
 /* keccak256 of a payment header. */

@@ -18,7 +18,9 @@
  *     pending.h), whether its worker lives or not: used on chain ->
  *     commit, receipt; unused past its validBefore -> released; else
  *     left.  A kept response whose claim is gone or settled is removed
- *     once its authorization has expired.  Step 2 leaves these claims.
+ *     once its authorization has expired (a settle = before mark, status
+ *     0, too: until then the payer's retry runs the command).  Step 2
+ *     leaves these claims.
  *  3. Each draft left beside a settled claim by a dead worker (killed
  *     after the commit, before the receipt was durable): when no receipt
  *     of that authorization is in the spool (new/, cur/, quarantine/) or

@@ -25,6 +25,7 @@
 #define MAGIC "x402-draft 1 "
 #define KEPT_MAGIC "x402-kept 1 "
 #define KEPT_SUFFIX ".kept"
+#define TAKEN_SUFFIX ".run"
 #define KEPT_HEAD_MAX (64 + 64 + X402_KEPT_TYPE_MAX + 8)
 
 struct x402_drafts {
@@ -358,6 +359,16 @@ kept_name(char out[IDHEX + 8], const uint8_t id[X402_CLAIM_ID_LEN])
 	snprintf(out, IDHEX + 8, "%s" KEPT_SUFFIX, h);
 }
 
+/* DIR/<id>.run: the run of a "paid, not run yet" response was taken. */
+static void
+taken_name(char out[IDHEX + 8], const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	char h[IDHEX + 3];
+
+	id_name(h, id);
+	snprintf(out, IDHEX + 8, "%s" TAKEN_SUFFIX, h);
+}
+
 static int
 type_ok(const char *t)
 {
@@ -379,7 +390,8 @@ x402_kept_put(struct x402_drafts *ds, struct x402_detail *d,
 	int r;
 
 	if (ds == NULL || id == NULL || k == NULL || (body == NULL && len) ||
-	    k->status < 100 || k->status > 599 || k->until < 0 ||
+	    (k->status != 0 && (k->status < 100 || k->status > 599)) ||
+	    (k->status == 0 && len != 0) || k->until < 0 ||
 	    !type_ok(k->type))
 		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
 	if (len > X402_KEPT_BODY_MAX)
@@ -434,7 +446,8 @@ x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
 	p = head + sizeof(KEPT_MAGIC) - 1;
 	errno = 0;
 	k->status = (int)strtol(p, &end, 10);
-	if (*end != ' ' || k->status < 100 || k->status > 599)
+	if (*end != ' ' || (k->status != 0 && (k->status < 100 ||
+	    k->status > 599)))
 		goto out;
 	until = strtoll(end + 1, &end, 10);
 	if (*end != ' ' || until < 0)
@@ -493,11 +506,42 @@ x402_kept_drop(struct x402_drafts *ds, struct x402_detail *d,
     const uint8_t id[X402_CLAIM_ID_LEN])
 {
 	char name[IDHEX + 8];
+	int r;
 
 	if (ds == NULL || id == NULL)
 		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
 	kept_name(name, id);
-	return dr_unlink(ds, d, name, "kept response");
+	if ((r = dr_unlink(ds, d, name, "kept response")) != 0)
+		return r;
+	/* The mark of a taken run goes with it (none: nothing to do). */
+	taken_name(name, id);
+	if (unlinkat(ds->dfd, name, 0) != 0 && errno != ENOENT)
+		return dr_io(d, ds, "unlink", name, errno);
+	return 0;
+}
+
+int
+x402_kept_take(struct x402_drafts *ds, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN])
+{
+	char name[IDHEX + 8];
+	int fd;
+
+	if (ds == NULL || id == NULL)
+		return x402_fail(d, X402_ERR_INVAL, "drafts: bad argument");
+	taken_name(name, id);
+	/* O_EXCL: of all the takers, one creates it. */
+	fd = openat(ds->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? x402_fail(d, X402_ERR_DUPLICATE,
+		    "drafts %s: %s already taken", ds->path, name) :
+		    dr_io(d, ds, "create", name, errno);
+	close(fd);
+	/* Durable before the command runs: a restart never runs it again. */
+	if (fsync(ds->dfd) != 0)
+		return dr_io(d, ds, "fsync", ".", errno);
+	return 0;
 }
 
 int

@@ -113,12 +113,17 @@ int x402_draft_each(struct x402_drafts *ds, struct x402_detail *d,
  *    be used (validBefore, or the Permit2 deadline): the record is kept
  *    at least that long, then recovery may remove it.
  *  - x402_draft_drop leaves it: a landed payment is still served from it.
+ *  - STATUS 0 (with an empty body) marks "paid, the command not run yet"
+ *    (settle = before).  Exactly one retry takes the run
+ *    (x402_kept_take: DIR/<id>.run created with O_EXCL), runs the
+ *    command and replaces the record with its response; the .run mark
+ *    stays until x402_kept_drop, so no later retry can take it again.
  */
 #define X402_KEPT_TYPE_MAX 255		/* bytes of a content type */
 #define X402_KEPT_BODY_MAX (64 * 1024 * 1024)	/* bytes of one body */
 
 struct x402_kept {
-	int status;				/* 100..599 */
+	int status;				/* 100..599, 0: not run */
 	int64_t until;				/* unix seconds */
 	uint8_t hdr_hash[32];			/* keccak256(header) */
 	char type[X402_KEPT_TYPE_MAX + 1];	/* printable ASCII, not "" */
@@ -145,9 +150,17 @@ int x402_kept_get(struct x402_drafts *ds, struct x402_kept *k,
     struct x402_buf *body, struct x402_detail *d,
     const uint8_t id[X402_CLAIM_ID_LEN]) X402_WARN_UNUSED;
 
-/* Removes the kept response of claim id.  Returns 0, X402_ERR_NOTFOUND
- * or X402_ERR_IO. */
+/* Removes the kept response of claim id and its .run mark.  Returns 0,
+ * X402_ERR_NOTFOUND or X402_ERR_IO. */
 int x402_kept_drop(struct x402_drafts *ds, struct x402_detail *d,
+    const uint8_t id[X402_CLAIM_ID_LEN]) X402_WARN_UNUSED;
+
+/*
+ * Takes the run of the kept response of claim id (status 0): durably
+ * marks it taken; of any number of callers, one ever gets 0.  Returns 0,
+ * X402_ERR_DUPLICATE (taken already), X402_ERR_IO or X402_ERR_INVAL.
+ */
+int x402_kept_take(struct x402_drafts *ds, struct x402_detail *d,
     const uint8_t id[X402_CLAIM_ID_LEN]) X402_WARN_UNUSED;
 
 /* Calls fn for the id of every kept response.  Returns 0, fn's value or

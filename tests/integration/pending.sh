@@ -10,6 +10,9 @@
 #    once.  A pending record nobody retries: x402-gate --recover (with
 #    [recover] rpc_url) writes its one receipt; a later retry gets the
 #    output.
+#  - The same with settle = before (money first): the pending answer
+#    comes before the command ran; the retry after the transfer runs it,
+#    once, even when two retries race, and later retries get the same.
 #  - HEAD with a valid payment: 405, no claim, nothing charged.
 #  - Reply headers too large for the settlement header: 502, no transfer.
 #  - Facilitator mode with an RPC node, legacy v1 facilitator (no
@@ -54,7 +57,15 @@ echo "Content-Type: text/plain"
 echo
 echo "paid content"
 SH
-chmod 755 "$C/ok" "$C/big"
+# Slow enough for a second retry to arrive while it runs.
+cat >"$C/slow" <<SH
+#!/bin/sh
+echo "\$X402_ROUTE" >>"$W/runs.log"
+sleep 1
+[ ! -f "$W/fail" ] || exit 3
+echo "paid content"
+SH
+chmod 755 "$C/ok" "$C/big" "$C/slow"
 
 # route NAME COMMAND LINES...: a route file, spool and claims of its own.
 route() {
@@ -69,6 +80,7 @@ route() {
 		echo "max_timeout = 300"
 		echo "command_timeout = 10s"
 		[ -z "${OUTPUT:-}" ] || echo "output = $OUTPUT"
+		[ -z "${SETTLE:-}" ] || echo "settle = $SETTLE"
 		echo "[gate]"
 		echo "log_level = info"
 		echo "settlement = ${MODE:-facilitator}"
@@ -83,6 +95,8 @@ for m in delay cut bad; do
 	route "$m" "$C/ok" "[facilitator]" "url = $SP/$m" "timeout = 2s" \
 	    "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
 done
+SETTLE=before route before "$C/slow" "[facilitator]" "url = $SP/cut" \
+    "timeout = 2s" "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
 route orphan "$C/ok" "[facilitator]" "url = $SP/cut" "timeout = 2s" \
     "[recover]" "rpc_url = $RPC_URL" "min_age = 0"
 route plain "$C/ok" "[facilitator]" "url = $SP/pass"
@@ -91,16 +105,17 @@ route spent "$C/ok" "[facilitator]" "url = $SP/pass" \
     "[recover]" "rpc_url = $RPC_URL"
 MODE=local route loc "$C/ok" "[local]" "rpc_url = $RPC_URL" \
     "relayer_key = $X402_OUT/relayer.key"
-for r in delay cut bad orphan plain big spent loc; do
+for r in delay cut bad before orphan plain big spent loc; do
 	"$GATE" -t -c "$X402_OUT/$r.conf" >"$X402_OUT/t-$r.log" 2>&1 ||
 	    { echo "bad route $r"; cat "$X402_OUT/t-$r.log"; exit 1; }
 done
 check "x402-gate -t warns about a facilitator route without [recover] rpc_url" \
     grep -q "^WARNING .*without \[recover\] rpc_url" "$X402_OUT/t-plain.log"
 check "x402-gate -t is quiet when it has one" \
-    sh -c "! grep -q 'rpc_url' '$X402_OUT/t-delay.log'"
+    sh -c "! grep -q '^WARNING.*rpc_url' '$X402_OUT/t-delay.log'"
 # Two workers per route: two retries of one payment can race.
-GATE_PROCS=2 lighttpd_gates delay cut bad orphan plain big spent loc || exit 1
+GATE_PROCS=2 lighttpd_gates delay cut bad before orphan plain big spent loc ||
+    exit 1
 
 # pay NAME [OPTIONS...]: a fresh payment header for /NAME in HDR
 # (payment-header.mjs OPTIONS).
@@ -182,6 +197,90 @@ eq "the proxy lost one settle answer per route" \
     "$(grep -c '^\(delay\|cut\|bad\): ' "$X402_OUT/sproxy.log")" 3
 check "no settle request was sent twice (libcurl resends on a reused connection)" \
     sh -c "! grep -q nonce_already_used '$X402_OUT/sproxy.log'"
+
+# ---- 1b. settle = before: pending before the command ran ------------------
+pay before
+b=$(balance "$PAYTO")
+send before
+eq "before: pending status" "$CODE" 503
+check "before: says the settlement is pending" \
+    grep -q settlement_pending "$BODY"
+eq "before: the command did not run" "$(runs before)" 0
+check "before: the transfer happened on chain" paid_by "$b"
+send before
+eq "before: the retry after the transfer is served" "$CODE" 200
+check "before: with the output" grep -q "paid content" "$BODY"
+check "before: and the settlement header" \
+    test -n "$(header PAYMENT-RESPONSE "$HEAD")"
+eq "before: the command ran once, one receipt" \
+    "$(runs before)/$(receipts before)" "1/1"
+send before
+eq "before: a second retry gets the same" "$CODE" 200
+check "before: the same output" grep -q "paid content" "$BODY"
+eq "before: still one run, one receipt, charged once" \
+    "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
+    "1/1/1000"
+# Two retries at once after the transfer: one runs the command, the other
+# is served or told to retry (the run is taken), then served.
+pay before
+b=$(balance "$PAYTO")
+send before
+eq "before race: pending" "$CODE" 503
+check "before race: the transfer happened on chain" paid_by "$b"
+for i in 1 2; do
+	curl -s -o "$X402_OUT/brace$i" -w '%{http_code}' \
+	    -H "PAYMENT-SIGNATURE: $HDR" "$BASE/before" \
+	    >"$X402_OUT/brace$i.code" &
+	eval "r$i=\$!"
+done
+wait "$r1" "$r2"
+c1=$(cat "$X402_OUT/brace1.code") c2=$(cat "$X402_OUT/brace2.code")
+check "before race: at least one served ($c1/$c2)" \
+    sh -c "[ $c1 = 200 ] || [ $c2 = 200 ]"
+check "before race: the other served or told to retry ($c1/$c2)" \
+    sh -c "[ $c1$c2 = 200200 ] || [ $c1$c2 = 200503 ] || [ $c1$c2 = 503200 ]"
+send before
+eq "before race: the next retry is served" "$CODE" 200
+check "before race: with the output" grep -q "paid content" "$BODY"
+eq "before race: the command ran once more, one receipt more" \
+    "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
+    "2/2/1000"
+# Landed by --recover: the mark stays for the payer's retry, which runs it.
+pay before
+b=$(balance "$PAYTO")
+send before
+eq "before recovered: pending" "$CODE" 503
+check "before recovered: the transfer happened on chain" paid_by "$b"
+"$GATE" --recover -c "$X402_OUT/before.conf" >"$X402_OUT/recover-b.log" 2>&1
+eq "before recovered: --recover succeeds" "$?" 0
+eq "before recovered: one receipt, the command not run" \
+    "$(receipts before)/$(runs before)" "3/2"
+send before
+eq "before recovered: the retry is served" "$CODE" 200
+check "before recovered: with the output" grep -q "paid content" "$BODY"
+eq "before recovered: it ran once, charged once" \
+    "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
+    "3/3/1000"
+# The command fails after the payment landed: the error names the
+# transaction, is kept, and a later retry gets it again; never a rerun.
+pay before
+b=$(balance "$PAYTO")
+send before
+eq "before failing: pending" "$CODE" 503
+check "before failing: the transfer happened on chain" paid_by "$b"
+: >"$W/fail"
+send before
+rm -f "$W/fail"
+eq "before failing: the retry gets the command's failure" "$CODE" 502
+check "before failing: saying the payment settled" \
+    grep -q "after the payment settled (tx 0x" "$BODY"
+cp "$BODY" "$X402_OUT/failed-body"
+send before
+eq "before failing: a later retry gets the same verdict" "$CODE" 502
+check "before failing: the same body" cmp -s "$BODY" "$X402_OUT/failed-body"
+eq "before failing: it ran once, one receipt, charged once" \
+    "$(runs before)/$(receipts before)/$(( $(balance "$PAYTO") - b ))" \
+    "4/4/1000"
 
 # ---- 2. a pending record nobody retries: --recover ------------------------
 pay orphan
