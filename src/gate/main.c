@@ -507,6 +507,11 @@ main(int argc, char *argv[])
 	x402_log_open("x402-gate", r.c.log == LOG_TO_SYSLOG ? X402_LOG_SYSLOG :
 	    X402_LOG_STDERR, LOG_DAEMON, r.c.log_level == X402_LEVEL_DEBUG ?
 	    X402_LOG_FUNC : 0);
+	/* Said on stderr while the route was read; syslog hears it too. */
+	if (r.c.log == LOG_TO_SYSLOG && r.sup_pending)
+		X402_LOG_WARN("route %s: the facilitator could not be asked "
+		    "for /supported at start-up: serving 402s, payments get "
+		    "503 until it answers", r.name);
 	/* Counters are not worth a refused request: serve without them. */
 	if (mkdir(r.c.metrics, 0755) != 0 && errno != EEXIST)
 		X402_LOG_WARN("route %s: no metrics: cannot create %s: %s",
