@@ -223,13 +223,20 @@ b64url(struct x402_buf *b, const uint8_t *in, size_t n)
 	return 0;
 }
 
-/* "METHOD host/path" from a URL: no scheme, no user info, port or query. */
+/*
+ * "METHOD host[:port]/path" from a URL, as the CDP SDK's generateJwt gets
+ * it from a WHATWG URL: `host` (lowercase, with the port unless it is the
+ * scheme's default) and `pathname` ("/" when empty); no scheme, user info,
+ * query or fragment.  A path with a dot segment or a byte the URL parser
+ * would percent-encode is refused rather than signed in another form.
+ */
 static int
 uri_claim(struct x402_buf *b, struct x402_detail *d, const char *method,
     const char *url)
 {
-	const char *p, *host, *hend, *path, *pend;
+	const char *p, *host, *hend, *port, *path, *pend, *dflt;
 	size_t i, mlen;
+	char c;
 
 	mlen = strnlen(method, METHOD_MAX + 1);
 	if (mlen == 0 || mlen > METHOD_MAX)
@@ -237,15 +244,18 @@ uri_claim(struct x402_buf *b, struct x402_detail *d, const char *method,
 	for (i = 0; i < mlen; i++)
 		if (method[i] < 'A' || method[i] > 'Z')
 			return x402_fail(d, X402_ERR_INVAL, "JWT: bad method");
-	if (strncmp(url, "https://", 8) == 0)
+	if (strncmp(url, "https://", 8) == 0) {
 		host = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
+		dflt = "443";
+	} else if (strncmp(url, "http://", 7) == 0) {
 		host = url + 7;
-	else
+		dflt = "80";
+	} else
 		return x402_fail(d, X402_ERR_INVAL, "JWT: URL is not http(s)");
 	path = host + strcspn(host, "/?#");
 	for (p = host; p < path; p++)
-		if (*p == '@' || (unsigned char)*p <= 0x20)
+		if (*p == '@' || (unsigned char)*p <= 0x20 ||
+		    (unsigned char)*p >= 0x7f)
 			return x402_fail(d, X402_ERR_INVAL, "JWT: bad URL host");
 	if (*host == '[') {
 		if ((hend = memchr(host, ']', (size_t)(path - host))) == NULL)
@@ -253,14 +263,37 @@ uri_claim(struct x402_buf *b, struct x402_detail *d, const char *method,
 		hend++;
 	} else if ((hend = memchr(host, ':', (size_t)(path - host))) == NULL)
 		hend = path;
-	if (hend == host)
-		return x402_fail(d, X402_ERR_INVAL, "JWT: URL has no host");
+	if (hend == host || (hend < path && *hend != ':'))
+		return x402_fail(d, X402_ERR_INVAL, "JWT: bad URL host");
+	port = hend < path ? hend + 1 : path;
+	for (p = port; p < path; p++)
+		if (*p < '0' || *p > '9')
+			return x402_fail(d, X402_ERR_INVAL, "JWT: bad URL port");
+	while (port < path - 1 && *port == '0')	/* WHATWG: "0443" is 443 */
+		port++;
+	if (port < path && (size_t)(path - port) == strlen(dflt) &&
+	    memcmp(port, dflt, (size_t)(path - port)) == 0)
+		port = path;
 	pend = path + strcspn(path, "?#");
 	for (p = path; p < pend; p++)
-		if ((unsigned char)*p <= 0x20 || *p == '"' || *p == '\\')
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("\"<>\\^`{|}", *p) != NULL)
 			return x402_fail(d, X402_ERR_INVAL, "JWT: bad URL path");
-	if (x402_buf_add(b, method, mlen) != 0 || x402_buf_adds(b, " ") != 0 ||
-	    x402_buf_add(b, host, (size_t)(hend - host)) != 0 ||
+	for (p = path; p < pend; p++)
+		if (p[0] == '/' && p[1] == '.' && (p + 2 == pend ||
+		    p[2] == '/' || (p[2] == '.' && (p + 3 == pend ||
+		    p[3] == '/'))))
+			return x402_fail(d, X402_ERR_INVAL,
+			    "JWT: URL path has a dot segment");
+	if (x402_buf_add(b, method, mlen) != 0 || x402_buf_adds(b, " ") != 0)
+		return x402_fail(d, X402_ERR_LIMIT, "JWT: URL too long");
+	for (p = host; p < hend; p++) {
+		c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+		if (x402_buf_add(b, &c, 1) != 0)
+			return x402_fail(d, X402_ERR_LIMIT, "JWT: URL too long");
+	}
+	if ((port < path && (x402_buf_adds(b, ":") != 0 ||
+	    x402_buf_add(b, port, (size_t)(path - port)) != 0)) ||
 	    (pend == path ? x402_buf_adds(b, "/") :
 	    x402_buf_add(b, path, (size_t)(pend - path))) != 0)
 		return x402_fail(d, X402_ERR_LIMIT, "JWT: URL too long");
@@ -383,7 +416,6 @@ x402_cdp_jwt(struct x402_buf *jwt, struct x402_detail *d,
 	    (r = x402_json_put(hdr, "nonce", json_object_new_string(nhex))) != 0 ||
 	    (r = x402_json_put(cl, "sub", json_object_new_string(k->kid))) != 0 ||
 	    (r = x402_json_put(cl, "iss", json_object_new_string("cdp"))) != 0 ||
-	    (r = add_one_array(cl, "aud", "cdp_service")) != 0 ||
 	    (r = add_one_array(cl, "uris", uri.p)) != 0 ||
 	    (r = x402_json_put(cl, "iat", json_object_new_int64((int64_t)now)))
 	    != 0 ||

@@ -9,12 +9,16 @@
  *    PEM (PKCS#8 "BEGIN PRIVATE KEY", or SEC1 "BEGIN EC PRIVATE KEY",
  *    converted) -> ES256, or base64 of 64 bytes seed32||pub32 -> EdDSA
  *    (Ed25519; the public half must match the seed).  PEM is tried first.
- *  - A JWT is made per request: the `uris` claim binds method, host (no
- *    scheme, no port) and path.  It lives 120 seconds.
+ *  - A JWT is made per request: the `uris` claim binds method, host and
+ *    path as the official @coinbase/cdp-sdk's generateJwt does with a
+ *    WHATWG URL's `host` and `pathname`: no scheme, the host in lowercase,
+ *    the port kept unless it is the scheme's default (443, 80).  It lives
+ *    120 seconds.
  *  - Header {"alg","kid","typ":"JWT","nonce":<32 hex>}; claims {"sub",
- *    "iss":"cdp","aud":["cdp_service"],"uris":["METHOD hostpath"],"iat",
- *    "nbf","exp"}; base64url without padding; ES256 signatures in the
- *    64-byte JOSE form r||s.
+ *    "iss":"cdp","uris":["METHOD host[:port]path"],"iat","nbf","exp"} in
+ *    that order, field for field the SDK's (no "aud": the SDK sends none;
+ *    tests/integration/cdp-jwt.sh compares the two); base64url without
+ *    padding; ES256 signatures in the 64-byte JOSE form r||s.
  *  - Secrets (the key, a JWT) never appear in a detail; copies of the
  *    secret text are wiped.
  */
@@ -59,7 +63,8 @@ enum x402_cdp_alg x402_cdp_key_alg(const struct x402_cdp_key *k);
 /*
  * Makes a JWT for one request: method ("GET", "POST") on url
  * ("https://host[:port]/path[?query]"; the query is not part of the
- * claim) at time now (seconds since the epoch).  Appends the JWT to *jwt
+ * claim; a path with a dot segment or a byte a URL parser would
+ * percent-encode is X402_ERR_INVAL) at time now (seconds since the epoch).  Appends the JWT to *jwt
  * (a secret: free it with x402_buf_free_wipe).
  * Returns 0, X402_ERR_INVAL (bad method or URL), X402_ERR_LIMIT,
  * X402_ERR_CRYPTO or X402_ERR_NOMEM.
